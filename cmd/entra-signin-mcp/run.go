@@ -1,0 +1,222 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"log/slog"
+	"runtime/debug"
+	"strings"
+
+	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/entra-signin-mcp/entra-signin-mcp/catalog"
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/mcpserver"
+)
+
+// version is set at release time with -ldflags "-X main.version=v1.2.3";
+// otherwise the module version from the build info is used.
+var version = ""
+
+// envPrefix is prepended to a flag's upper-cased name (dashes become
+// underscores) to form its environment variable.
+const envPrefix = "ENTRA_SIGNIN_"
+
+// usageError is a mistake in the command line: exit status 2.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+// toolFailed is a tool that answered with a tool error in the call command:
+// its text is already printed, exit status 1.
+type toolFailed struct{ name string }
+
+func (e toolFailed) Error() string { return "tool " + e.name + " returned an error" }
+
+// exitCode maps run's error to the process exit status, printing it.
+func exitCode(err error, stderr io.Writer) int {
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, new(usageError)):
+		fmt.Fprintf(stderr, "entra-signin-mcp: %v\nRun 'entra-signin-mcp -h' for usage.\n", err)
+		return 2
+	case errors.As(err, new(toolFailed)):
+		return 1
+	default:
+		fmt.Fprintf(stderr, "entra-signin-mcp: %v\n", err)
+		return 1
+	}
+}
+
+// config is the parsed command line and environment.
+type config struct {
+	logLevel slog.Level
+}
+
+const usageText = `entra-signin-mcp: an MCP server for troubleshooting Microsoft Entra ID sign-in failures.
+
+Usage:
+  entra-signin-mcp [flags]                    serve MCP on stdio (the default)
+  entra-signin-mcp [flags] call TOOL [JSON]   run one tool and print its structured result as JSON
+  entra-signin-mcp version                    print the version
+
+Flags come before the command. Every flag can also be set by an environment
+variable: ENTRA_SIGNIN_ + the flag name in upper case, dashes as underscores
+(--log-level: ENTRA_SIGNIN_LOG_LEVEL). A flag wins over its variable.
+
+Flags:
+`
+
+// run is the whole command, testable without a process.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("entra-signin-mcp", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, usageText)
+		fs.PrintDefaults()
+	}
+	logLevel := fs.String("log-level", "info", "log level on stderr: debug, info, warn or error")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return usageError{err.Error()}
+	}
+	if err := applyEnv(fs, getenv); err != nil {
+		return err
+	}
+	var cfg config
+	if err := cfg.logLevel.UnmarshalText([]byte(*logLevel)); err != nil {
+		return usageError{fmt.Sprintf("--log-level %q: want debug, info, warn or error", *logLevel)}
+	}
+
+	rest := fs.Args()
+	cmd := "serve"
+	if len(rest) > 0 {
+		cmd, rest = rest[0], rest[1:]
+	}
+	switch cmd {
+	case "version":
+		fmt.Fprintln(stdout, "entra-signin-mcp", buildVersion())
+		return nil
+	case "serve":
+		if len(rest) > 0 {
+			return usageError{fmt.Sprintf("serve takes no arguments, got %q", rest)}
+		}
+	case "call":
+		if len(rest) < 1 || len(rest) > 2 {
+			return usageError{"call needs a tool name and at most one JSON object of arguments: call explain_error_code '{\"code\":50126}'"}
+		}
+	default:
+		return usageError{fmt.Sprintf("unknown command %q: want serve, call or version (flags go before the command)", cmd)}
+	}
+
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.logLevel}))
+	cat, err := catalog.Load()
+	if err != nil {
+		return fmt.Errorf("load the embedded catalog: %w", err)
+	}
+	srv := mcpserver.New(mcpserver.Options{Version: buildVersion(), Catalog: cat, Logger: logger})
+
+	if cmd == "call" {
+		argJSON := "{}"
+		if len(rest) == 2 {
+			argJSON = rest[1]
+		}
+		return callTool(ctx, srv, rest[0], argJSON, stdout, stderr)
+	}
+	logger.Info("serving MCP on stdio", "version", buildVersion(), "catalogVersion", cat.Version, "catalogEntries", cat.Len())
+	stdio := server.NewStdioServer(srv)
+	stdio.SetErrorLogger(log.New(stderr, "mcp: ", 0))
+	err = stdio.Listen(ctx, stdin, stdout)
+	if err != nil && !errors.Is(err, context.Canceled) {
+		return fmt.Errorf("serve stdio: %w", err)
+	}
+	logger.Info("stopped")
+	return nil
+}
+
+// applyEnv sets every flag not given on the command line from its
+// environment variable, when that is set.
+func applyEnv(fs *flag.FlagSet, getenv func(string) string) error {
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	var err error
+	fs.VisitAll(func(f *flag.Flag) {
+		if given[f.Name] || err != nil {
+			return
+		}
+		name := envName(f.Name)
+		if v := getenv(name); v != "" {
+			if e := fs.Set(f.Name, v); e != nil {
+				err = usageError{fmt.Sprintf("%s=%q: %v", name, v, e)}
+			}
+		}
+	})
+	return err
+}
+
+func envName(flagName string) string {
+	return envPrefix + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+// callTool runs one tool through the in-process client, so the call passes
+// the same validation and middleware as a call from an MCP host.
+func callTool(ctx context.Context, srv *server.MCPServer, name, argJSON string, stdout, stderr io.Writer) error {
+	var args map[string]any
+	if err := json.Unmarshal([]byte(argJSON), &args); err != nil || args == nil {
+		return usageError{fmt.Sprintf("call %s: the arguments must be one JSON object, such as '{\"code\":50126}'", name)}
+	}
+	c, err := client.NewInProcessClient(srv)
+	if err != nil {
+		return fmt.Errorf("call %s: %w", name, err)
+	}
+	defer c.Close()
+	if err := c.Start(ctx); err != nil {
+		return fmt.Errorf("call %s: start client: %w", name, err)
+	}
+	init := mcp.InitializeRequest{}
+	init.Params.ProtocolVersion = mcp.LATEST_PROTOCOL_VERSION
+	init.Params.ClientInfo = mcp.Implementation{Name: "entra-signin-mcp-call", Version: buildVersion()}
+	if _, err := c.Initialize(ctx, init); err != nil {
+		return fmt.Errorf("call %s: initialize: %w", name, err)
+	}
+	req := mcp.CallToolRequest{}
+	req.Params.Name = name
+	req.Params.Arguments = args
+	res, err := c.CallTool(ctx, req)
+	if err != nil {
+		return fmt.Errorf("call %s: %w", name, err)
+	}
+	if res.IsError {
+		for _, c := range res.Content {
+			if t, ok := c.(mcp.TextContent); ok {
+				fmt.Fprintln(stderr, t.Text)
+			}
+		}
+		return toolFailed{name}
+	}
+	enc := json.NewEncoder(stdout)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(res.StructuredContent)
+}
+
+// buildVersion returns the release version, the module version when built
+// with go install, or "devel".
+func buildVersion() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "devel"
+}

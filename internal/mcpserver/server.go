@@ -1,0 +1,82 @@
+// Package mcpserver assembles the MCP server of entra-signin-mcp (tools,
+// resources, prompts and server options) for the command and for tests, so
+// that both run exactly the same server.
+package mcpserver
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/entra-signin-mcp/entra-signin-mcp/catalog"
+	"github.com/entra-signin-mcp/entra-signin-mcp/resources"
+	"github.com/entra-signin-mcp/entra-signin-mcp/tools"
+)
+
+// Name is the server name announced in initialize.
+const Name = "entra-signin-mcp"
+
+// Options configure the server.
+type Options struct {
+	// Version is announced in initialize.
+	Version string
+	// Catalog answers explain_error_code and the catalog resources.
+	Catalog *catalog.Catalog
+	// Logger receives one debug line per request; nil discards.
+	Logger *slog.Logger
+}
+
+// Instructions are sent to the client in initialize: how a model should use
+// this server.
+const Instructions = `entra-signin-mcp troubleshoots Microsoft Entra ID sign-in failures. It is read-only.
+
+Workflow (Microsoft's own): 1) gather the failed sign-in's details: user, app, time, correlation ID, request ID; 2) read its failure reason and additional details; 3) look up the error code with explain_error_code (or the resource entra-signin://catalog/{code}); 4) apply the remediation for the owner it names (user, helpdesk, admin, developer, microsoft); 5) if it persists, escalate with the request ID, correlation ID, UTC timestamp, tenant ID, user ID and error code.
+
+explain_error_code accepts a code (50053), "AADSTS50053", or a whole pasted error message, and needs no tenant access. Interrupt codes (outcome "interrupt": 50058, 50140, 50074, 50076, 50072, 50079, 50125, 50158, 81010, 16000) are normal steps that precede a success under the same correlation ID: never report one as the root cause. The full playbook is the resource entra-signin://guide.`
+
+// New builds the server with every tool, resource and prompt registered in a
+// fixed order.
+func New(o Options) *server.MCPServer {
+	logger := o.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	s := server.NewMCPServer(Name, o.Version,
+		server.WithInstructions(Instructions),
+		server.WithToolCapabilities(false),
+		server.WithResourceCapabilities(false, false),
+		server.WithCompletions(),
+		server.WithResourceCompletionProvider(resources.Completions{Catalog: o.Catalog}),
+		// No WithInputSchemaValidation: each tool decodes its arguments
+		// strictly and says what is accepted, which mcp-go's messages do not.
+		server.WithOutputSchemaValidation(),
+		server.WithRecovery(),
+		server.WithResourceRecovery(),
+		server.WithToolHandlerMiddleware(logTools(logger)),
+	)
+	s.AddTools(
+		tools.ExplainErrorCode(o.Catalog),
+	)
+	resources.Register(s, o.Catalog)
+	return s
+}
+
+// logTools logs each tool call at debug level: its name, duration and whether
+// it was a tool error. Arguments are not logged: they may hold user names.
+func logTools(logger *slog.Logger) server.ToolHandlerMiddleware {
+	return func(next server.ToolHandlerFunc) server.ToolHandlerFunc {
+		return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+			start := time.Now()
+			res, err := next(ctx, req)
+			logger.LogAttrs(ctx, slog.LevelDebug, "tool call",
+				slog.String("tool", req.Params.Name),
+				slog.Duration("took", time.Since(start)),
+				slog.Bool("toolError", res != nil && res.IsError),
+				slog.Any("err", err))
+			return res, err
+		}
+	}
+}

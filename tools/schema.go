@@ -1,0 +1,107 @@
+// Package tools holds the MCP tools of entra-signin-mcp, one file per tool
+// named after it. Each constructor takes the narrow dependencies the tool
+// needs and returns a server.ServerTool with reflected input and output
+// schemas, explicit annotations, and a handler that returns structured content
+// plus a short human summary.
+package tools
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/invopop/jsonschema"
+	"github.com/mark3labs/mcp-go/mcp"
+)
+
+// reflector is shared by every tool so that schemas have one shape: inline
+// (no $ref), closed objects, required fields from the json tags.
+var reflector = &jsonschema.Reflector{
+	DoNotReference: true,
+	ExpandedStruct: true,
+}
+
+// schemaOf reflects v's type into a JSON Schema without the $schema keyword,
+// which some MCP clients refuse.
+func schemaOf(v any) json.RawMessage {
+	s := reflector.Reflect(v)
+	s.Version = ""
+	b, err := json.Marshal(s)
+	if err != nil {
+		// Reflection of our own static types cannot fail at run time; a
+		// failure here is a programming error caught by every test.
+		panic(fmt.Sprintf("tools: marshal schema of %T: %v", v, err))
+	}
+	return b
+}
+
+// readOnly returns annotations for a tool that only reads. openWorld is true
+// for tools that reach a tenant (Graph, Log Analytics), false for tools that
+// answer from the embedded catalog alone.
+func readOnly(title string, openWorld bool) mcp.ToolAnnotation {
+	t, f := true, false
+	return mcp.ToolAnnotation{
+		Title:           title,
+		ReadOnlyHint:    &t,
+		DestructiveHint: &f,
+		IdempotentHint:  &t,
+		OpenWorldHint:   &openWorld,
+	}
+}
+
+// newTool assembles an mcp.Tool from reflected Args and Result types. It sets
+// the raw schemas only (setting InputSchema too breaks tools/list in mcp-go).
+func newTool(name, title, description string, args, result any, openWorld bool) mcp.Tool {
+	return mcp.Tool{
+		Name:            name,
+		Title:           title,
+		Description:     description,
+		RawInputSchema:  schemaOf(args),
+		RawOutputSchema: schemaOf(result),
+		Annotations:     readOnly(title, openWorld),
+	}
+}
+
+// toolError is a tool-level error result: the model sees it and can correct
+// its call. It is not a protocol error.
+func toolError(format string, a ...any) *mcp.CallToolResult {
+	return mcp.NewToolResultError(fmt.Sprintf(format, a...))
+}
+
+// bindArgs decodes a tool's arguments into args strictly: an unknown field or
+// a value of the wrong JSON type is an error that names the field and says
+// what is accepted. mcp-go's own schema validation is not used, because its
+// messages ("&{Got:boolean Want:[integer]}") do not help a model correct itself.
+func bindArgs(req mcp.CallToolRequest, args any, accepted string) error {
+	raw, ok := req.GetRawArguments().(json.RawMessage)
+	if !ok {
+		b, err := json.Marshal(req.GetRawArguments())
+		if err != nil {
+			return fmt.Errorf("the arguments are not JSON: %w", err)
+		}
+		raw = b
+	}
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
+		raw = []byte("{}")
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	err := dec.Decode(args)
+	if err == nil {
+		return nil
+	}
+	var typeErr *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &typeErr) && typeErr.Field != "":
+		return fmt.Errorf("%s: a JSON %s is not accepted here; accepted arguments: %s", typeErr.Field, typeErr.Value, accepted)
+	case errors.As(err, &typeErr):
+		return fmt.Errorf("the arguments must be a JSON object, not a %s; accepted arguments: %s", typeErr.Value, accepted)
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		return fmt.Errorf("unknown argument %s; accepted arguments: %s", strings.TrimPrefix(err.Error(), "json: unknown field "), accepted)
+	default:
+		return fmt.Errorf("the arguments could not be read (%v); accepted arguments: %s", err, accepted)
+	}
+}
