@@ -31,8 +31,6 @@ func (c *CodeArg) UnmarshalJSON(b []byte) error {
 // JSONSchema publishes the union of the accepted JSON types.
 func (CodeArg) JSONSchema() *jsonschema.Schema {
 	return &jsonschema.Schema{
-		Description: "The error code: an integer (50126), a string such as \"AADSTS50126\" or \"50126\", " +
-			"or a whole pasted error message that contains AADSTS<digits> (its trace ID, correlation ID and timestamp are returned too).",
 		AnyOf: []*jsonschema.Schema{
 			{Type: "integer"},
 			{Type: "string", MinLength: ptr(uint64(1)), MaxLength: ptr(uint64(8192))},
@@ -44,7 +42,7 @@ func ptr[T any](v T) *T { return &v }
 
 // ExplainErrorCodeArgs is the input of explain_error_code.
 type ExplainErrorCodeArgs struct {
-	Code CodeArg `json:"code"`
+	Code CodeArg `json:"code" jsonschema_description:"The error code: an integer (50126), a string such as 'AADSTS50126' or '50126', or a whole pasted error message that contains AADSTS<digits> (its trace ID, correlation ID and timestamp are returned too)."`
 }
 
 // ExplainErrorCodeResult is the structured output of explain_error_code.

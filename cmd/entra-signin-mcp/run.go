@@ -12,7 +12,6 @@ import (
 	"runtime/debug"
 	"strings"
 
-	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
@@ -174,20 +173,11 @@ func callTool(ctx context.Context, srv *server.MCPServer, name, argJSON string, 
 	if err := json.Unmarshal([]byte(argJSON), &args); err != nil || args == nil {
 		return usageError{fmt.Sprintf("call %s: the arguments must be one JSON object, such as '{\"code\":50126}'", name)}
 	}
-	c, err := client.NewInProcessClient(srv)
+	c, err := mcpserver.Connect(ctx, srv, "entra-signin-mcp-call", buildVersion())
 	if err != nil {
 		return fmt.Errorf("call %s: %w", name, err)
 	}
 	defer c.Close()
-	if err := c.Start(ctx); err != nil {
-		return fmt.Errorf("call %s: start client: %w", name, err)
-	}
-	init := mcp.InitializeRequest{}
-	init.Params.ProtocolVersion = mcp.LATEST_PROTOCOL_VERSION
-	init.Params.ClientInfo = mcp.Implementation{Name: "entra-signin-mcp-call", Version: buildVersion()}
-	if _, err := c.Initialize(ctx, init); err != nil {
-		return fmt.Errorf("call %s: initialize: %w", name, err)
-	}
 	req := mcp.CallToolRequest{}
 	req.Params.Name = name
 	req.Params.Arguments = args

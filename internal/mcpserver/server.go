@@ -5,9 +5,11 @@ package mcpserver
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"time"
 
+	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
@@ -79,4 +81,26 @@ func logTools(logger *slog.Logger) server.ToolHandlerMiddleware {
 			return res, err
 		}
 	}
+}
+
+// Connect starts an in-process client on s and completes the initialize
+// handshake, so that callers (the call command, tests) go through the same
+// protocol path, validation and middleware as an MCP host.
+func Connect(ctx context.Context, s *server.MCPServer, clientName, clientVersion string) (*client.Client, error) {
+	c, err := client.NewInProcessClient(s)
+	if err != nil {
+		return nil, fmt.Errorf("in-process client: %w", err)
+	}
+	if err := c.Start(ctx); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("start in-process client: %w", err)
+	}
+	init := mcp.InitializeRequest{}
+	init.Params.ProtocolVersion = mcp.LATEST_PROTOCOL_VERSION
+	init.Params.ClientInfo = mcp.Implementation{Name: clientName, Version: clientVersion}
+	if _, err := c.Initialize(ctx, init); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("initialize: %w", err)
+	}
+	return c, nil
 }

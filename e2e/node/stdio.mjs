@@ -1,0 +1,173 @@
+// End-to-end check of the built server over stdio with clients nobody on this
+// project wrote: the official MCP TypeScript SDK client (which validates every
+// structuredContent against the tool's outputSchema once tools are listed) and
+// a raw JSON-RPC handshake for each protocol version hosts still send.
+//
+// Usage: node e2e/node/stdio.mjs ./bin/entra-signin-mcp [server flags...]
+// Prints one line per check and closes with "N passed, M failed".
+import { spawn } from "node:child_process";
+import { createInterface } from "node:readline";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+
+const [bin, ...serverArgs] = process.argv.slice(2);
+if (!bin) {
+  console.error("usage: node stdio.mjs BINARY [server flags...]");
+  process.exit(2);
+}
+
+let passed = 0;
+let failed = 0;
+async function check(name, fn) {
+  try {
+    await fn();
+    passed++;
+    console.log(`ok   ${name}`);
+  } catch (err) {
+    failed++;
+    console.log(`FAIL ${name}: ${err?.stack ?? err}`);
+  }
+}
+function assert(cond, msg) {
+  if (!cond) throw new Error(msg);
+}
+
+// Raw handshake: one process per protocol version, initialize then tools/list.
+async function handshake(version) {
+  const child = spawn(bin, serverArgs, { stdio: ["pipe", "pipe", "pipe"] });
+  const lines = createInterface({ input: child.stdout });
+  const pending = new Map();
+  lines.on("line", (line) => {
+    const msg = JSON.parse(line);
+    if (msg.id !== undefined && pending.has(msg.id)) {
+      pending.get(msg.id)(msg);
+      pending.delete(msg.id);
+    }
+  });
+  let next = 1;
+  const request = (method, params) =>
+    new Promise((resolve, reject) => {
+      const id = next++;
+      const timer = setTimeout(() => reject(new Error(`${method}: no answer in 10 s`)), 10000);
+      pending.set(id, (msg) => {
+        clearTimeout(timer);
+        resolve(msg);
+      });
+      child.stdin.write(JSON.stringify({ jsonrpc: "2.0", id, method, params }) + "\n");
+    });
+  try {
+    const init = await request("initialize", {
+      protocolVersion: version,
+      capabilities: {},
+      clientInfo: { name: "e2e-raw", version: "1.0.0" },
+    });
+    assert(!init.error, `initialize error: ${JSON.stringify(init.error)}`);
+    assert(init.result.protocolVersion === version, `asked ${version}, server chose ${init.result.protocolVersion}`);
+    assert(init.result.serverInfo?.name === "entra-signin-mcp", `serverInfo ${JSON.stringify(init.result.serverInfo)}`);
+    assert((init.result.instructions ?? "").includes("explain_error_code"), "instructions do not name explain_error_code");
+    child.stdin.write(JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }) + "\n");
+    const list = await request("tools/list", {});
+    assert(list.result?.tools?.some((t) => t.name === "explain_error_code"), "tools/list lacks explain_error_code");
+  } finally {
+    child.stdin.end();
+    await new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        child.kill("SIGKILL");
+        resolve();
+      }, 5000);
+      child.on("exit", (code) => {
+        clearTimeout(timer);
+        resolve(code);
+      });
+    });
+  }
+  assert(child.exitCode === 0, `server exited ${child.exitCode} after stdin closed`);
+}
+
+for (const version of ["2025-11-25", "2025-06-18", "2025-03-26"]) {
+  await check(`initialize with protocol ${version}, clean exit on stdin EOF`, () => handshake(version));
+}
+
+// The SDK client: lists tools (arming its output-schema validation), then
+// calls every tool with good and bad input.
+const transport = new StdioClientTransport({ command: bin, args: serverArgs, stderr: "ignore" });
+const client = new Client({ name: "e2e-sdk", version: "1.0.0" });
+await client.connect(transport);
+
+let tools = [];
+await check("tools/list: every tool read-only with both schemas", async () => {
+  tools = (await client.listTools()).tools;
+  assert(tools.length > 0, "no tools");
+  for (const t of tools) {
+    assert(t.inputSchema?.type === "object", `${t.name}: inputSchema`);
+    assert(t.outputSchema?.type === "object", `${t.name}: outputSchema`);
+    assert(t.annotations?.readOnlyHint === true && t.annotations?.destructiveHint === false, `${t.name}: annotations`);
+  }
+});
+
+// Good calls per tool; the SDK throws if structuredContent violates the schema.
+const goodCalls = {
+  explain_error_code: [
+    { code: 50053 },
+    { code: "AADSTS50126" },
+    { code: 50140 },
+    { code: 53999 },
+    { code: 0 },
+    {
+      code: "AADSTS700016: Application with identifier 'x' was not found. Trace ID: 0000aaaa-11bb-cccc-dd22-eeeeee333333 Correlation ID: aaaa0000-bb11-2222-33cc-444444dddddd Timestamp: 2025-01-09 02:02:12Z",
+    },
+  ],
+};
+const badCalls = {
+  explain_error_code: [{ code: -1 }, { code: "" }, { code: "no code here" }, { code: 12345678901 }, { code: true }, {}],
+};
+
+await check("every tool has good and bad cases here", async () => {
+  for (const t of tools) {
+    assert(goodCalls[t.name] && badCalls[t.name], `no e2e cases for ${t.name}`);
+  }
+});
+
+for (const [name, cases] of Object.entries(goodCalls)) {
+  for (const args of cases) {
+    await check(`${name} ${JSON.stringify(args).slice(0, 60)}: valid structured result`, async () => {
+      const res = await client.callTool({ name, arguments: args });
+      assert(!res.isError, `tool error: ${JSON.stringify(res.content)}`);
+      assert(res.structuredContent && typeof res.structuredContent === "object", "no structuredContent");
+      assert(res.content?.[0]?.type === "text" && res.content[0].text.length > 0, "no text summary");
+    });
+  }
+}
+for (const [name, cases] of Object.entries(badCalls)) {
+  for (const args of cases) {
+    await check(`${name} ${JSON.stringify(args)}: tool error saying what is accepted`, async () => {
+      const res = await client.callTool({ name, arguments: args });
+      assert(res.isError === true, `expected isError, got ${JSON.stringify(res)}`);
+      assert(/accepted|give/i.test(res.content?.[0]?.text ?? ""), `message does not say what is accepted: ${res.content?.[0]?.text}`);
+    });
+  }
+}
+
+await check("resources: catalog, one entry, guide", async () => {
+  const cat = await client.readResource({ uri: "entra-signin://catalog" });
+  const body = JSON.parse(cat.contents[0].text);
+  assert(Array.isArray(body.entries) && body.entries.length >= 345, `catalog has ${body.entries?.length} entries`);
+  const one = await client.readResource({ uri: "entra-signin://catalog/50053" });
+  assert(one.contents.length === 2 && one.contents[0].mimeType === "text/markdown", "entry: markdown then JSON");
+  assert(JSON.parse(one.contents[1].text).code === 50053, "entry JSON code");
+  const guide = await client.readResource({ uri: "entra-signin://guide" });
+  assert(guide.contents[0].text.includes("explain_error_code"), "guide does not mention explain_error_code");
+});
+
+await check("completion of the catalog code by prefix", async () => {
+  const res = await client.complete({
+    ref: { type: "ref/resource", uri: "entra-signin://catalog/{code}" },
+    argument: { name: "code", value: "5300" },
+  });
+  const values = res.completion.values;
+  assert(values.length > 0 && values.every((v) => v.startsWith("5300")), `values ${values}`);
+});
+
+await client.close();
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);
