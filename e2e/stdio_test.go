@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -176,5 +177,28 @@ func BenchmarkColdStart(b *testing.B) {
 		s := start(b)
 		s.request(b, "initialize", initialize("2025-06-18"))
 		s.close(b)
+	}
+}
+
+// TestStopsOnSIGTERM: a host that terminates the server gets a clean exit.
+func TestStopsOnSIGTERM(t *testing.T) {
+	for _, sig := range []os.Signal{syscall.SIGTERM, os.Interrupt} {
+		s := start(t)
+		s.request(t, "initialize", initialize("2025-11-25"))
+		if err := s.cmd.Process.Signal(sig); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- s.cmd.Wait() }()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("%v: exit %v (stderr: %s)", sig, err, s.errb)
+			}
+		case <-time.After(10 * time.Second):
+			s.cmd.Process.Kill()
+			t.Fatalf("%v: server did not stop", sig)
+		}
+		s.in.Close()
 	}
 }
