@@ -5,6 +5,7 @@ package mcpserver
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -14,6 +15,8 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/entra-signin-mcp/entra-signin-mcp/catalog"
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin"
+	"github.com/entra-signin-mcp/entra-signin-mcp/prompts"
 	"github.com/entra-signin-mcp/entra-signin-mcp/resources"
 	"github.com/entra-signin-mcp/entra-signin-mcp/tools"
 )
@@ -27,6 +30,9 @@ type Options struct {
 	Version string
 	// Catalog answers explain_error_code and the catalog resources.
 	Catalog *catalog.Catalog
+	// Source serves the sign-in tools and prompts. Nil means none was
+	// configured: the sign-in tools then say so.
+	Source signin.Source
 	// Logger receives one debug line per request; nil discards.
 	Logger *slog.Logger
 }
@@ -37,7 +43,7 @@ const Instructions = `entra-signin-mcp troubleshoots Microsoft Entra ID sign-in 
 
 Workflow (Microsoft's own): 1) gather the failed sign-in's details: user, app, time, correlation ID, request ID; 2) read its failure reason and additional details; 3) look up the error code with explain_error_code (or the resource entra-signin://catalog/{code}); 4) apply the remediation for the owner it names (user, helpdesk, admin, developer, microsoft); 5) if it persists, escalate with the request ID, correlation ID, UTC timestamp, tenant ID, user ID and error code.
 
-explain_error_code accepts a code (50053), "AADSTS50053", or a whole pasted error message, and needs no tenant access. Interrupt codes (outcome "interrupt": 50058, 50140, 50074, 50076, 50072, 50079, 50125, 50158, 81010, 16000) are normal steps that precede a success under the same correlation ID: never report one as the root cause. The full playbook is the resource entra-signin://guide.`
+search_failed_signins finds failures (filter by user, app, errorCode, ipAddress, correlationId, since/until) and groups every match by error code; get_signin_details opens one sign-in with its Conditional Access policies, device, authentication steps, related sign-ins and supportIdentifiers. explain_error_code accepts a code (50053), "AADSTS50053", or a whole pasted error message, and needs no tenant access. Interrupt codes (outcome "interrupt": 50058, 50140, 50074, 50076, 50072, 50079, 50125, 50158, 81010, 16000) are normal steps that precede a success under the same correlation ID: never report one as the root cause. The full playbook is the resource entra-signin://guide.`
 
 // New builds the server with every tool, resource and prompt registered in a
 // fixed order.
@@ -46,12 +52,18 @@ func New(o Options) *server.MCPServer {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
+	src := o.Source
+	if src == nil {
+		src = signin.Unavailable{SourceName: "none", Err: errors.New("no sign-in source is configured; start the server with --source demo, --source files --files PATH, or --source graph")}
+	}
 	s := server.NewMCPServer(Name, o.Version,
 		server.WithInstructions(Instructions),
 		server.WithToolCapabilities(false),
 		server.WithResourceCapabilities(false, false),
 		server.WithCompletions(),
 		server.WithResourceCompletionProvider(resources.Completions{Catalog: o.Catalog}),
+		server.WithPromptCompletionProvider(prompts.Completions{Source: src}),
+		server.WithPromptCapabilities(false),
 		// No WithInputSchemaValidation: each tool decodes its arguments
 		// strictly and says what is accepted, which mcp-go's messages do not.
 		server.WithOutputSchemaValidation(),
@@ -60,9 +72,12 @@ func New(o Options) *server.MCPServer {
 		server.WithToolHandlerMiddleware(logTools(logger)),
 	)
 	s.AddTools(
+		tools.SearchFailedSignins(src, o.Catalog),
+		tools.GetSigninDetails(src, o.Catalog),
 		tools.ExplainErrorCode(o.Catalog),
 	)
 	resources.Register(s, o.Catalog)
+	prompts.Register(s, src, o.Catalog)
 	return s
 }
 

@@ -34,7 +34,8 @@ func connect(t *testing.T) *client.Client {
 }
 
 // TestSurfaceGolden snapshots what a client sees of the server: the tools
-// with their schemas and annotations, the resources and the templates. Names
+// with their schemas and annotations, the resources, the templates and the
+// prompts. Names
 // and schemas are API; a change here must be deliberate (go test -update).
 func TestSurfaceGolden(t *testing.T) {
 	c := connect(t)
@@ -51,7 +52,12 @@ func TestSurfaceGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	prompts, err := c.ListPrompts(ctx, mcp.ListPromptsRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	got, err := json.MarshalIndent(map[string]any{
+		"prompts/list":             prompts.Prompts,
 		"tools/list":               tools.Tools,
 		"resources/list":           res.Resources,
 		"resources/templates/list": tmpl.ResourceTemplates,
@@ -139,7 +145,7 @@ func TestInitializeInstructions(t *testing.T) {
 				t.Errorf("instructions lack %q", want)
 			}
 		}
-		if res.Capabilities.Completions == nil || res.Capabilities.Resources == nil || res.Capabilities.Tools == nil {
+		if res.Capabilities.Completions == nil || res.Capabilities.Resources == nil || res.Capabilities.Tools == nil || res.Capabilities.Prompts == nil {
 			t.Errorf("capabilities %+v", res.Capabilities)
 		}
 	}

@@ -1,0 +1,388 @@
+// Package memory is an indexed, in-memory signin.Source over a fixed set of
+// sign-ins. The files and demo sources load their records and serve them
+// through it: searches by user, app, error code, IP, correlation ID or time
+// window read an index, not every record.
+package memory
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"iter"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin"
+)
+
+// Group list caps: a group names its most frequent users, apps and IPs.
+const (
+	groupTopUsers   = 5
+	groupTopApps    = 3
+	groupTopIPs     = 3
+	groupSampleIDs  = 3
+	defaultPageSize = 25
+)
+
+// Store is the in-memory source. It is immutable after New and safe for
+// concurrent use.
+type Store struct {
+	name    string
+	recs    []signin.SignIn // newest first (CreatedAt desc, then ID)
+	newest  time.Time
+	succLat []bool // succLat[i]: a success with recs[i]'s correlation ID came after it
+	cursors *signin.Cursors
+
+	byID    map[string]int
+	byCorr  map[string][]int // positions, ascending (newest first)
+	byUser  map[string][]int // lower-case UPN and object ID
+	byApp   map[string][]int // lower-case names and IDs of app and service principal
+	byCode  map[int][]int
+	byIP    map[string][]int
+	byType  map[signin.Type][]int
+	failed  []string // UPNs of users with failures, sorted
+	failedD map[string]string
+}
+
+// New indexes recs (which it takes ownership of and reorders) as the source
+// called name.
+func New(name string, recs []signin.SignIn) *Store {
+	slices.SortFunc(recs, func(a, b signin.SignIn) int {
+		if c := b.CreatedAt.Compare(a.CreatedAt); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.ID, b.ID)
+	})
+	s := &Store{
+		name:    name,
+		recs:    recs,
+		cursors: signin.NewCursors(),
+		byID:    make(map[string]int, len(recs)),
+		byCorr:  map[string][]int{},
+		byUser:  map[string][]int{},
+		byApp:   map[string][]int{},
+		byCode:  map[int][]int{},
+		byIP:    map[string][]int{},
+		byType:  map[signin.Type][]int{},
+		failedD: map[string]string{},
+	}
+	if len(recs) > 0 {
+		s.newest = recs[0].CreatedAt
+	}
+	add := func(m map[string][]int, key string, i int) {
+		if key == "" {
+			return
+		}
+		l := m[key]
+		if len(l) == 0 || l[len(l)-1] != i {
+			m[key] = append(l, i)
+		}
+	}
+	for i := range recs {
+		r := &recs[i]
+		s.byID[strings.ToLower(r.ID)] = i
+		add(s.byCorr, strings.ToLower(r.CorrelationID), i)
+		add(s.byUser, strings.ToLower(r.User.UPN), i)
+		add(s.byUser, r.User.ID, i)
+		for _, k := range []string{r.App.ID, r.App.Name, r.ServicePrincipal.ID, r.ServicePrincipal.Name} {
+			add(s.byApp, strings.ToLower(k), i)
+		}
+		s.byCode[r.Status.ErrorCode] = append(s.byCode[r.Status.ErrorCode], i)
+		add(s.byIP, r.IPAddress, i)
+		s.byType[r.Type] = append(s.byType[r.Type], i)
+		if r.Failed() && r.User.UPN != "" {
+			if _, ok := s.failedD[r.User.UPN]; !ok {
+				s.failedD[r.User.UPN] = r.User.DisplayName
+				s.failed = append(s.failed, r.User.UPN)
+			}
+		}
+	}
+	sort.Strings(s.failed)
+	// A record is "followed by success" when its correlation ID has a
+	// success at or after its own time.
+	s.succLat = make([]bool, len(recs))
+	for _, pos := range s.byCorr {
+		var lastSuccess time.Time
+		found := false
+		for _, i := range pos { // newest first
+			if !recs[i].Failed() {
+				if !found || recs[i].CreatedAt.After(lastSuccess) {
+					lastSuccess, found = recs[i].CreatedAt, true
+				}
+				continue
+			}
+			s.succLat[i] = found && !lastSuccess.Before(recs[i].CreatedAt)
+		}
+	}
+	return s
+}
+
+// Name implements signin.Source.
+func (s *Store) Name() string { return s.name }
+
+// Len reports how many sign-ins are loaded.
+func (s *Store) Len() int { return len(s.recs) }
+
+// Now is the newest loaded record's time, so that "the last 24 hours" of an
+// export means its last day, whenever it is read.
+func (s *Store) Now(context.Context) (time.Time, error) { return s.newest, nil }
+
+// Range returns the oldest and newest loaded times.
+func (s *Store) Range() (oldest, newest time.Time) {
+	if len(s.recs) == 0 {
+		return time.Time{}, time.Time{}
+	}
+	return s.recs[len(s.recs)-1].CreatedAt, s.newest
+}
+
+// window returns the positions [lo, hi) of records with since <= t < until.
+func (s *Store) window(since, until time.Time) (lo, hi int) {
+	// recs are newest first: times descend with the index.
+	lo = sort.Search(len(s.recs), func(i int) bool { return s.recs[i].CreatedAt.Before(until) })
+	hi = sort.Search(len(s.recs), func(i int) bool { return s.recs[i].CreatedAt.Before(since) })
+	return lo, hi
+}
+
+// countInWindow counts records of the given types in [lo, hi).
+func (s *Store) countInWindow(types []signin.Type, lo, hi int) int {
+	n := 0
+	for _, t := range types {
+		pos := s.byType[t]
+		a, _ := slices.BinarySearch(pos, lo)
+		b, _ := slices.BinarySearch(pos, hi)
+		n += b - a
+	}
+	return n
+}
+
+// Search implements signin.Source.
+func (s *Store) Search(ctx context.Context, q signin.Query) (signin.Page, error) {
+	if q.Classify == nil {
+		return signin.Page{}, fmt.Errorf("search %s: query has no classifier", s.name)
+	}
+	types := q.TypesOrDefault(signin.AllTypes)
+	fp := q.Fingerprint(types)
+	offset := 0
+	if q.Cursor != "" {
+		pos, _, err := s.cursors.Check(fp, q.Cursor)
+		if err != nil {
+			return signin.Page{}, err
+		}
+		offset = pos
+	}
+	limit := q.Limit
+	if limit <= 0 {
+		limit = defaultPageSize
+	}
+	lo, hi := s.window(q.Since, q.Until)
+	var matched []int
+	n := 0
+	for i := range s.candidates(q, lo, hi) {
+		if n++; n%4096 == 0 && ctx.Err() != nil {
+			return signin.Page{}, ctx.Err()
+		}
+		r := &s.recs[i]
+		if !r.Failed() || !q.Matches(r, types) {
+			continue
+		}
+		switch q.Classify(r.Status.ErrorCode) {
+		case signin.OutcomeSuccess:
+			continue
+		case signin.OutcomeInterrupt:
+			if !q.IncludeInterrupts {
+				continue
+			}
+		}
+		matched = append(matched, i)
+	}
+	page := signin.Page{
+		Groups: s.groups(matched),
+		Coverage: signin.Coverage{
+			Source: s.name, Since: q.Since, Until: q.Until, Types: types,
+			Scanned: s.countInWindow(types, lo, hi), Matched: len(matched),
+		},
+	}
+	if offset > len(matched) {
+		offset = len(matched)
+	}
+	end := min(offset+limit, len(matched))
+	for _, i := range matched[offset:end] {
+		r := s.recs[i]
+		page.Rows = append(page.Rows, signin.Row{SignIn: r, Outcome: q.Classify(r.Status.ErrorCode), FollowedBySuccess: s.succLat[i]})
+	}
+	page.Coverage.Returned = len(page.Rows)
+	total := len(matched)
+	page.Resume = func(n int) string {
+		if offset+n >= total {
+			return ""
+		}
+		return s.cursors.Issue(fp, offset+n, "")
+	}
+	page.Coverage.NextCursor = page.Resume(len(page.Rows))
+	page.Coverage.Truncated = page.Coverage.NextCursor != ""
+	if offset > 0 {
+		page.Coverage.Notes = append(page.Coverage.Notes, fmt.Sprintf("continued from a cursor: rows %d-%d of %d", offset+1, end, total))
+	}
+	return page, nil
+}
+
+// candidates returns the positions worth checking, ascending: the shortest
+// posting list among the query's indexed filters, cut to the window, or the
+// window itself.
+func (s *Store) candidates(q signin.Query, lo, hi int) iter.Seq[int] {
+	var lists [][]int
+	if q.CorrelationID != "" {
+		lists = append(lists, s.byCorr[strings.ToLower(q.CorrelationID)])
+	}
+	if q.User != "" {
+		lists = append(lists, s.union(s.byUser[strings.ToLower(q.User)], s.byUser[q.User]))
+	}
+	if q.App != "" {
+		lists = append(lists, s.union(s.byApp[strings.ToLower(q.App)], s.byApp[q.App]))
+	}
+	if q.ErrorCode != nil {
+		lists = append(lists, s.byCode[*q.ErrorCode])
+	}
+	if q.IPAddress != "" {
+		lists = append(lists, s.byIP[q.IPAddress])
+	}
+	if len(lists) == 0 {
+		return func(yield func(int) bool) {
+			for i := lo; i < hi && yield(i); i++ {
+			}
+		}
+	}
+	best := slices.MinFunc(lists, func(a, b []int) int { return cmp.Compare(len(a), len(b)) })
+	a, _ := slices.BinarySearch(best, lo)
+	b, _ := slices.BinarySearch(best, hi)
+	return slices.Values(best[a:b])
+}
+
+// union merges two ascending position lists without duplicates.
+func (s *Store) union(a, b []int) []int {
+	if len(b) == 0 || slices.Equal(a, b) {
+		return a
+	}
+	if len(a) == 0 {
+		return b
+	}
+	out := append(slices.Clone(a), b...)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+type counter map[string]int
+
+func (c counter) top(n int) []string {
+	keys := make([]string, 0, len(c))
+	for k := range c {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b string) int {
+		if d := cmp.Compare(c[b], c[a]); d != 0 {
+			return d
+		}
+		return cmp.Compare(a, b)
+	})
+	return keys[:min(n, len(keys))]
+}
+
+// groups aggregates every matched record by error code, largest group first.
+func (s *Store) groups(matched []int) []signin.Group {
+	type acc struct {
+		g                signin.Group
+		users, apps, ips counter
+	}
+	by := map[int]*acc{}
+	var order []int
+	for _, i := range matched { // newest first
+		r := &s.recs[i]
+		a := by[r.Status.ErrorCode]
+		if a == nil {
+			a = &acc{g: signin.Group{ErrorCode: r.Status.ErrorCode, LastSeen: r.CreatedAt}, users: counter{}, apps: counter{}, ips: counter{}}
+			by[r.Status.ErrorCode] = a
+			order = append(order, r.Status.ErrorCode)
+		}
+		a.g.Count++
+		a.g.FirstSeen = r.CreatedAt
+		if len(a.g.SampleIDs) < groupSampleIDs {
+			a.g.SampleIDs = append(a.g.SampleIDs, r.ID)
+		}
+		who := r.User.UPN
+		if who == "" {
+			who = r.User.ID
+		}
+		if who != "" {
+			a.users[who]++
+		}
+		if app := appName(r); app != "" {
+			a.apps[app]++
+		}
+		if r.IPAddress != "" {
+			a.ips[r.IPAddress]++
+		}
+	}
+	out := make([]signin.Group, 0, len(order))
+	for _, code := range order {
+		a := by[code]
+		a.g.Users, a.g.UserCount = a.users.top(groupTopUsers), len(a.users)
+		a.g.Apps, a.g.AppCount = a.apps.top(groupTopApps), len(a.apps)
+		a.g.IPAddresses, a.g.IPCount = a.ips.top(groupTopIPs), len(a.ips)
+		out = append(out, a.g)
+	}
+	slices.SortStableFunc(out, func(a, b signin.Group) int {
+		if d := cmp.Compare(b.Count, a.Count); d != 0 {
+			return d
+		}
+		return b.LastSeen.Compare(a.LastSeen)
+	})
+	return out
+}
+
+// appName is the app a person would name for the record.
+func appName(r *signin.SignIn) string {
+	for _, n := range []string{r.App.Name, r.ServicePrincipal.Name, r.App.ID, r.ServicePrincipal.ID} {
+		if n != "" {
+			return n
+		}
+	}
+	return ""
+}
+
+// Get implements signin.Source; IDs compare case-insensitively.
+func (s *Store) Get(_ context.Context, id string) (signin.SignIn, error) {
+	i, ok := s.byID[strings.ToLower(strings.TrimSpace(id))]
+	if !ok {
+		oldest, newest := s.Range()
+		return signin.SignIn{}, fmt.Errorf("%w: no sign-in with ID %q among the %d loaded by the %s source (%s to %s)",
+			signin.ErrNotFound, id, len(s.recs), s.name, oldest.Format(time.RFC3339), newest.Format(time.RFC3339))
+	}
+	return s.recs[i], nil
+}
+
+// Correlated implements signin.Source.
+func (s *Store) Correlated(_ context.Context, correlationID string) ([]signin.SignIn, error) {
+	pos := s.byCorr[strings.ToLower(strings.TrimSpace(correlationID))]
+	out := make([]signin.SignIn, 0, len(pos))
+	for j := len(pos) - 1; j >= 0; j-- {
+		out = append(out, s.recs[pos[j]])
+	}
+	return out, nil
+}
+
+// FailedUsers implements signin.Source.
+func (s *Store) FailedUsers(_ context.Context, prefix string, max int) ([]string, error) {
+	p := strings.ToLower(prefix)
+	out := []string{}
+	for _, upn := range s.failed {
+		if strings.HasPrefix(strings.ToLower(upn), p) || strings.HasPrefix(strings.ToLower(s.failedD[upn]), p) {
+			out = append(out, upn)
+			if max > 0 && len(out) == max {
+				break
+			}
+		}
+	}
+	return out, nil
+}

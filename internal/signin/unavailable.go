@@ -1,0 +1,32 @@
+package signin
+
+import (
+	"context"
+	"time"
+)
+
+// Unavailable is a Source that cannot serve: every call returns Err. The
+// server uses it when a source could not be configured, so that it still
+// starts, the catalog tools still work, and the sign-in tools say what to fix.
+type Unavailable struct {
+	SourceName string
+	Err        error
+}
+
+// Name implements Source.
+func (u Unavailable) Name() string { return u.SourceName }
+
+// Now implements Source.
+func (u Unavailable) Now(context.Context) (time.Time, error) { return time.Time{}, u.Err }
+
+// Search implements Source.
+func (u Unavailable) Search(context.Context, Query) (Page, error) { return Page{}, u.Err }
+
+// Get implements Source.
+func (u Unavailable) Get(context.Context, string) (SignIn, error) { return SignIn{}, u.Err }
+
+// Correlated implements Source.
+func (u Unavailable) Correlated(context.Context, string) ([]SignIn, error) { return nil, u.Err }
+
+// FailedUsers implements Source.
+func (u Unavailable) FailedUsers(context.Context, string, int) ([]string, error) { return nil, u.Err }

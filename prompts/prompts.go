@@ -1,0 +1,193 @@
+// Package prompts registers the MCP prompts of entra-signin-mcp:
+// troubleshoot_signin walks an assistant through the playbook with the tools,
+// and draft_escalation looks a sign-in up and asks for a ticket with its
+// identifiers filled in from the data.
+package prompts
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/entra-signin-mcp/entra-signin-mcp/catalog"
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin"
+	"github.com/entra-signin-mcp/entra-signin-mcp/tools"
+)
+
+// Prompt names; they are API and never change.
+const (
+	TroubleshootName = "troubleshoot_signin"
+	EscalationName   = "draft_escalation"
+)
+
+// Audiences of draft_escalation.
+var Audiences = []string{"microsoft-support", "helpdesk", "end-user"}
+
+// Register adds both prompts to s.
+func Register(s *server.MCPServer, src signin.Source, cat *catalog.Catalog) {
+	s.AddPrompt(mcp.NewPrompt(TroubleshootName,
+		mcp.WithPromptTitle("Troubleshoot a failed Entra sign-in"),
+		mcp.WithPromptDescription("Walk through the sign-in troubleshooting playbook for a user, an app, a time or a correlation ID (at least one), using search_failed_signins, get_signin_details and explain_error_code."),
+		mcp.WithArgument("user", mcp.ArgumentDescription("The user's UPN or object ID.")),
+		mcp.WithArgument("app", mcp.ArgumentDescription("The application's name or app ID.")),
+		mcp.WithArgument("when", mcp.ArgumentDescription("When it failed: RFC 3339, a duration before now (2h, 1d), or words such as 'this morning'.")),
+		mcp.WithArgument("correlationId", mcp.ArgumentDescription("A correlation ID from an error page or a log.")),
+	), func(ctx context.Context, req mcp.GetPromptRequest) (*mcp.GetPromptResult, error) {
+		return troubleshoot(req.Params.Arguments)
+	})
+
+	s.AddPrompt(mcp.NewPrompt(EscalationName,
+		mcp.WithPromptTitle("Draft an escalation for a failed sign-in"),
+		mcp.WithPromptDescription("Look up one sign-in (by signInId or correlationId) and draft a ticket for Microsoft support, the help desk or the end user, with request ID, correlation ID, timestamp, tenant ID, user ID and error code filled in from the data."),
+		mcp.WithArgument("signInId", mcp.ArgumentDescription("The sign-in's ID (request ID); or give correlationId.")),
+		mcp.WithArgument("correlationId", mcp.ArgumentDescription("The correlation ID; the last failure of the flow is used.")),
+		mcp.WithArgument("audience", mcp.RequiredArgument(), mcp.ArgumentDescription("Who the draft is for: microsoft-support, helpdesk or end-user.")),
+	), func(ctx context.Context, req mcp.GetPromptRequest) (*mcp.GetPromptResult, error) {
+		return escalation(ctx, src, cat, req.Params.Arguments)
+	})
+}
+
+func troubleshoot(args map[string]string) (*mcp.GetPromptResult, error) {
+	user, app := strings.TrimSpace(args["user"]), strings.TrimSpace(args["app"])
+	when, corr := strings.TrimSpace(args["when"]), strings.TrimSpace(args["correlationId"])
+	if user == "" && app == "" && when == "" && corr == "" {
+		return nil, fmt.Errorf("%s needs at least one of user, app, when or correlationId", TroubleshootName)
+	}
+	var about []string
+	search := map[string]string{}
+	if user != "" {
+		about = append(about, "user "+user)
+		search["user"] = user
+	}
+	if app != "" {
+		about = append(about, "app "+app)
+		search["app"] = app
+	}
+	if corr != "" {
+		about = append(about, "correlation ID "+corr)
+		search["correlationId"] = corr
+	}
+	if when != "" {
+		about = append(about, "time: "+when)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "Troubleshoot a failed Microsoft Entra ID sign-in (%s). Work as a senior identity engineer, following the playbook in the resource entra-signin://guide:\n\n", strings.Join(about, "; "))
+	fmt.Fprintf(&b, "1. Call search_failed_signins with %s", argList(search))
+	if when != "" {
+		fmt.Fprintf(&b, " and a window around %q: convert it to since/until in UTC (RFC 3339, or a duration such as 2h or 1d)", when)
+	}
+	b.WriteString(". If nothing is found, widen since and add signInTypes nonInteractive and servicePrincipal before concluding there was no failure (sign-ins can take up to 2 hours to appear).\n")
+	b.WriteString("2. Read groups first: counts, users, apps, IPs, first and last seen. Patterns matter: many 50126 then 50053 is a lockout; one IP across many users is a password spray; 50173 in non-interactive sign-ins follows a password change.\n")
+	b.WriteString("3. Open the failure that matches the complaint with get_signin_details. Read status.additionalDetails, the Conditional Access policies that failed, the device and the authentication steps, and the related sign-ins: if the flow ends in a success, say so.\n")
+	b.WriteString("4. Interrupts (50058, 50140, 50074, 50076, 50072, 50079, 50125, 50158, 81010, 16000) are normal steps, never the root cause. Use explain_error_code for any code you need explained.\n")
+	b.WriteString("5. Answer with: the root cause in one sentence; the evidence (codes, times in UTC, policy names); who must act (user, helpdesk, admin, developer or Microsoft) and the exact steps; and the request ID, correlation ID and timestamp to quote if it has to be escalated.")
+	return &mcp.GetPromptResult{
+		Description: "Troubleshoot a failed sign-in: " + strings.Join(about, "; "),
+		Messages:    []mcp.PromptMessage{mcp.NewPromptMessage(mcp.RoleUser, mcp.NewTextContent(b.String()))},
+	}, nil
+}
+
+func argList(m map[string]string) string {
+	if len(m) == 0 {
+		return "no filters"
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s=%q", k, m[k])
+	}
+	return strings.Join(parts, ", ")
+}
+
+func escalation(ctx context.Context, src signin.Source, cat *catalog.Catalog, args map[string]string) (*mcp.GetPromptResult, error) {
+	audience := strings.TrimSpace(args["audience"])
+	if !slices.Contains(Audiences, audience) {
+		return nil, fmt.Errorf("audience %q is not accepted; give one of %s", audience, strings.Join(Audiences, ", "))
+	}
+	d, err := tools.Details(ctx, src, cat, args["signInId"], args["correlationId"])
+	if err != nil {
+		if errors.Is(err, signin.ErrNotFound) {
+			return nil, fmt.Errorf("%s: %w", EscalationName, err)
+		}
+		return nil, fmt.Errorf("%s: look up the sign-in: %w", EscalationName, err)
+	}
+	ids := d.SupportIdentifiers
+	var b strings.Builder
+	fmt.Fprintf(&b, "Draft an escalation about this failed Microsoft Entra ID sign-in for the %s.\n\n", audience)
+	b.WriteString("Identifiers (quote them exactly as given):\n")
+	fmt.Fprintf(&b, "- Request ID: %s\n- Correlation ID: %s\n- Timestamp (UTC): %s\n- Tenant ID: %s\n- User ID: %s\n- User: %s\n- App: %s (%s)\n- Error code: AADSTS%d\n",
+		dash(ids.RequestID), dash(ids.CorrelationID), dash(ids.Timestamp), dash(ids.TenantID), dash(ids.UserID),
+		dash(d.SignIn.User.UPN), dash(d.SignIn.App.Name), dash(ids.AppID), ids.ErrorCode)
+	fmt.Fprintf(&b, "\nWhat Entra logged: %s", dash(d.SignIn.Status.FailureReason))
+	if d.SignIn.Status.AdditionalDetails != "" {
+		fmt.Fprintf(&b, " Additional details: %s", d.SignIn.Status.AdditionalDetails)
+	}
+	fmt.Fprintf(&b, "\nCatalog: %s (%s; first to act: %s). %s\n", d.Explanation.Title, d.Explanation.Outcome, d.Explanation.WhoFixes, d.Explanation.Summary)
+	for _, p := range d.ConditionalAccess {
+		if p.Result == "failure" {
+			fmt.Fprintf(&b, "Conditional Access policy %q failed (grant controls: %s).\n", p.Name, strings.Join(p.GrantControls, ", "))
+		}
+	}
+	if n := len(d.Related); n > 0 {
+		fmt.Fprintf(&b, "%d other sign-ins share the correlation ID; the latest ended with code %d.\n", n, d.Related[n-1].ErrorCode)
+	}
+	b.WriteString("\n")
+	switch audience {
+	case "microsoft-support":
+		b.WriteString("Write a support request for Microsoft: a one-line title with the error code; the impact (who and what is blocked, since when); the identifiers above in a list; what was already checked and ruled out (from the evidence, e.g. policies, licence, credentials); and one precise question. Neutral and factual, no speculation presented as fact.")
+	case "helpdesk":
+		b.WriteString("Write an internal help-desk ticket: the title, the user and app, the root cause in one sentence, the exact steps the agent must take (from the catalog remediation for the admin/helpdesk), how to confirm the fix, and the identifiers above for reference.")
+	case "end-user":
+		b.WriteString("Write a short, friendly message to the user in plain language: what happened, what they need to do now (from the catalog remediation for the user), and what to send back if it happens again (the time and the correlation ID). No internal policy names, no IP addresses, no jargon.")
+	}
+	return &mcp.GetPromptResult{
+		Description: fmt.Sprintf("Escalation draft for %s about sign-in %s", audience, ids.RequestID),
+		Messages:    []mcp.PromptMessage{mcp.NewPromptMessage(mcp.RoleUser, mcp.NewTextContent(b.String()))},
+	}, nil
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "(not logged)"
+	}
+	return s
+}
+
+// Completions completes prompt arguments: user from the users with failures
+// in the source, audience from its values.
+type Completions struct{ Source signin.Source }
+
+// CompletePromptArgument implements server.PromptCompletionProvider.
+func (c Completions) CompletePromptArgument(ctx context.Context, prompt string, arg mcp.CompleteArgument, _ mcp.CompleteContext) (*mcp.Completion, error) {
+	switch {
+	case prompt == TroubleshootName && arg.Name == "user":
+		users, err := c.Source.FailedUsers(ctx, arg.Value, 101)
+		if err != nil {
+			// Completion is a convenience: a source that cannot answer gives none.
+			return &mcp.Completion{Values: []string{}}, nil
+		}
+		out := &mcp.Completion{Values: users}
+		if len(users) > 100 {
+			out.Values, out.HasMore = users[:100], true
+		}
+		return out, nil
+	case prompt == EscalationName && arg.Name == "audience":
+		out := []string{}
+		for _, a := range Audiences {
+			if strings.HasPrefix(a, strings.ToLower(arg.Value)) {
+				out = append(out, a)
+			}
+		}
+		return &mcp.Completion{Values: out, Total: len(out)}, nil
+	}
+	return &mcp.Completion{Values: []string{}}, nil
+}

@@ -1,0 +1,140 @@
+package prompts_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/entra-signin-mcp/entra-signin-mcp/catalog"
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/mcpserver"
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin"
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/memory"
+	"github.com/entra-signin-mcp/entra-signin-mcp/prompts"
+)
+
+var now = time.Date(2025, 3, 4, 12, 0, 0, 0, time.UTC)
+
+func source() *memory.Store {
+	return memory.New("test", []signin.SignIn{
+		{ID: "req-1", CorrelationID: "corr-1", CreatedAt: now.Add(-time.Hour), Type: signin.Interactive, TenantID: "tenant-1",
+			User: signin.User{ID: "oid-rosa", UPN: "rosa.diaz@contoso.com", DisplayName: "Rosa Diaz"}, App: signin.App{ID: "app-1", Name: "Contoso Payroll"},
+			Status:   signin.Status{ErrorCode: 53003, FailureReason: "Access has been blocked by Conditional Access policies."},
+			Policies: []signin.Policy{{Name: "Block legacy authentication", Result: "failure", GrantControls: []string{"block"}}}},
+		{ID: "req-2", CorrelationID: "corr-2", CreatedAt: now, Type: signin.Interactive,
+			User: signin.User{ID: "oid-ravi", UPN: "ravi.shah@contoso.com", DisplayName: "Ravi Shah"}, Status: signin.Status{ErrorCode: 50126}},
+		{ID: "req-3", CorrelationID: "corr-3", CreatedAt: now, Type: signin.Interactive,
+			User: signin.User{ID: "oid-ok", UPN: "okay@contoso.com"}},
+	})
+}
+
+func connect(t *testing.T) *client.Client {
+	t.Helper()
+	cat, err := catalog.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := mcpserver.Connect(context.Background(), mcpserver.New(mcpserver.Options{Version: "test", Catalog: cat, Source: source()}), "test", "1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func get(c *client.Client, name string, args map[string]string) (string, error) {
+	req := mcp.GetPromptRequest{}
+	req.Params.Name = name
+	req.Params.Arguments = args
+	res, err := c.GetPrompt(context.Background(), req)
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	for _, m := range res.Messages {
+		if t, ok := m.Content.(mcp.TextContent); ok {
+			b.WriteString(t.Text)
+		}
+	}
+	return b.String(), nil
+}
+
+func TestTroubleshootPrompt(t *testing.T) {
+	c := connect(t)
+	text, err := get(c, prompts.TroubleshootName, map[string]string{"user": "rosa.diaz@contoso.com", "when": "this morning"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`user="rosa.diaz@contoso.com"`, "search_failed_signins", "get_signin_details", "explain_error_code", `"this morning"`, "correlation ID", "entra-signin://guide"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("prompt lacks %q:\n%s", want, text)
+		}
+	}
+	if _, err := get(c, prompts.TroubleshootName, map[string]string{}); err == nil || !strings.Contains(err.Error(), "at least one of user, app, when or correlationId") {
+		t.Errorf("no arguments: %v", err)
+	}
+}
+
+func TestEscalationPrompt(t *testing.T) {
+	c := connect(t)
+	for _, args := range []map[string]string{
+		{"signInId": "req-1", "audience": "microsoft-support"},
+		{"correlationId": "corr-1", "audience": "microsoft-support"},
+	} {
+		text, err := get(c, prompts.EscalationName, args)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{"Request ID: req-1", "Correlation ID: corr-1", "Timestamp (UTC): 2025-03-04T11:00:00Z", "Tenant ID: tenant-1", "User ID: oid-rosa", "AADSTS53003", `"Block legacy authentication" failed`, "support request"} {
+			if !strings.Contains(text, want) {
+				t.Errorf("%v: draft lacks %q:\n%s", args, want, text)
+			}
+		}
+	}
+	user, err := get(c, prompts.EscalationName, map[string]string{"signInId": "req-1", "audience": "end-user"})
+	if err != nil || !strings.Contains(user, "plain language") {
+		t.Errorf("end-user draft: %v\n%s", err, user)
+	}
+	for name, args := range map[string]map[string]string{
+		"bad audience": {"signInId": "req-1", "audience": "ceo"},
+		"unknown id":   {"signInId": "nope", "audience": "helpdesk"},
+		"no id":        {"audience": "helpdesk"},
+	} {
+		if _, err := get(c, prompts.EscalationName, args); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}
+
+func TestPromptCompletion(t *testing.T) {
+	c := connect(t)
+	complete := func(prompt, arg, value string) []string {
+		req := mcp.CompleteRequest{}
+		req.Params.Ref = mcp.PromptReference{Type: "ref/prompt", Name: prompt}
+		req.Params.Argument.Name = arg
+		req.Params.Argument.Value = value
+		res, err := c.Complete(context.Background(), req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.Completion.Values
+	}
+	if got := complete(prompts.TroubleshootName, "user", "r"); strings.Join(got, ",") != "ravi.shah@contoso.com,rosa.diaz@contoso.com" {
+		t.Errorf("user r: %v (want only users with failures)", got)
+	}
+	if got := complete(prompts.TroubleshootName, "user", "Rosa D"); strings.Join(got, ",") != "rosa.diaz@contoso.com" {
+		t.Errorf("user by display name: %v", got)
+	}
+	if got := complete(prompts.TroubleshootName, "user", "okay"); len(got) != 0 {
+		t.Errorf("a user without failures was offered: %v", got)
+	}
+	if got := complete(prompts.EscalationName, "audience", "h"); strings.Join(got, ",") != "helpdesk" {
+		t.Errorf("audience h: %v", got)
+	}
+	if got := complete(prompts.EscalationName, "audience", ""); len(got) != 3 {
+		t.Errorf("audience: %v", got)
+	}
+}

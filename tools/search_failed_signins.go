@@ -1,0 +1,437 @@
+package tools
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/entra-signin-mcp/entra-signin-mcp/catalog"
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin"
+)
+
+// SearchFailedSigninsName is the tool's name; it is API and never changes.
+const SearchFailedSigninsName = "search_failed_signins"
+
+// SearchBudget is the most a search answer (structured content and text,
+// as compact JSON) may weigh. Rows are trimmed to fit; the truth is not.
+const SearchBudget = 8 * 1024
+
+// envelopeMargin is kept free under each budget for what the protocol layer
+// adds to a result (mcp-go's _meta with the server's name and version).
+const envelopeMargin = 256
+
+// Limits of the limit argument.
+const (
+	minLimit     = 1
+	maxLimit     = 200
+	defaultLimit = 25
+)
+
+// SearchFailedSigninsArgs is the input of search_failed_signins.
+type SearchFailedSigninsArgs struct {
+	User              string   `json:"user,omitempty" jsonschema_description:"The user: a UPN (any case) or an object ID."`
+	App               string   `json:"app,omitempty" jsonschema_description:"The application: its display name (any case) or app ID. For workload sign-ins, the service principal's name or ID."`
+	ErrorCode         *int     `json:"errorCode,omitempty" jsonschema_description:"Only sign-ins with this error code (an integer such as 50126)."`
+	IPAddress         string   `json:"ipAddress,omitempty" jsonschema_description:"Only sign-ins from this IP address (exact, IPv4 or IPv6)."`
+	CorrelationID     string   `json:"correlationId,omitempty" jsonschema_description:"Only sign-ins of this correlation ID (a GUID)."`
+	Since             string   `json:"since,omitempty" jsonschema_description:"Start of the window: RFC 3339 (2025-01-09T08:00:00Z), a date (2025-01-09), or a duration before now (90m, 24h, 7d, 2w). Default: 24 hours before now."`
+	Until             string   `json:"until,omitempty" jsonschema_description:"End of the window, same forms as since. Default: now."`
+	SignInTypes       []string `json:"signInTypes,omitempty" jsonschema:"uniqueItems=true" jsonschema_description:"Kinds of sign-in to search: interactive, nonInteractive, servicePrincipal, managedIdentity. Default: the source's default, stated in coverage.signInTypes."`
+	IncludeInterrupts bool     `json:"includeInterrupts,omitempty" jsonschema_description:"Also return interrupts (MFA prompts, KMSI, no SSO session): normal steps that are not failures. Default false."`
+	Limit             *int     `json:"limit,omitempty" jsonschema_description:"Rows to return, 1 to 200 (default 25). Fewer may come back to keep the answer small: coverage.truncated and nextCursor say so."`
+	Cursor            string   `json:"cursor,omitempty" jsonschema_description:"coverage.nextCursor from the previous answer, to continue it; the other arguments must be the same."`
+}
+
+// SignInRow is one failed sign-in, compact.
+type SignInRow struct {
+	ID                      string `json:"id" jsonschema_description:"The sign-in's request ID: pass it to get_signin_details."`
+	CreatedDateTime         string `json:"createdDateTime" jsonschema_description:"UTC, RFC 3339."`
+	User                    string `json:"user,omitempty" jsonschema_description:"UPN, or object ID when no UPN was logged; empty for workload sign-ins."`
+	App                     string `json:"app,omitempty"`
+	ErrorCode               int    `json:"errorCode"`
+	FailureReason           string `json:"failureReason,omitempty" jsonschema_description:"Entra's failure reason, clipped to 120 characters (get_signin_details has it whole)."`
+	Outcome                 string `json:"outcome" jsonschema:"enum=failure,enum=interrupt,enum=transient" jsonschema_description:"The catalog's outcome for the code."`
+	FollowedBySuccess       bool   `json:"followedBySuccess,omitempty" jsonschema_description:"A success with the same correlation ID came later."`
+	SignInType              string `json:"signInType"`
+	IPAddress               string `json:"ipAddress,omitempty"`
+	Location                string `json:"location,omitempty"`
+	ClientApp               string `json:"clientApp,omitempty"`
+	CorrelationID           string `json:"correlationId,omitempty"`
+	ConditionalAccessStatus string `json:"conditionalAccessStatus,omitempty"`
+}
+
+// GroupRow aggregates every matched failure with one error code.
+type GroupRow struct {
+	ErrorCode int      `json:"errorCode"`
+	Title     string   `json:"title" jsonschema_description:"The catalog's title for the code."`
+	Outcome   string   `json:"outcome"`
+	WhoFixes  string   `json:"whoFixes"`
+	Count     int      `json:"count"`
+	UserCount int      `json:"userCount"`
+	Users     []string `json:"users" jsonschema_description:"The most affected users, most first."`
+	AppCount  int      `json:"appCount"`
+	Apps      []string `json:"apps"`
+	IPCount   int      `json:"ipCount"`
+	TopIPs    []string `json:"topIps"`
+	FirstSeen string   `json:"firstSeen"`
+	LastSeen  string   `json:"lastSeen"`
+}
+
+// CoverageOut says what the search looked at.
+type CoverageOut struct {
+	Source      string   `json:"source"`
+	Since       string   `json:"since"`
+	Until       string   `json:"until"`
+	SignInTypes []string `json:"signInTypes"`
+	Scanned     int      `json:"scanned" jsonschema_description:"Sign-ins in the window and types."`
+	Matched     int      `json:"matched" jsonschema_description:"Of those, the ones that matched every filter."`
+	Returned    int      `json:"returned"`
+	Truncated   bool     `json:"truncated" jsonschema_description:"True when more rows or groups exist than this answer carries."`
+	NextCursor  string   `json:"nextCursor,omitempty"`
+	Notes       []string `json:"notes"`
+}
+
+// SearchFailedSigninsResult is the structured output of search_failed_signins.
+type SearchFailedSigninsResult struct {
+	SignIns  []SignInRow `json:"signIns" jsonschema_description:"Matched sign-ins, newest first."`
+	Groups   []GroupRow  `json:"groups" jsonschema_description:"Every matched sign-in grouped by error code, largest group first (not only the rows returned)."`
+	Coverage CoverageOut `json:"coverage"`
+}
+
+const searchDescription = `Find failed Microsoft Entra ID sign-ins, newest first, and group every match by error code. Use it first when someone cannot sign in: filter by user (UPN or object ID), app, errorCode, ipAddress, correlationId and a time window (since/until: RFC 3339 or 90m, 24h, 7d; default the last 24 hours).
+
+Read groups before rows: they cover every match with counts, users, apps, IPs and first/last seen, and name the catalog title and who fixes each code. Then open the relevant row with get_signin_details (by id) and explain its code with explain_error_code.
+
+Successes are never returned; interrupts (MFA prompts, KMSI, no SSO session) only with includeInterrupts. Non-interactive, service principal and managed identity sign-ins are searched as coverage.signInTypes says; widen signInTypes when the first search finds nothing. The answer is kept small: when coverage.truncated is true, pass coverage.nextCursor as cursor (same filters) for more rows.`
+
+// SearchFailedSignins returns the search_failed_signins tool over src.
+func SearchFailedSignins(src signin.Source, cat *catalog.Catalog) server.ServerTool {
+	tool := newTool(SearchFailedSigninsName, "Search failed Entra sign-ins", searchDescription,
+		&SearchFailedSigninsArgs{}, &SearchFailedSigninsResult{}, true)
+	return server.ServerTool{Tool: tool, Handler: func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		var args SearchFailedSigninsArgs
+		if err := bindArgs(req, &args, searchAccepted); err != nil {
+			return toolError("%v", err), nil
+		}
+		now, err := src.Now(ctx)
+		if err != nil {
+			return sourceError(src, "read the clock of", err), nil
+		}
+		q, err := args.query(now, cat)
+		if err != nil {
+			return toolError("%v", err), nil
+		}
+		page, err := src.Search(ctx, q)
+		if err != nil {
+			if errors.Is(err, signin.ErrBadCursor) {
+				return toolError("cursor: %v", err), nil
+			}
+			return sourceError(src, "search", err), nil
+		}
+		res, text := buildSearchResult(page, q, args, now, cat)
+		return mcp.NewToolResultStructured(res, text), nil
+	}}
+}
+
+const searchAccepted = "user, app, errorCode (integer), ipAddress, correlationId, since, until, signInTypes (interactive, nonInteractive, servicePrincipal, managedIdentity), includeInterrupts (boolean), limit (1-200), cursor; all optional"
+
+// query validates the arguments and builds the source query.
+func (a SearchFailedSigninsArgs) query(now time.Time, cat *catalog.Catalog) (signin.Query, error) {
+	q := signin.Query{
+		User: strings.TrimSpace(a.User), App: strings.TrimSpace(a.App),
+		CorrelationID: strings.TrimSpace(a.CorrelationID), IncludeInterrupts: a.IncludeInterrupts,
+		Limit: defaultLimit, Cursor: a.Cursor, Classify: Classifier(cat),
+	}
+	for field, v := range map[string]string{"user": q.User, "app": q.App, "correlationId": q.CorrelationID} {
+		if len(v) > 256 {
+			return q, fmt.Errorf("%s is %d characters long; at most 256 are accepted", field, len(v))
+		}
+	}
+	if a.Limit != nil {
+		if *a.Limit < minLimit || *a.Limit > maxLimit {
+			return q, fmt.Errorf("limit %d is out of range: give an integer from %d to %d (default %d)", *a.Limit, minLimit, maxLimit, defaultLimit)
+		}
+		q.Limit = *a.Limit
+	}
+	if a.ErrorCode != nil {
+		code, err := catalog.CheckCode(int64(*a.ErrorCode))
+		if err != nil {
+			return q, fmt.Errorf("errorCode: %v", err)
+		}
+		q.ErrorCode = &code
+	}
+	if ip := strings.TrimSpace(a.IPAddress); ip != "" {
+		addr, err := netip.ParseAddr(ip)
+		if err != nil {
+			return q, fmt.Errorf("ipAddress %q is not an IP address; give one IPv4 or IPv6 address such as 203.0.113.7", ip)
+		}
+		q.IPAddress = addr.String()
+	}
+	for _, t := range a.SignInTypes {
+		typ, err := signin.ParseType(t)
+		if err != nil {
+			return q, fmt.Errorf("signInTypes: %v", err)
+		}
+		if !containsType(q.Types, typ) {
+			q.Types = append(q.Types, typ)
+		}
+	}
+	var err error
+	q.Since, q.Until, err = parseWindow(a.Since, a.Until, now)
+	return q, err
+}
+
+func containsType(ts []signin.Type, t signin.Type) bool {
+	for _, x := range ts {
+		if x == t {
+			return true
+		}
+	}
+	return false
+}
+
+// Classifier classifies error codes with the catalog; unknown codes are failures.
+func Classifier(cat *catalog.Catalog) signin.Classifier {
+	return func(code int) signin.Outcome {
+		if code == 0 {
+			return signin.OutcomeSuccess
+		}
+		if e, ok := cat.Lookup(code); ok {
+			return signin.Outcome(e.Outcome)
+		}
+		return signin.OutcomeFailure
+	}
+}
+
+// sourceError turns a source failure into a tool error that says which
+// source failed and what it said.
+func sourceError(src signin.Source, what string, err error) *mcp.CallToolResult {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return toolError("%s the %s source: stopped before it finished (%v); try again, with a narrower window if it keeps timing out", what, src.Name(), err)
+	}
+	return toolError("%s the %s source: %v", what, src.Name(), err)
+}
+
+const rfc3339 = "2006-01-02T15:04:05Z07:00"
+
+func clipText(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
+func rowOf(r signin.Row) SignInRow {
+	user := r.User.UPN
+	if user == "" {
+		user = r.User.ID
+	}
+	app := r.App.Name
+	if app == "" {
+		app = r.ServicePrincipal.Name
+	}
+	if app == "" {
+		app = r.App.ID
+	}
+	return SignInRow{
+		ID: r.ID, CreatedDateTime: r.CreatedAt.UTC().Format(rfc3339), User: user, App: app,
+		ErrorCode: r.Status.ErrorCode, FailureReason: clipText(r.Status.FailureReason, 120),
+		Outcome: string(r.Outcome), FollowedBySuccess: r.FollowedBySuccess, SignInType: string(r.Type),
+		IPAddress: r.IPAddress, Location: r.Location.String(), ClientApp: r.ClientApp,
+		CorrelationID: r.CorrelationID, ConditionalAccessStatus: r.ConditionalAccessStatus,
+	}
+}
+
+func groupOf(g signin.Group, cat *catalog.Catalog) GroupRow {
+	x := cat.Explain(g.ErrorCode)
+	return GroupRow{
+		ErrorCode: g.ErrorCode, Title: x.Title, Outcome: string(x.Outcome), WhoFixes: x.WhoFixes,
+		Count: g.Count, UserCount: g.UserCount, Users: head(g.Users, groupUsers), AppCount: g.AppCount, Apps: head(g.Apps, groupApps),
+		IPCount: g.IPCount, TopIPs: head(g.IPAddresses, groupIPs),
+		FirstSeen: g.FirstSeen.UTC().Format(rfc3339), LastSeen: g.LastSeen.UTC().Format(rfc3339),
+	}
+}
+
+// How many users, apps and IPs a group names; the counts say how many exist.
+const (
+	groupUsers = 3
+	groupApps  = 2
+	groupIPs   = 2
+)
+
+// groupsShare is the part of the budget groups may take, so that rows
+// always have room.
+const groupsShare = SearchBudget * 11 / 20
+
+// head returns the first n elements of s, never nil.
+func head[T any](s []T, n int) []T {
+	return nonNil(s[:min(n, len(s))])
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+// buildSearchResult shapes a page into the answer, within SearchBudget:
+// groups first (they are the truth about every match), then as many rows as
+// fit, with the cursor moved to the first row left out.
+func buildSearchResult(page signin.Page, q signin.Query, args SearchFailedSigninsArgs, now time.Time, cat *catalog.Catalog) (SearchFailedSigninsResult, string) {
+	cov := page.Coverage
+	res := SearchFailedSigninsResult{
+		SignIns: []SignInRow{},
+		Groups:  []GroupRow{},
+		Coverage: CoverageOut{
+			Source: cov.Source, Since: cov.Since.UTC().Format(rfc3339), Until: cov.Until.UTC().Format(rfc3339),
+			SignInTypes: typeNames(cov.Types), Scanned: cov.Scanned, Matched: cov.Matched,
+			Truncated: cov.Truncated, NextCursor: cov.NextCursor, Notes: append([]string{}, cov.Notes...),
+		},
+	}
+	for _, g := range page.Groups {
+		res.Groups = append(res.Groups, groupOf(g, cat))
+	}
+	rows := make([]SignInRow, len(page.Rows))
+	for i, r := range page.Rows {
+		rows[i] = rowOf(r)
+	}
+	size := func() int {
+		text := searchSummary(res, q, args, now, page)
+		b, _ := json.Marshal(mcp.NewToolResultStructured(res, text))
+		return len(b)
+	}
+	// Groups beyond their share are dropped from the end (the smallest),
+	// with a note: rows must keep room.
+	dropped := 0
+	for len(res.Groups) > 1 && size() > groupsShare {
+		res.Groups = res.Groups[:len(res.Groups)-1]
+		dropped++
+	}
+	if dropped > 0 {
+		res.Coverage.Truncated = true
+		res.Coverage.Notes = append(res.Coverage.Notes, fmt.Sprintf("%d smaller groups left out to keep the answer small; filter by errorCode to see one", dropped))
+	}
+	// Add rows while they fit; measure each row once, then check the whole
+	// answer and give back rows until it fits.
+	base := size() + 200 // room for the cursor and the truncation note
+	used := base
+	n := 0
+	for _, r := range rows {
+		b, _ := json.Marshal(r)
+		if used+len(b)+1 > SearchBudget-envelopeMargin {
+			break
+		}
+		used += len(b) + 1
+		n++
+	}
+	notes := res.Coverage.Notes
+	truncated := res.Coverage.Truncated
+	finish := func(n int) int {
+		res.SignIns = rows[:n]
+		res.Coverage.Returned = n
+		res.Coverage.Notes = notes
+		res.Coverage.Truncated = truncated
+		if n < len(rows) {
+			res.Coverage.Truncated = true
+			res.Coverage.NextCursor = page.Resume(n)
+			res.Coverage.Notes = append(slices.Clone(notes), fmt.Sprintf("%d of the %d rows asked for fit in this answer; continue with nextCursor", n, len(rows)))
+		}
+		return size()
+	}
+	for finish(n) > SearchBudget-envelopeMargin && n > 0 {
+		n--
+	}
+	return res, searchSummary(res, q, args, now, page)
+}
+
+func typeNames(ts []signin.Type) []string {
+	out := make([]string, len(ts))
+	for i, t := range ts {
+		out[i] = string(t)
+	}
+	return out
+}
+
+// searchSummary is the engineer's first line, then how much is shown and
+// what to do next.
+func searchSummary(res SearchFailedSigninsResult, q signin.Query, args SearchFailedSigninsArgs, now time.Time, page signin.Page) string {
+	var b strings.Builder
+	cov := res.Coverage
+	noun := "failures"
+	if q.IncludeInterrupts {
+		noun = "failures and interrupts"
+	}
+	who := ""
+	if q.User != "" {
+		who += " for " + q.User
+	}
+	if q.App != "" {
+		who += " in " + q.App
+	}
+	if q.IPAddress != "" {
+		who += " from " + q.IPAddress
+	}
+	win := describeWindow(page.Coverage.Since, page.Coverage.Until, now)
+	if cov.Matched == 0 {
+		fmt.Fprintf(&b, "No %s%s %s (%d %s sign-ins searched in the %s source).", noun, who, win, cov.Scanned, strings.Join(cov.SignInTypes, "/"), cov.Source)
+		b.WriteString(" Widen since, add signInTypes (nonInteractive, servicePrincipal), or check the user and app spelling; sign-ins can take up to 2 hours to appear.")
+		return b.String()
+	}
+	fmt.Fprintf(&b, "%d %s%s %s: ", cov.Matched, noun, who, win)
+	groups := res.Groups
+	if len(groups) <= 3 {
+		// Tell it as a story: oldest group first.
+		ordered := append([]GroupRow{}, groups...)
+		for i := 1; i < len(ordered); i++ {
+			for j := i; j > 0 && ordered[j].FirstSeen < ordered[j-1].FirstSeen; j-- {
+				ordered[j], ordered[j-1] = ordered[j-1], ordered[j]
+			}
+		}
+		for i, g := range ordered {
+			if i > 0 {
+				b.WriteString(", then ")
+			}
+			fmt.Fprintf(&b, "%d× %d %s", g.Count, g.ErrorCode, g.Title)
+			if i == len(ordered)-1 && len(ordered) > 1 {
+				fmt.Fprintf(&b, " at %s UTC", hhmm(g.LastSeen))
+			}
+		}
+	} else {
+		for i, g := range groups[:3] {
+			if i > 0 {
+				b.WriteString("; ")
+			}
+			fmt.Fprintf(&b, "%d× %d %s", g.Count, g.ErrorCode, g.Title)
+		}
+		if more := len(page.Groups) - 3; more > 0 {
+			fmt.Fprintf(&b, "; and %d more codes", more)
+		}
+	}
+	b.WriteString(".\n")
+	fmt.Fprintf(&b, "Showing %d of %d, newest first (%s source, %s).", cov.Returned, cov.Matched, cov.Source, strings.Join(cov.SignInTypes, "/"))
+	if cov.NextCursor != "" {
+		b.WriteString(" More with cursor=coverage.nextCursor.")
+	}
+	if len(res.SignIns) > 0 {
+		fmt.Fprintf(&b, "\nNext: get_signin_details with id %s.", res.SignIns[0].ID)
+	}
+	return b.String()
+}
+
+func hhmm(ts string) string {
+	t, err := time.Parse(rfc3339, ts)
+	if err != nil {
+		return ts
+	}
+	return t.Format("15:04")
+}
