@@ -208,6 +208,9 @@ func lookupSignIn(ctx context.Context, src signin.Source, id, corr string, class
 	if id != "" {
 		var err error
 		if s, err = src.Get(ctx, id); err != nil {
+			if errors.Is(err, signin.ErrNotFound) {
+				err = fmt.Errorf("%w; give an id that search_failed_signins returned, or the correlationId instead", err)
+			}
 			return s, nil, err
 		}
 		corr = s.CorrelationID

@@ -106,7 +106,16 @@ await check("tools/list: every tool read-only with both schemas", async () => {
 });
 
 // Good calls per tool; the SDK throws if structuredContent violates the schema.
+// Calls that need an ID take it from an earlier search.
+let firstRow;
 const goodCalls = {
+  search_failed_signins: [
+    {},
+    { since: "7d", limit: 5 },
+    { since: "7d", includeInterrupts: true, limit: 200 },
+    { since: "7d", signInTypes: ["servicePrincipal", "managedIdentity"] },
+  ],
+  get_signin_details: [() => ({ id: firstRow.id }), () => ({ correlationId: firstRow.correlationId })],
   explain_error_code: [
     { code: 50053 },
     { code: "AADSTS50126" },
@@ -119,6 +128,8 @@ const goodCalls = {
   ],
 };
 const badCalls = {
+  search_failed_signins: [{ limit: 0 }, { limit: 201 }, { since: "1h", until: "2h" }, { signInTypes: ["batch"] }, { since: "5x" }, { cursor: "abc" }],
+  get_signin_details: [{}, { id: "no-such-sign-in" }, { id: "a", correlationId: "b" }],
   explain_error_code: [{ code: -1 }, { code: "" }, { code: "no code here" }, { code: 12345678901 }, { code: true }, {}],
 };
 
@@ -128,9 +139,19 @@ await check("every tool has good and bad cases here", async () => {
   }
 });
 
+await check("search finds failures and stays within 8 KB", async () => {
+  const res = await client.callTool({ name: "search_failed_signins", arguments: { since: "7d" } });
+  assert(!res.isError, JSON.stringify(res.content));
+  const sc = res.structuredContent;
+  assert(sc.signIns.length > 0 && sc.groups.length > 0, "no failures found");
+  assert(JSON.stringify(res).length <= 8192, `answer is ${JSON.stringify(res).length} bytes`);
+  firstRow = sc.signIns[0];
+});
+
 for (const [name, cases] of Object.entries(goodCalls)) {
-  for (const args of cases) {
-    await check(`${name} ${JSON.stringify(args).slice(0, 60)}: valid structured result`, async () => {
+  for (const c of cases) {
+    await check(`${name} ${typeof c === "function" ? c.toString().slice(6, 50) : JSON.stringify(c).slice(0, 60)}: valid structured result`, async () => {
+      const args = typeof c === "function" ? c() : c;
       const res = await client.callTool({ name, arguments: args });
       assert(!res.isError, `tool error: ${JSON.stringify(res.content)}`);
       assert(res.structuredContent && typeof res.structuredContent === "object", "no structuredContent");
@@ -143,7 +164,7 @@ for (const [name, cases] of Object.entries(badCalls)) {
     await check(`${name} ${JSON.stringify(args)}: tool error saying what is accepted`, async () => {
       const res = await client.callTool({ name, arguments: args });
       assert(res.isError === true, `expected isError, got ${JSON.stringify(res)}`);
-      assert(/accepted|give/i.test(res.content?.[0]?.text ?? ""), `message does not say what is accepted: ${res.content?.[0]?.text}`);
+      assert(/accepted|give|want|must/i.test(res.content?.[0]?.text ?? ""), `message does not say what is accepted: ${res.content?.[0]?.text}`);
     });
   }
 }
@@ -166,6 +187,18 @@ await check("completion of the catalog code by prefix", async () => {
   });
   const values = res.completion.values;
   assert(values.length > 0 && values.every((v) => v.startsWith("5300")), `values ${values}`);
+});
+
+await check("prompts: list, troubleshoot_signin, draft_escalation, completion of user", async () => {
+  const list = await client.listPrompts();
+  const names = list.prompts.map((p) => p.name).sort().join(",");
+  assert(names === "draft_escalation,troubleshoot_signin", `prompts ${names}`);
+  const t = await client.getPrompt({ name: "troubleshoot_signin", arguments: { user: firstRow.user ?? "x" } });
+  assert(t.messages[0].content.text.includes("search_failed_signins"), "troubleshoot prompt");
+  const e = await client.getPrompt({ name: "draft_escalation", arguments: { signInId: firstRow.id, audience: "helpdesk" } });
+  assert(e.messages[0].content.text.includes(`Request ID: ${firstRow.id}`), "escalation lacks the request ID");
+  const users = await client.complete({ ref: { type: "ref/prompt", name: "troubleshoot_signin" }, argument: { name: "user", value: "" } });
+  assert(users.completion.values.length > 0, "no users completed");
 });
 
 await client.close();
