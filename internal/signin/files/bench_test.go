@@ -1,0 +1,95 @@
+package files
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/metrics"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// benchRows is the size of the largest admin-center download.
+const benchRows = 100_000
+
+func BenchmarkLoadGraphJSON(b *testing.B)        { benchmarkLoad(b, FormatGraphJSON) }
+func BenchmarkLoadGraphJSONLines(b *testing.B)   { benchmarkLoad(b, FormatGraphJSONLines) }
+func BenchmarkLoadPortalJSON(b *testing.B)       { benchmarkLoad(b, FormatPortalJSON) }
+func BenchmarkLoadPortalCSV(b *testing.B)        { benchmarkLoad(b, FormatPortalCSV) }
+func BenchmarkLoadLogAnalyticsCSV(b *testing.B)  { benchmarkLoad(b, FormatLogAnalyticsCSV) }
+func BenchmarkLoadLogAnalyticsJSON(b *testing.B) { benchmarkLoad(b, FormatLogAnalyticsJSON) }
+
+// benchmarkLoad loads a generated export of benchRows sign-ins. Besides
+// MB/s it reports the file size, the heap in use once the result is loaded
+// (after a collection), and the peak heap sampled while loading.
+func benchmarkLoad(b *testing.B, format Format) {
+	path := filepath.Join(b.TempDir(), "export")
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := Generate(f, format, benchRows, 1); err != nil {
+		b.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		b.Fatal(err)
+	}
+	info, err := os.Stat(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(info.Size())
+	b.ReportAllocs()
+	runtime.GC()
+
+	var peak atomic.Uint64
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() { samplePeakHeap(&peak, stop) })
+
+	ctx := context.Background()
+	var res *Result
+	for b.Loop() {
+		res = nil
+		res, err = Load(ctx, []string{path})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	close(stop)
+	wg.Wait()
+	if len(res.SignIns) != benchRows {
+		b.Fatalf("loaded %d sign-ins, want %d", len(res.SignIns), benchRows)
+	}
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	runtime.KeepAlive(res)
+	const mb = 1 << 20
+	b.ReportMetric(float64(info.Size())/mb, "file-MB")
+	b.ReportMetric(float64(ms.HeapAlloc)/mb, "heap-MB")
+	b.ReportMetric(float64(peak.Load())/mb, "peak-heap-MB")
+}
+
+// samplePeakHeap records the largest heap (live and not yet collected
+// objects) seen until stop is closed.
+func samplePeakHeap(peak *atomic.Uint64, stop <-chan struct{}) {
+	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	tick := time.NewTicker(2 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		metrics.Read(sample)
+		if v := sample[0].Value.Uint64(); v > peak.Load() {
+			peak.Store(v)
+		}
+		select {
+		case <-stop:
+			return
+		case <-tick.C:
+		}
+	}
+}

@@ -1,0 +1,348 @@
+package files
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin"
+)
+
+// normalizeHeader makes header names comparable: the admin center writes
+// "Application ID " with a trailing space and "Autonomous system  number"
+// with two.
+func normalizeHeader(s string) string {
+	return strings.ToLower(strings.Join(strings.Fields(s), " "))
+}
+
+// csvKind tells a CSV header line's delimiter and format ("" if neither
+// export).
+func csvKind(line []byte) (rune, Format) {
+	comma := delimiter(line)
+	cr := csv.NewReader(bytes.NewReader(line))
+	cr.Comma = comma
+	cr.FieldsPerRecord = -1
+	header, err := cr.Read()
+	if err != nil {
+		return comma, ""
+	}
+	var portal, la bool
+	for _, h := range header {
+		n := normalizeHeader(h)
+		if n == "date (utc)" || n == "request id" {
+			portal = true
+		}
+		switch laColumnFor(h).field {
+		case laTimeGenerated, laResultType:
+			la = true
+		}
+	}
+	switch {
+	case portal:
+		return comma, FormatPortalCSV
+	case la:
+		return comma, FormatLogAnalyticsCSV
+	}
+	return comma, ""
+}
+
+// delimiter picks the separator of a header line: a comma, or the semicolon
+// or tab a spreadsheet may have saved instead.
+func delimiter(line []byte) rune {
+	counts := map[rune]int{}
+	quoted := false
+	for _, b := range line {
+		switch b {
+		case '"':
+			quoted = !quoted
+		case ',', ';', '\t':
+			if !quoted {
+				counts[rune(b)]++
+			}
+		}
+	}
+	best := ','
+	for _, d := range []rune{';', '\t'} {
+		if counts[d] > counts[best] {
+			best = d
+		}
+	}
+	return best
+}
+
+// readCSV reads an admin center or Log Analytics CSV export.
+func readCSV(s *sink, br *bufio.Reader) (Format, error) {
+	comma, format := csvKind(peekLine(br))
+	cr := csv.NewReader(br)
+	cr.Comma = comma
+	cr.FieldsPerRecord = -1
+	cr.ReuseRecord = true
+	header, err := cr.Read()
+	if err != nil {
+		return format, fmt.Errorf("header at line 1: %w", csvProblem(err))
+	}
+	header = append([]string(nil), header...) // ReuseRecord: the next Read overwrites it
+	clock := &csvClock{s: s}
+	var convert func(rec []string, line int) (signin.SignIn, bool, error)
+	switch format {
+	case FormatPortalCSV:
+		p, err := newPortalColumns(header)
+		if err != nil {
+			return format, fmt.Errorf("header at line 1: %w", err)
+		}
+		convert = func(rec []string, line int) (signin.SignIn, bool, error) {
+			return s.portalSignIn(p, rec, clock, line)
+		}
+	case FormatLogAnalyticsCSV:
+		cols := make([]laColumn, len(header))
+		for i, h := range header {
+			cols[i] = laColumnFor(h)
+		}
+		if err := checkLAColumns(cols); err != nil {
+			return format, fmt.Errorf("header at line 1: %w", err)
+		}
+		var row laRow
+		convert = func(rec []string, line int) (signin.SignIn, bool, error) {
+			row.reset()
+			for i, v := range rec {
+				row.set(cols[i], v)
+			}
+			return s.laSignIn(&row, func(col, v string) (time.Time, bool, error) {
+				return clock.parse(col, v, line)
+			})
+		}
+	default:
+		return format, errors.New("unknown format: a CSV file without the admin center's or Log Analytics' columns")
+	}
+	for {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			return format, nil
+		}
+		if err != nil {
+			return format, fmt.Errorf("record at line %d: %w", lineOf(err, 0), csvProblem(err))
+		}
+		line, _ := cr.FieldPos(0)
+		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
+			continue // a blank line with spaces
+		}
+		if len(rec) != len(header) {
+			return format, fmt.Errorf("record at line %d: %d fields (want %d, as in the header)", line, len(rec), len(header))
+		}
+		si, ambiguous, err := convert(rec, line)
+		if err != nil {
+			return format, fmt.Errorf("record at line %d: %w", line, err)
+		}
+		idx, err := s.add(&si)
+		if err != nil {
+			return format, err
+		}
+		if s.fileRecords == hintAt {
+			s.hint(cr.InputOffset())
+		}
+		if ambiguous {
+			clock.note(idx)
+		}
+	}
+}
+
+// lineOf takes the line from a csv.ParseError.
+func lineOf(err error, fallback int) int {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) && pe.StartLine > 0 {
+		return pe.StartLine
+	}
+	return fallback
+}
+
+// csvProblem rewords encoding/csv's errors without repeating the line.
+func csvProblem(err error) error {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("column %d: %w (want RFC 4180 CSV: fields with quotes, commas or line breaks in double quotes, quotes doubled)", pe.Column, pe.Err)
+	}
+	return err
+}
+
+// portalField is a column of the admin center's CSV download.
+type portalField int
+
+const (
+	pDate portalField = iota
+	pRequestID
+	pUserAgent
+	pCorrelationID
+	pUserID
+	pUser
+	pUsername
+	pUserType
+	pApplication
+	pApplicationID
+	pResource
+	pResourceID
+	pResourceTenantID
+	pHomeTenantID
+	pIPAddress
+	pLocation
+	pErrorCode
+	pFailureReason
+	pClientApp
+	pDeviceID
+	pBrowser
+	pOperatingSystem
+	pCompliant
+	pManaged
+	pJoinType
+	pMFAResult
+	pAuthRequirement
+	pSessionID
+	pConditionalAccess
+	pManagedIdentityType
+	pServicePrincipalID
+	pServicePrincipalName
+	pFieldCount
+)
+
+// portalNames maps normalized header names to fields. The other columns of
+// the download (cross tenant access type, token details, latency, ...) have
+// no place in signin.SignIn.
+var portalNames = map[string]portalField{
+	"date (utc)":                        pDate,
+	"request id":                        pRequestID,
+	"user agent":                        pUserAgent,
+	"correlation id":                    pCorrelationID,
+	"user id":                           pUserID,
+	"user":                              pUser,
+	"username":                          pUsername,
+	"user type":                         pUserType,
+	"application":                       pApplication,
+	"application id":                    pApplicationID,
+	"resource":                          pResource,
+	"resource id":                       pResourceID,
+	"resource tenant id":                pResourceTenantID,
+	"home tenant id":                    pHomeTenantID,
+	"ip address":                        pIPAddress,
+	"location":                          pLocation,
+	"sign-in error code":                pErrorCode,
+	"failure reason":                    pFailureReason,
+	"client app":                        pClientApp,
+	"device id":                         pDeviceID,
+	"browser":                           pBrowser,
+	"operating system":                  pOperatingSystem,
+	"compliant":                         pCompliant,
+	"managed":                           pManaged,
+	"join type":                         pJoinType,
+	"multifactor authentication result": pMFAResult,
+	"authentication requirement":        pAuthRequirement,
+	"session id":                        pSessionID,
+	"conditional access":                pConditionalAccess,
+	"managed identity type":             pManagedIdentityType,
+	"service principal id":              pServicePrincipalID,
+	"service principal name":            pServicePrincipalName,
+}
+
+// portalColumns locates the fields in one file's header.
+type portalColumns struct {
+	idx  [pFieldCount]int
+	name [pFieldCount]string
+}
+
+func newPortalColumns(header []string) (*portalColumns, error) {
+	p := &portalColumns{}
+	for i := range p.idx {
+		p.idx[i] = -1
+	}
+	for i, h := range header {
+		if f, ok := portalNames[normalizeHeader(h)]; ok && p.idx[f] < 0 {
+			p.idx[f] = i
+			p.name[f] = strings.TrimSpace(h)
+		}
+	}
+	if p.idx[pRequestID] < 0 {
+		return nil, errors.New(`no "Request ID" column (want the admin center's CSV download header)`)
+	}
+	if p.idx[pDate] < 0 {
+		return nil, errors.New(`no "Date (UTC)" column (want the admin center's CSV download header)`)
+	}
+	return p, nil
+}
+
+func (p *portalColumns) get(rec []string, f portalField) string {
+	if i := p.idx[f]; i >= 0 {
+		return strings.TrimSpace(rec[i])
+	}
+	return ""
+}
+
+// portalSignIn converts a row of the admin center's CSV download.
+func (s *sink) portalSignIn(p *portalColumns, rec []string, clock *csvClock, line int) (si signin.SignIn, ambiguous bool, err error) {
+	id := p.get(rec, pRequestID)
+	if id == "" {
+		return si, false, fmt.Errorf("no %s (want the sign-in's request ID)", p.name[pRequestID])
+	}
+	date := p.get(rec, pDate)
+	if date == "" {
+		return si, false, fmt.Errorf("no %s (want the time of the sign-in)", p.name[pDate])
+	}
+	t, ambiguous, err := clock.parse(p.name[pDate], date, line)
+	if err != nil {
+		return si, false, err
+	}
+	in := &s.strs
+	v := func(f portalField) string { return in.str(p.get(rec, f)) }
+	si = signin.SignIn{
+		ID:            strings.Clone(id),
+		CorrelationID: strings.Clone(p.get(rec, pCorrelationID)),
+		SessionID:     strings.Clone(p.get(rec, pSessionID)),
+		CreatedAt:     t,
+		TenantID:      v(pResourceTenantID),
+		HomeTenantID:  v(pHomeTenantID),
+		User: signin.User{
+			ID:          v(pUserID),
+			UPN:         v(pUsername),
+			DisplayName: v(pUser),
+			Type:        in.str(enumValue(p.get(rec, pUserType))),
+		},
+		App:                     signin.App{ID: v(pApplicationID), Name: v(pApplication)},
+		Resource:                signin.App{ID: v(pResourceID), Name: v(pResource)},
+		ServicePrincipal:        signin.App{ID: v(pServicePrincipalID), Name: v(pServicePrincipalName)},
+		ManagedIdentity:         in.str(managedIdentityType(p.get(rec, pManagedIdentityType))),
+		ClientApp:               v(pClientApp),
+		UserAgent:               v(pUserAgent),
+		IPAddress:               v(pIPAddress),
+		ConditionalAccessStatus: in.str(enumValue(p.get(rec, pConditionalAccess))),
+		AuthRequirement:         in.str(enumValue(p.get(rec, pAuthRequirement))),
+		Status: signin.Status{
+			FailureReason:     v(pFailureReason),
+			AdditionalDetails: v(pMFAResult),
+		},
+		Device: signin.Device{
+			ID:              v(pDeviceID),
+			OperatingSystem: v(pOperatingSystem),
+			Browser:         v(pBrowser),
+			TrustType:       v(pJoinType),
+		},
+	}
+	if loc := p.get(rec, pLocation); loc != "" {
+		l := parseLocation(loc)
+		si.Location = signin.Location{City: in.str(l.City), State: in.str(l.State), CountryOrRegion: in.str(l.CountryOrRegion)}
+	}
+	if si.Status.ErrorCode, err = parseErrorCode(p.name[pErrorCode], p.get(rec, pErrorCode)); err != nil {
+		return si, false, err
+	}
+	if si.Device.IsCompliant, err = parseBool(p.name[pCompliant], p.get(rec, pCompliant)); err != nil {
+		return si, false, err
+	}
+	if si.Device.IsManaged, err = parseBool(p.name[pManaged], p.get(rec, pManaged)); err != nil {
+		return si, false, err
+	}
+	// The download has no event type column: a service principal or managed
+	// identity with no user says what it is; the rest read as interactive.
+	setType(&si, nil, nil, "")
+	return si, ambiguous, nil
+}

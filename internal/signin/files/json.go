@@ -1,0 +1,508 @@
+package files
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin"
+)
+
+// readJSON reads a stream of JSON values, one after another: Graph list
+// pages, arrays of signIn objects or Log Analytics rows, single objects, and
+// Log Analytics query API responses. The format is that of the first value.
+func readJSON(s *sink, br *bufio.Reader) (Format, error) {
+	st := &jsonStream{r: br}
+	var format Format
+	for value := 1; ; value++ {
+		c, err := st.peek()
+		if err == io.EOF {
+			return format, nil
+		}
+		if err != nil {
+			return format, err
+		}
+		where := ""
+		if value > 1 {
+			where = fmt.Sprintf("page %d: ", value)
+		}
+		var f Format
+		switch c {
+		case '[':
+			st.consume()
+			f, err = readArray(s, st, where, false)
+		case '{':
+			f, err = readObject(s, st, where)
+		default:
+			return format, fmt.Errorf("%sat byte %d: %q (want an object or an array of sign-ins)", where, st.off, c)
+		}
+		if format == "" {
+			format = f
+		}
+		if err != nil {
+			return format, err
+		}
+	}
+}
+
+// recordReader decodes the records of one array (or one JSON lines file),
+// whose kind is taken from its first record.
+type recordReader struct {
+	s     *sink
+	kind  recordKind
+	lx    lexer
+	graph graphRecord
+	row   laRow
+}
+
+// setKind picks the decoder from the first record's keys.
+func (rr *recordReader) setKind(raw []byte) error {
+	if len(raw) == 0 || raw[0] != '{' {
+		k := "empty"
+		if len(raw) > 0 {
+			k = jsonKind(raw[0])
+		}
+		return fmt.Errorf("a JSON %s (want a sign-in object)", k)
+	}
+	switch k := classifyObject(raw); k {
+	case kindGraph, kindLA:
+		rr.kind = k
+		return nil
+	case kindDiagnostic:
+		return errDiagnostic
+	}
+	return errors.New("not a sign-in: the object has no id or createdDateTime (Graph) and no TimeGenerated or ResultType (Log Analytics)")
+}
+
+// decodeRaw decodes one record from its JSON text and adds it to the sink.
+func (rr *recordReader) decodeRaw(raw []byte) error {
+	l := &rr.lx
+	l.reset(raw)
+	var si signin.SignIn
+	var err error
+	switch rr.kind {
+	case kindGraph:
+		l.graph(&rr.graph, rr.s)
+		if l.end(); l.err != nil {
+			return l.err
+		}
+		si, err = rr.graph.signIn(rr.s)
+	default:
+		if l.peek() != '{' {
+			l.typeError("the record", "an object")
+		}
+		l.laRow(&rr.row)
+		if l.end(); l.err != nil {
+			return l.err
+		}
+		si, _, err = rr.s.laSignIn(&rr.row, isoClock)
+	}
+	if err != nil {
+		return err
+	}
+	_, err = rr.s.add(&si)
+	return err
+}
+
+// readArray reads the elements of an array whose '[' was consumed.
+func readArray(s *sink, st *jsonStream, where string, inPage bool) (Format, error) {
+	rr := &recordReader{s: s}
+	c, err := st.peek()
+	if err == nil && c == ']' {
+		st.consume()
+		return arrayFormat(rr.kind, inPage), nil
+	}
+	for i := 0; ; i++ {
+		at := st.off
+		raw, err := st.value()
+		if err == nil {
+			if i == 0 {
+				err = rr.setKind(raw)
+			}
+			if err == nil {
+				err = rr.decodeRaw(raw)
+			}
+		}
+		if err != nil {
+			if isCtxErr(err) {
+				return arrayFormat(rr.kind, inPage), err
+			}
+			return arrayFormat(rr.kind, inPage), fmt.Errorf("%srecord at index %d (byte %d): %w", where, i, at, err)
+		}
+		if s.fileRecords == hintAt {
+			s.hint(st.off)
+		}
+		if err := next(st, ']'); err != nil {
+			return arrayFormat(rr.kind, inPage), fmt.Errorf("%safter the record at index %d (byte %d): %w", where, i, st.off, err)
+		}
+		if c, _ := st.peek(); c == ']' {
+			st.consume()
+			return arrayFormat(rr.kind, inPage), nil
+		}
+	}
+}
+
+// next reads the ',' between two elements or members, or leaves the
+// closing byte for the caller.
+func next(st *jsonStream, closing byte) error {
+	c, err := st.peek()
+	switch {
+	case err == io.EOF:
+		return errCutShort
+	case err != nil:
+		return err
+	case c == ',':
+		st.consume()
+		if c, err := st.peek(); err == nil && c == closing {
+			return fmt.Errorf("invalid JSON: %q after ','", c)
+		}
+		return nil
+	case c == closing:
+		return nil
+	}
+	return fmt.Errorf("invalid JSON: %q where ',' or %q belongs", c, closing)
+}
+
+func arrayFormat(k recordKind, inPage bool) Format {
+	switch {
+	case k == kindLA:
+		return FormatLogAnalyticsJSON
+	case inPage:
+		return FormatGraphJSON
+	}
+	return FormatPortalJSON
+}
+
+// readObject reads an object at the next byte: a Graph page or a Log
+// Analytics query response (streamed), or a single record (cut out whole).
+func readObject(s *sink, st *jsonStream, where string) (Format, error) {
+	key := st.firstKey()
+	switch lower := strings.ToLower(key); {
+	case lower == "value", lower == "tables", lower == "records", strings.HasPrefix(key, "@"):
+		return readWrapper(s, st, where)
+	}
+	return readSingle(s, st, where)
+}
+
+// readMembers calls member with each member name of the object at the next
+// byte; member must read the value.
+func readMembers(st *jsonStream, member func(key string) error) error {
+	st.consume() // '{'
+	if c, err := st.peek(); err == nil && c == '}' {
+		st.consume()
+		return nil
+	}
+	var lx lexer
+	for {
+		raw, err := st.value()
+		if err != nil {
+			return err
+		}
+		lx.reset(raw)
+		if lx.peek() != '"' {
+			return fmt.Errorf("invalid JSON: want a member name at byte %d", st.off-int64(len(raw)))
+		}
+		key := lx.str("member name")
+		if lx.end(); lx.err != nil {
+			return lx.err
+		}
+		if c, err := st.peek(); err != nil || c != ':' {
+			return fmt.Errorf("invalid JSON: want ':' after %q at byte %d", key, st.off)
+		}
+		st.consume()
+		if err := member(key); err != nil {
+			return err
+		}
+		if err := next(st, '}'); err != nil {
+			return err
+		}
+		if c, _ := st.peek(); c == '}' {
+			st.consume()
+			return nil
+		}
+	}
+}
+
+// skipValue reads a value we do not use, checking that it is JSON.
+func skipValue(st *jsonStream) error {
+	raw, err := st.value()
+	if err != nil {
+		return err
+	}
+	var lx lexer
+	lx.reset(raw)
+	lx.skip()
+	lx.end()
+	return lx.err
+}
+
+// readWrapper reads the members of a page or query response, streaming the
+// array of records. The other members are kept: an object that starts with
+// "@odata.context" may be a single record (a GET response), decoded whole
+// at the end.
+func readWrapper(s *sink, st *jsonStream, where string) (Format, error) {
+	format := FormatGraphJSON
+	at := st.off
+	streamed := false
+	var rest bytes.Buffer
+	err := readMembers(st, func(key string) error {
+		switch strings.ToLower(key) {
+		case "value":
+			streamed = true
+			c, err := st.peek()
+			if err != nil || c != '[' {
+				return fmt.Errorf(`%s"value" at byte %d is not an array (want an array of sign-ins)`, where, st.off)
+			}
+			st.consume()
+			f, err := readArray(s, st, where, true)
+			if f == FormatLogAnalyticsJSON {
+				format = f
+			}
+			return err
+		case "tables":
+			streamed = true
+			format = FormatLogAnalyticsJSON
+			return readTables(s, st, where)
+		case "records":
+			return errDiagnostic
+		}
+		raw, err := st.value()
+		if err != nil {
+			return err
+		}
+		var lx lexer
+		lx.reset(raw)
+		lx.skip()
+		if lx.end(); lx.err != nil {
+			return lx.err
+		}
+		if rest.Len() == 0 {
+			rest.WriteByte('{')
+		} else {
+			rest.WriteByte(',')
+		}
+		k, _ := json.Marshal(key)
+		rest.Write(k)
+		rest.WriteByte(':')
+		rest.Write(raw)
+		return nil
+	})
+	if err != nil && !strings.HasPrefix(err.Error(), where) && !isCtxErr(err) && err != errDiagnostic {
+		err = fmt.Errorf("%sat byte %d: %w", where, st.off, err)
+	}
+	if err != nil || streamed || rest.Len() == 0 {
+		return format, err
+	}
+	rest.WriteByte('}')
+	rr := &recordReader{s: s}
+	switch rr.kind = classifyObject(rest.Bytes()); rr.kind {
+	case kindGraph, kindLA:
+		if err := rr.decodeRaw(rest.Bytes()); err != nil && !isCtxErr(err) {
+			return format, fmt.Errorf("%srecord at byte %d: %w", where, at, err)
+		} else if err != nil {
+			return format, err
+		}
+		if rr.kind == kindLA {
+			format = FormatLogAnalyticsJSON
+		}
+	}
+	return format, nil
+}
+
+// readSingle reads one record object, as a GET response or pretty-printed
+// objects one after another hold them.
+func readSingle(s *sink, st *jsonStream, where string) (Format, error) {
+	at := st.off
+	raw, err := st.value()
+	if err == nil && len(raw) > 0 && raw[0] == '{' {
+		switch classifyObject(raw) {
+		case kindPage, kindTables, kindDiagnostic:
+			// A wrapper whose first member name was out of sight: read it
+			// from memory.
+			inner := &jsonStream{r: bufio.NewReader(bytes.NewReader(bytes.Clone(raw)))}
+			return readWrapper(s, inner, where)
+		}
+	}
+	rr := &recordReader{s: s}
+	if err == nil {
+		if err = rr.setKind(raw); err == nil {
+			err = rr.decodeRaw(raw)
+		}
+	}
+	format := FormatGraphJSON
+	if rr.kind == kindLA {
+		format = FormatLogAnalyticsJSON
+	}
+	if err != nil && !isCtxErr(err) {
+		err = fmt.Errorf("%srecord at byte %d: %w", where, at, err)
+	}
+	return format, err
+}
+
+// readTables reads a Log Analytics query API response's "tables" array:
+// [{"name":..., "columns":[{"name":..., "type":...}], "rows":[[...], ...]}].
+func readTables(s *sink, st *jsonStream, where string) error {
+	if c, err := st.peek(); err != nil || c != '[' {
+		return fmt.Errorf(`%s"tables" is not an array (want the query API's tables)`, where)
+	}
+	st.consume()
+	if c, err := st.peek(); err == nil && c == ']' {
+		st.consume()
+		return nil
+	}
+	for t := 0; ; t++ {
+		tw := fmt.Sprintf("%stable %d: ", where, t)
+		if c, err := st.peek(); err != nil || c != '{' {
+			return fmt.Errorf("%sat byte %d: want a table object", tw, st.off)
+		}
+		var cols []laColumn
+		err := readMembers(st, func(key string) error {
+			switch strings.ToLower(key) {
+			case "columns":
+				raw, err := st.value()
+				if err != nil {
+					return err
+				}
+				var c []struct {
+					Name string `json:"name"`
+				}
+				if err := json.Unmarshal(raw, &c); err != nil {
+					return fmt.Errorf("%scolumns: %w", tw, jsonProblem(err))
+				}
+				cols = make([]laColumn, len(c))
+				for i, col := range c {
+					cols[i] = laColumnFor(col.Name)
+				}
+				if err := checkLAColumns(cols); err != nil {
+					return fmt.Errorf("%s%w", tw, err)
+				}
+				return nil
+			case "rows":
+				if cols == nil {
+					return fmt.Errorf(`%s"rows" comes before "columns" (want the columns first, as the query API writes them)`, tw)
+				}
+				return readTableRows(s, st, tw, cols)
+			}
+			return skipValue(st)
+		})
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), tw) && !isCtxErr(err) {
+				err = fmt.Errorf("%sat byte %d: %w", tw, st.off, err)
+			}
+			return err
+		}
+		if err := next(st, ']'); err != nil {
+			return fmt.Errorf("%sat byte %d: %w", tw, st.off, err)
+		}
+		if c, _ := st.peek(); c == ']' {
+			st.consume()
+			return nil
+		}
+	}
+}
+
+func readTableRows(s *sink, st *jsonStream, where string, cols []laColumn) error {
+	if c, err := st.peek(); err != nil || c != '[' {
+		return fmt.Errorf(`%s"rows" at byte %d is not an array`, where, st.off)
+	}
+	st.consume()
+	if c, err := st.peek(); err == nil && c == ']' {
+		st.consume()
+		return nil
+	}
+	var (
+		row laRow
+		lx  lexer
+	)
+	for i := 0; ; i++ {
+		at := st.off
+		raw, err := st.value()
+		if err == nil {
+			lx.reset(raw)
+			if lx.peek() != '[' {
+				lx.typeError("the row", "an array")
+			}
+			n := lx.laValues(&row, cols)
+			lx.end()
+			err = lx.err
+			if err == nil && n != len(cols) {
+				err = fmt.Errorf("%d values (want %d, one per column)", n, len(cols))
+			}
+			if err == nil {
+				var si signin.SignIn
+				si, _, err = s.laSignIn(&row, isoClock)
+				if err == nil {
+					_, err = s.add(&si)
+				}
+			}
+		}
+		if err != nil {
+			if isCtxErr(err) {
+				return err
+			}
+			return fmt.Errorf("%srecord at index %d (byte %d): %w", where, i, at, err)
+		}
+		if err := next(st, ']'); err != nil {
+			return fmt.Errorf("%safter the record at index %d: %w", where, i, err)
+		}
+		if c, _ := st.peek(); c == ']' {
+			st.consume()
+			return nil
+		}
+	}
+}
+
+// readJSONLines reads one record per line; blank lines are skipped.
+func readJSONLines(s *sink, br *bufio.Reader) (Format, error) {
+	rr := &recordReader{s: s}
+	format := FormatGraphJSONLines
+	var long []byte
+	var consumed int64
+	for line := 1; ; line++ {
+		b, err := br.ReadSlice('\n')
+		if err == bufio.ErrBufferFull {
+			long = append(long[:0], b...)
+			for err == bufio.ErrBufferFull {
+				b, err = br.ReadSlice('\n')
+				long = append(long, b...)
+			}
+			b = long
+		}
+		if err != nil && err != io.EOF {
+			return format, fmt.Errorf("record at line %d: %w", line, err)
+		}
+		consumed += int64(len(b))
+		if s.fileRecords == hintAt {
+			s.hint(consumed)
+		}
+		if t := bytes.TrimSpace(b); len(t) > 0 {
+			var derr error
+			if rr.kind == kindUnknown {
+				if derr = rr.setKind(t); derr == nil && rr.kind == kindLA {
+					format = FormatLogAnalyticsJSON
+				}
+			}
+			if derr == nil {
+				derr = rr.decodeRaw(t)
+			}
+			if derr != nil {
+				if isCtxErr(derr) {
+					return format, derr
+				}
+				return format, fmt.Errorf("record at line %d: %w", line, derr)
+			}
+		}
+		if err == io.EOF {
+			return format, nil
+		}
+	}
+}
+
+func isCtxErr(err error) bool {
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}
