@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -200,5 +201,59 @@ func TestStopsOnSIGTERM(t *testing.T) {
 			t.Fatalf("%v: server did not stop", sig)
 		}
 		s.in.Close()
+	}
+}
+
+// TestDemoFirstLook is the README's first command: the default search on the
+// demo tenant must be a real first look, with many distinct failure codes.
+func TestDemoFirstLook(t *testing.T) {
+	out, err := exec.Command(binary(t), "--source", "demo", "call", "search_failed_signins", "{}").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r struct {
+		SignIns []map[string]any `json:"signIns"`
+		Groups  []struct {
+			ErrorCode int    `json:"errorCode"`
+			Outcome   string `json:"outcome"`
+		} `json:"groups"`
+		Coverage struct {
+			Matched   int    `json:"matched"`
+			Source    string `json:"source"`
+			Truncated bool   `json:"truncated"`
+		} `json:"coverage"`
+	}
+	if err := json.Unmarshal(out, &r); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	codes := map[int]bool{}
+	for _, g := range r.Groups {
+		if g.Outcome != "interrupt" {
+			codes[g.ErrorCode] = true
+		}
+	}
+	if r.Coverage.Source != "demo" || len(codes) < 8 || len(r.SignIns) == 0 {
+		t.Errorf("demo first look: source %q, %d distinct failure codes in groups, %d rows", r.Coverage.Source, len(codes), len(r.SignIns))
+	}
+}
+
+func TestFilesSourceStartupErrors(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "notes.txt")
+	if err := os.WriteFile(bad, []byte("these are not sign-ins\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ files, mention string }{
+		{filepath.Join(dir, "missing-*.csv"), "missing-*.csv"},
+		{bad, "notes.txt"},
+	} {
+		cmd := exec.Command(binary(t), "--source", "files", "--files", c.files, "call", "search_failed_signins", "{}")
+		out, err := cmd.CombinedOutput()
+		if err == nil || !strings.Contains(string(out), c.mention) {
+			t.Errorf("--files %s: err %v, output %q: want a failure naming %q", c.files, err, out, c.mention)
+		}
+	}
+	if out, err := exec.Command(binary(t), "--source", "files", "call", "search_failed_signins", "{}").CombinedOutput(); err == nil || !strings.Contains(string(out), "--files") {
+		t.Errorf("--source files without --files: %v %q", err, out)
 	}
 }

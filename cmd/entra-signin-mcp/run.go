@@ -10,13 +10,19 @@ import (
 	"log"
 	"log/slog"
 	"runtime/debug"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/entra-signin-mcp/entra-signin-mcp/catalog"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/mcpserver"
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin"
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/demo"
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/files"
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/memory"
 )
 
 // version is set at release time with -ldflags "-X main.version=v1.2.3";
@@ -57,12 +63,18 @@ func exitCode(err error, stderr io.Writer) int {
 // config is the parsed command line and environment.
 type config struct {
 	logLevel slog.Level
+	source   string
+	files    []string
 }
+
+// sources lists the --source values.
+var sources = []string{"graph", "files", "demo", "loganalytics"}
 
 const usageText = `entra-signin-mcp: an MCP server for troubleshooting Microsoft Entra ID sign-in failures.
 
 Usage:
   entra-signin-mcp [flags]                    serve MCP on stdio (the default)
+  e.g. entra-signin-mcp --source demo call search_failed_signins '{"since":"7d"}'
   entra-signin-mcp [flags] call TOOL [JSON]   run one tool and print its structured result as JSON
   entra-signin-mcp version                    print the version
 
@@ -82,6 +94,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		fs.PrintDefaults()
 	}
 	logLevel := fs.String("log-level", "info", "log level on stderr: debug, info, warn or error")
+	source := fs.String("source", "graph", "where sign-ins come from: graph, files, demo or loganalytics")
+	filesFlag := fs.String("files", "", "with --source files: exported sign-in logs, comma-separated paths or globs")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -94,6 +108,22 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	var cfg config
 	if err := cfg.logLevel.UnmarshalText([]byte(*logLevel)); err != nil {
 		return usageError{fmt.Sprintf("--log-level %q: want debug, info, warn or error", *logLevel)}
+	}
+
+	cfg.source = strings.ToLower(strings.TrimSpace(*source))
+	if !slices.Contains(sources, cfg.source) {
+		return usageError{fmt.Sprintf("--source %q: want one of %s", *source, strings.Join(sources, ", "))}
+	}
+	for _, p := range strings.Split(*filesFlag, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			cfg.files = append(cfg.files, p)
+		}
+	}
+	if cfg.source == "files" && len(cfg.files) == 0 {
+		return usageError{"--source files needs --files PATH[,PATH] (or ENTRA_SIGNIN_FILES): the exported sign-in logs to read"}
+	}
+	if cfg.source != "files" && len(cfg.files) > 0 {
+		return usageError{fmt.Sprintf("--files is only read with --source files (the source is %s)", cfg.source)}
 	}
 
 	rest := fs.Args()
@@ -122,7 +152,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	if err != nil {
 		return fmt.Errorf("load the embedded catalog: %w", err)
 	}
-	srv := mcpserver.New(mcpserver.Options{Version: buildVersion(), Catalog: cat, Logger: logger})
+	src, err := openSource(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	srv := mcpserver.New(mcpserver.Options{Version: buildVersion(), Catalog: cat, Source: src, Logger: logger})
 
 	if cmd == "call" {
 		argJSON := "{}"
@@ -131,7 +165,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		}
 		return callTool(ctx, srv, rest[0], argJSON, stdout, stderr)
 	}
-	logger.Info("serving MCP on stdio", "version", buildVersion(), "catalogVersion", cat.Version, "catalogEntries", cat.Len())
+	logger.Info("serving MCP on stdio", "version", buildVersion(), "source", src.Name(), "catalogVersion", cat.Version, "catalogEntries", cat.Len())
 	stdio := server.NewStdioServer(srv)
 	stdio.SetErrorLogger(log.New(stderr, "mcp: ", 0))
 	err = stdio.Listen(ctx, stdin, stdout)
@@ -140,6 +174,36 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	}
 	logger.Info("stopped")
 	return nil
+}
+
+// openSource builds the configured sign-in source. A source that cannot be
+// used yet still yields a server: its tools answer with the reason, and the
+// catalog works. Bad exported files stop start-up, naming the file.
+func openSource(ctx context.Context, cfg config, logger *slog.Logger) (signin.Source, error) {
+	switch cfg.source {
+	case "demo":
+		start := time.Now()
+		store := memory.New("demo", demo.Generate(time.Now().UTC()))
+		oldest, newest := store.Range()
+		logger.Info("demo tenant generated", "signIns", store.Len(), "from", oldest, "to", newest, "took", time.Since(start))
+		return store, nil
+	case "files":
+		start := time.Now()
+		res, err := files.Load(ctx, cfg.files)
+		if err != nil {
+			return nil, fmt.Errorf("--source files: %w", err)
+		}
+		for _, f := range res.Files {
+			logger.Info("loaded sign-in export", "path", f.Path, "format", f.Format, "records", f.Records, "bytes", f.Bytes)
+		}
+		store := memory.New("files", res.SignIns)
+		oldest, newest := store.Range()
+		logger.Info("files source ready", "signIns", store.Len(), "duplicatesMerged", res.Duplicates, "from", oldest, "to", newest, "took", time.Since(start))
+		return store, nil
+	default:
+		return signin.Unavailable{SourceName: cfg.source, Err: fmt.Errorf(
+			"the %s source is not available in this version yet; use --source demo (a synthetic tenant) or --source files --files PATH (sign-in logs exported from the Entra admin center, Graph or Log Analytics)", cfg.source)}, nil
+	}
 }
 
 // applyEnv sets every flag not given on the command line from its
