@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/mark3labs/mcp-go/mcp"
@@ -365,11 +366,7 @@ func sortPolicies(ps []PolicyOut) {
 		}
 		return 3
 	}
-	for i := 1; i < len(ps); i++ {
-		for j := i; j > 0 && rank(ps[j].Result) < rank(ps[j-1].Result); j-- {
-			ps[j], ps[j-1] = ps[j-1], ps[j]
-		}
-	}
+	slices.SortStableFunc(ps, func(a, b PolicyOut) int { return rank(a.Result) - rank(b.Result) })
 }
 
 func detailsSummary(res GetSigninDetailsResult) string {

@@ -180,22 +180,13 @@ func (a SearchFailedSigninsArgs) query(now time.Time, cat *catalog.Catalog) (sig
 		if err != nil {
 			return q, fmt.Errorf("signInTypes: %v", err)
 		}
-		if !containsType(q.Types, typ) {
+		if !slices.Contains(q.Types, typ) {
 			q.Types = append(q.Types, typ)
 		}
 	}
 	var err error
 	q.Since, q.Until, err = parseWindow(a.Since, a.Until, now)
 	return q, err
-}
-
-func containsType(ts []signin.Type, t signin.Type) bool {
-	for _, x := range ts {
-		if x == t {
-			return true
-		}
-	}
-	return false
 }
 
 // Classifier classifies error codes with the catalog; unknown codes are failures.
@@ -311,20 +302,27 @@ func buildSearchResult(page signin.Page, q signin.Query, args SearchFailedSignin
 		return len(b)
 	}
 	// Groups beyond their share are dropped from the end (the smallest),
-	// with a note: rows must keep room.
-	dropped := 0
-	for len(res.Groups) > 1 && size() > groupsShare {
-		res.Groups = res.Groups[:len(res.Groups)-1]
-		dropped++
+	// with a note: rows must keep room. Each group is measured once.
+	all := res.Groups
+	res.Groups = []GroupRow{}
+	used := size()
+	keep := 0
+	for i, g := range all {
+		b, _ := json.Marshal(g)
+		if i > 0 && used+len(b)+1 > groupsShare {
+			break
+		}
+		used += len(b) + 1
+		keep++
 	}
-	if dropped > 0 {
+	res.Groups = all[:keep]
+	if dropped := len(all) - keep; dropped > 0 {
 		res.Coverage.Truncated = true
 		res.Coverage.Notes = append(res.Coverage.Notes, fmt.Sprintf("%d smaller groups left out to keep the answer small; filter by errorCode to see one", dropped))
 	}
 	// Add rows while they fit; measure each row once, then check the whole
 	// answer and give back rows until it fits.
-	base := size() + 200 // room for the cursor and the truncation note
-	used := base
+	used = size() + 200 // room for the cursor and the truncation note
 	n := 0
 	for _, r := range rows {
 		b, _ := json.Marshal(r)
@@ -391,12 +389,8 @@ func searchSummary(res SearchFailedSigninsResult, q signin.Query, args SearchFai
 	groups := res.Groups
 	if len(groups) <= 3 {
 		// Tell it as a story: oldest group first.
-		ordered := append([]GroupRow{}, groups...)
-		for i := 1; i < len(ordered); i++ {
-			for j := i; j > 0 && ordered[j].FirstSeen < ordered[j-1].FirstSeen; j-- {
-				ordered[j], ordered[j-1] = ordered[j-1], ordered[j]
-			}
-		}
+		ordered := slices.Clone(groups)
+		slices.SortStableFunc(ordered, func(a, b GroupRow) int { return strings.Compare(a.FirstSeen, b.FirstSeen) })
 		for i, g := range ordered {
 			if i > 0 {
 				b.WriteString(", then ")

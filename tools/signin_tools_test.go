@@ -396,7 +396,7 @@ func BenchmarkSearchRoundTrip(b *testing.B) {
 	c := connectSource(b, bigSource(100000))
 	req := mcp.CallToolRequest{}
 	req.Params.Name = tools.SearchFailedSigninsName
-	req.Params.Arguments = json.RawMessage(`{"user":"user0042@contoso.com","since":"7d"}`)
+	req.Params.Arguments = json.RawMessage(`{"errorCode":50126,"since":"7d"}`)
 	for b.Loop() {
 		res, err := c.CallTool(context.Background(), req)
 		if err != nil || res.IsError {

@@ -342,7 +342,11 @@ func (s *sink) portalSignIn(p *portalColumns, rec []string, clock *csvClock, lin
 		return si, false, err
 	}
 	// The download has no event type column: a service principal or managed
-	// identity with no user says what it is; the rest read as interactive.
+	// identity with no user says what it is; otherwise the file's name tells
+	// the four downloads apart; without it, interactive.
 	setType(&si, nil, nil, "")
+	if si.Type == signin.Interactive && s.typeHint != "" {
+		si.Type = s.typeHint
+	}
 	return si, ambiguous, nil
 }

@@ -156,6 +156,7 @@ func loadFile(s *sink, path string) (FileStat, error) {
 	defer f.Close()
 	cr := &countingReader{r: f}
 	s.startFile(info.Size())
+	s.typeHint = typeFromName(path)
 	format, err := decode(s, cr)
 	st.Format = format
 	st.Records = s.fileRecords
@@ -212,6 +213,29 @@ type sink struct {
 	strs        interner
 	policies    policyCache
 	lx          lexer // for the JSON in Log Analytics columns
+	// typeHint is the sign-in type the file's name announces, for the
+	// admin-center CSV whose four downloads share one header.
+	typeHint signin.Type
+}
+
+// typeFromName reads the sign-in type from an admin-center download's file
+// name (InteractiveSignIns_..., NonInteractiveSignIns_...,
+// ServicePrincipalSignIns_..., MSISignIns_...). The format is always detected
+// from content; only the type, which the CSV has no column for, comes from the
+// name. It returns "" when the name says nothing.
+func typeFromName(path string) signin.Type {
+	name := strings.ToLower(filepath.Base(path))
+	switch {
+	case strings.Contains(name, "noninteractive"):
+		return signin.NonInteractive
+	case strings.Contains(name, "serviceprincipal"):
+		return signin.ServicePrincipal
+	case strings.Contains(name, "managedidentity"), strings.HasPrefix(name, "msisignins"):
+		return signin.ManagedIdentity
+	case strings.Contains(name, "interactive"):
+		return signin.Interactive
+	}
+	return ""
 }
 
 func newSink(ctx context.Context) *sink {

@@ -434,6 +434,31 @@ func TestFormatIgnoresFileName(t *testing.T) {
 	}
 }
 
+// TestAdminCenterCSVTypeFromName: the four admin-center downloads share one
+// header, so the file's name says which kind of sign-in its user rows are.
+func TestAdminCenterCSVTypeFromName(t *testing.T) {
+	for name, want := range map[string]signin.Type{
+		"NonInteractiveSignIns_2025-01-01_2025-01-08.csv": signin.NonInteractive,
+		"InteractiveSignIns_2025-01-01_2025-01-08.csv":    signin.Interactive,
+		"export.csv": signin.Interactive,
+	} {
+		res := load(t, copyTo(t, t.TempDir(), "portal-57.csv", name))
+		users := 0
+		for _, si := range res.SignIns {
+			if si.User.UPN == "" {
+				continue
+			}
+			users++
+			if si.Type != want {
+				t.Errorf("%s: row %s has type %s, want %s", name, si.ID, si.Type, want)
+			}
+		}
+		if users == 0 {
+			t.Fatalf("%s: no user rows in the fixture", name)
+		}
+	}
+}
+
 func TestDuplicatesMerge(t *testing.T) {
 	// The Graph page and the admin center download share one sign-in.
 	res := load(t, fixture("graph-v1-page.json"), fixture("portal-download.json"))

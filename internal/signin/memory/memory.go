@@ -44,7 +44,17 @@ type Store struct {
 	byType  map[signin.Type][]int
 	failed  []string // UPNs of users with failures, sorted
 	failedD map[string]string
+
+	// Per record, the index of its user, app and IP in names: groups count
+	// small integers instead of hashing strings.
+	keys  []recKeys
+	names []string
 }
+
+type recKeys struct{ user, app, ip int32 }
+
+// noKey marks a record without that field.
+const noKey = -1
 
 // New indexes recs (which it takes ownership of and reorders) as the source
 // called name.
@@ -100,6 +110,28 @@ func New(name string, recs []signin.SignIn) *Store {
 		}
 	}
 	sort.Strings(s.failed)
+	s.keys = make([]recKeys, len(recs))
+	dict := map[string]int32{}
+	key := func(name string) int32 {
+		if name == "" {
+			return noKey
+		}
+		k, ok := dict[name]
+		if !ok {
+			k = int32(len(s.names))
+			dict[name] = k
+			s.names = append(s.names, name)
+		}
+		return k
+	}
+	for i := range recs {
+		r := &recs[i]
+		who := r.User.UPN
+		if who == "" {
+			who = r.User.ID
+		}
+		s.keys[i] = recKeys{user: key(who), app: key(appName(r)), ip: key(r.IPAddress)}
+	}
 	// A record is "followed by success" when its correlation ID has a
 	// success at or after its own time.
 	s.succLat = make([]bool, len(recs))
@@ -273,20 +305,32 @@ func (s *Store) union(a, b []int) []int {
 	return slices.Compact(out)
 }
 
-type counter map[string]int
+// counter counts keys of s.names.
+type counter map[int32]int
 
-func (c counter) top(n int) []string {
-	keys := make([]string, 0, len(c))
+func (c counter) add(k int32) {
+	if k != noKey {
+		c[k]++
+	}
+}
+
+// top returns the names of the n most counted keys, ties by name.
+func (c counter) top(names []string, n int) []string {
+	keys := make([]int32, 0, len(c))
 	for k := range c {
 		keys = append(keys, k)
 	}
-	slices.SortFunc(keys, func(a, b string) int {
+	slices.SortFunc(keys, func(a, b int32) int {
 		if d := cmp.Compare(c[b], c[a]); d != 0 {
 			return d
 		}
-		return cmp.Compare(a, b)
+		return cmp.Compare(names[a], names[b])
 	})
-	return keys[:min(n, len(keys))]
+	out := make([]string, 0, min(n, len(keys)))
+	for _, k := range keys[:min(n, len(keys))] {
+		out = append(out, names[k])
+	}
+	return out
 }
 
 // groups aggregates every matched record by error code, largest group first.
@@ -310,26 +354,17 @@ func (s *Store) groups(matched []int) []signin.Group {
 		if len(a.g.SampleIDs) < groupSampleIDs {
 			a.g.SampleIDs = append(a.g.SampleIDs, r.ID)
 		}
-		who := r.User.UPN
-		if who == "" {
-			who = r.User.ID
-		}
-		if who != "" {
-			a.users[who]++
-		}
-		if app := appName(r); app != "" {
-			a.apps[app]++
-		}
-		if r.IPAddress != "" {
-			a.ips[r.IPAddress]++
-		}
+		k := s.keys[i]
+		a.users.add(k.user)
+		a.apps.add(k.app)
+		a.ips.add(k.ip)
 	}
 	out := make([]signin.Group, 0, len(order))
 	for _, code := range order {
 		a := by[code]
-		a.g.Users, a.g.UserCount = a.users.top(groupTopUsers), len(a.users)
-		a.g.Apps, a.g.AppCount = a.apps.top(groupTopApps), len(a.apps)
-		a.g.IPAddresses, a.g.IPCount = a.ips.top(groupTopIPs), len(a.ips)
+		a.g.Users, a.g.UserCount = a.users.top(s.names, groupTopUsers), len(a.users)
+		a.g.Apps, a.g.AppCount = a.apps.top(s.names, groupTopApps), len(a.apps)
+		a.g.IPAddresses, a.g.IPCount = a.ips.top(s.names, groupTopIPs), len(a.ips)
 		out = append(out, a.g)
 	}
 	slices.SortStableFunc(out, func(a, b signin.Group) int {
