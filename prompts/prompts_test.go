@@ -9,8 +9,7 @@ import (
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/mcp"
 
-	"github.com/entra-signin-mcp/entra-signin-mcp/catalog"
-	"github.com/entra-signin-mcp/entra-signin-mcp/internal/mcpserver"
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/mcpserver/mcpservertest"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/memory"
 	"github.com/entra-signin-mcp/entra-signin-mcp/prompts"
@@ -31,19 +30,7 @@ func source() *memory.Store {
 	})
 }
 
-func connect(t *testing.T) *client.Client {
-	t.Helper()
-	cat, err := catalog.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := mcpserver.Connect(context.Background(), mcpserver.New(mcpserver.Options{Version: "test", Catalog: cat, Source: source()}), "test", "1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return c
-}
+func connect(t *testing.T) *client.Client { return mcpservertest.Connect(t, source()) }
 
 func get(c *client.Client, name string, args map[string]string) (string, error) {
 	req := mcp.GetPromptRequest{}

@@ -10,23 +10,11 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/entra-signin-mcp/entra-signin-mcp/catalog"
-	"github.com/entra-signin-mcp/entra-signin-mcp/internal/mcpserver"
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/mcpserver/mcpservertest"
 	"github.com/entra-signin-mcp/entra-signin-mcp/resources"
 )
 
-func connect(t *testing.T) *client.Client {
-	t.Helper()
-	cat, err := catalog.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := mcpserver.Connect(context.Background(), mcpserver.New(mcpserver.Options{Version: "test", Catalog: cat}), "test", "1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return c
-}
+func connect(t *testing.T) *client.Client { return mcpservertest.Connect(t, nil) }
 
 func read(t *testing.T, c *client.Client, uri string) ([]mcp.TextResourceContents, error) {
 	t.Helper()

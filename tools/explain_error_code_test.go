@@ -10,47 +10,18 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/entra-signin-mcp/entra-signin-mcp/catalog"
-	"github.com/entra-signin-mcp/entra-signin-mcp/internal/mcpserver"
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/mcpserver/mcpservertest"
 	"github.com/entra-signin-mcp/entra-signin-mcp/tools"
 )
 
-// connect returns an in-process client of the real server assembly.
-func connect(t testing.TB) *client.Client {
-	t.Helper()
-	cat, err := catalog.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := mcpserver.Connect(context.Background(), mcpserver.New(mcpserver.Options{Version: "test", Catalog: cat}), "test", "1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return c
-}
+func connect(t testing.TB) *client.Client { return mcpservertest.Connect(t, nil) }
 
-// callRaw calls a tool with arguments given as raw JSON, as a host would send them.
 func callRaw(t testing.TB, c *client.Client, name, args string) *mcp.CallToolResult {
 	t.Helper()
-	req := mcp.CallToolRequest{}
-	req.Params.Name = name
-	req.Params.Arguments = json.RawMessage(args)
-	res, err := c.CallTool(context.Background(), req)
-	if err != nil {
-		t.Fatalf("%s %s: protocol error %v", name, args, err)
-	}
-	return res
+	return mcpservertest.CallRaw(t, c, name, args)
 }
 
-func text(res *mcp.CallToolResult) string {
-	var b strings.Builder
-	for _, c := range res.Content {
-		if t, ok := c.(mcp.TextContent); ok {
-			b.WriteString(t.Text)
-		}
-	}
-	return b.String()
-}
+func text(res *mcp.CallToolResult) string { return mcpservertest.Text(res) }
 
 // explain calls explain_error_code and decodes its structured result.
 func explain(t *testing.T, c *client.Client, args string) (tools.ExplainErrorCodeResult, *mcp.CallToolResult) {

@@ -12,8 +12,7 @@ import (
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/mcp"
 
-	"github.com/entra-signin-mcp/entra-signin-mcp/catalog"
-	"github.com/entra-signin-mcp/entra-signin-mcp/internal/mcpserver"
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/mcpserver/mcpservertest"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/memory"
 	"github.com/entra-signin-mcp/entra-signin-mcp/tools"
@@ -75,17 +74,7 @@ func fixtureSource() *memory.Store {
 }
 
 func connectSource(t testing.TB, src signin.Source) *client.Client {
-	t.Helper()
-	cat, err := catalog.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := mcpserver.Connect(context.Background(), mcpserver.New(mcpserver.Options{Version: "test", Catalog: cat, Source: src}), "test", "1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return c
+	return mcpservertest.Connect(t, src)
 }
 
 func search(t *testing.T, c *client.Client, args string) (tools.SearchFailedSigninsResult, *mcp.CallToolResult) {
