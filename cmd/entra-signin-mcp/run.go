@@ -22,6 +22,7 @@ import (
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/demo"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/files"
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/graph"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/memory"
 )
 
@@ -65,6 +66,7 @@ type config struct {
 	logLevel slog.Level
 	source   string
 	files    []string
+	graph    graph.Config
 }
 
 // sources lists the --source values.
@@ -76,6 +78,7 @@ Usage:
   entra-signin-mcp [flags]                    serve MCP on stdio (the default)
   e.g. entra-signin-mcp --source demo call search_failed_signins '{"since":"7d"}'
   entra-signin-mcp [flags] call TOOL [JSON]   run one tool and print its structured result as JSON
+  entra-signin-mcp [flags] check              check the source: credential, tenant, a one-row query
   entra-signin-mcp version                    print the version
 
 Flags come before the command. Every flag can also be set by an environment
@@ -96,6 +99,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	logLevel := fs.String("log-level", "info", "log level on stderr: debug, info, warn or error")
 	source := fs.String("source", "graph", "where sign-ins come from: graph, files, demo or loganalytics")
 	filesFlag := fs.String("files", "", "with --source files: exported sign-in logs, comma-separated paths or globs")
+	var gc graph.Config
+	fs.StringVar(&gc.Auth, "auth", "default", "Graph credential: "+strings.Join(graph.AuthModes, ", "))
+	fs.StringVar(&gc.Cloud, "cloud", "public", "national cloud (Graph endpoint and sign-in authority): public, usgov, usgovdod or china")
+	fs.StringVar(&gc.GraphURL, "graph-url", "", "Graph service root without a version, overriding the cloud's (plain http only for loopback)")
+	fs.StringVar(&gc.TenantID, "tenant", "", "tenant ID or domain for the credential (default AZURE_TENANT_ID)")
+	fs.StringVar(&gc.ClientID, "client-id", "", "app (client) ID for the credential (default AZURE_CLIENT_ID)")
+	fs.StringVar(&gc.ClientCertificate, "client-certificate", "", "with --auth client-certificate: PEM or PFX file (default AZURE_CLIENT_CERTIFICATE_PATH; password from AZURE_CLIENT_CERTIFICATE_PASSWORD)")
+	fs.IntVar(&gc.RequestsPerWindow, "graph-rate", 5, "Graph requests allowed per 10 seconds, across all callers (the reporting API's limit is 5)")
+	fs.DurationVar(&gc.Timeout, "graph-timeout", 60*time.Second, "the longest one tool call may wait for Graph, retries included")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -126,6 +138,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return usageError{fmt.Sprintf("--files is only read with --source files (the source is %s)", cfg.source)}
 	}
 
+	gc.Getenv = getenv
+	gc.Prompt = stderr
+	cfg.graph = gc
+
 	rest := fs.Args()
 	cmd := "serve"
 	if len(rest) > 0 {
@@ -135,6 +151,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	case "version":
 		fmt.Fprintln(stdout, "entra-signin-mcp", buildVersion())
 		return nil
+	case "check":
+		if len(rest) > 0 {
+			return usageError{"check takes no arguments"}
+		}
 	case "serve":
 		if len(rest) > 0 {
 			return usageError{fmt.Sprintf("serve takes no arguments, got %q", rest)}
@@ -144,7 +164,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			return usageError{"call needs a tool name and at most one JSON object of arguments: call explain_error_code '{\"code\":50126}'"}
 		}
 	default:
-		return usageError{fmt.Sprintf("unknown command %q: want serve, call or version (flags go before the command)", cmd)}
+		return usageError{fmt.Sprintf("unknown command %q: want serve, call, check or version (flags go before the command)", cmd)}
 	}
 
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.logLevel}))
@@ -155,6 +175,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	src, err := openSource(ctx, cfg, logger)
 	if err != nil {
 		return err
+	}
+	if cmd == "check" {
+		return runCheck(ctx, src, stdout)
 	}
 	srv := mcpserver.New(mcpserver.Options{Version: buildVersion(), Catalog: cat, Source: src, Logger: logger})
 
@@ -200,9 +223,17 @@ func openSource(ctx context.Context, cfg config, logger *slog.Logger) (signin.So
 		oldest, newest := store.Range()
 		logger.Info("files source ready", "signIns", store.Len(), "duplicatesMerged", res.Duplicates, "from", oldest, "to", newest, "took", time.Since(start))
 		return store, nil
+	case "graph":
+		src, err := graph.New(cfg.graph)
+		if err != nil {
+			return nil, usageError{err.Error()}
+		}
+		c := src.Config()
+		logger.Info("graph source configured", "graphURL", c.GraphURL, "cloud", c.Cloud, "auth", c.Auth, "requestsPer10s", c.RequestsPerWindow)
+		return src, nil
 	default:
 		return signin.Unavailable{SourceName: cfg.source, Err: fmt.Errorf(
-			"the %s source is not available in this version yet; use --source demo (a synthetic tenant) or --source files --files PATH (sign-in logs exported from the Entra admin center, Graph or Log Analytics)", cfg.source)}, nil
+			"the %s source is not available in this version yet; use --source graph, --source demo (a synthetic tenant) or --source files --files PATH (sign-in logs exported from the Entra admin center, Graph or Log Analytics)", cfg.source)}, nil
 	}
 }
 
@@ -273,4 +304,31 @@ func buildVersion() string {
 		return bi.Main.Version
 	}
 	return "devel"
+}
+
+// runCheck reports whether the source answers: for Graph, the credential in
+// use, the tenant and roles or scopes of the token, and a one-row query.
+func runCheck(ctx context.Context, src signin.Source, stdout io.Writer) error {
+	type checker interface {
+		Check(ctx context.Context) (graph.CheckReport, error)
+	}
+	if c, ok := src.(checker); ok {
+		rep, err := c.Check(ctx)
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if encErr := enc.Encode(rep); encErr != nil {
+			return encErr
+		}
+		return err
+	}
+	now, err := src.Now(ctx)
+	if err != nil {
+		return fmt.Errorf("check %s: %w", src.Name(), err)
+	}
+	users, err := src.FailedUsers(ctx, "", 0)
+	if err != nil {
+		return fmt.Errorf("check %s: %w", src.Name(), err)
+	}
+	fmt.Fprintf(stdout, "source %s: ready; now is %s; %d users with failures\n", src.Name(), now.Format(time.RFC3339), len(users))
+	return nil
 }

@@ -17,14 +17,8 @@ import (
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin"
 )
 
-// Group list caps: a group names its most frequent users, apps and IPs.
-const (
-	groupTopUsers   = 5
-	groupTopApps    = 3
-	groupTopIPs     = 3
-	groupSampleIDs  = 3
-	defaultPageSize = 25
-)
+// defaultPageSize is the rows a query without a limit gets.
+const defaultPageSize = 25
 
 // Store is the in-memory source. It is immutable after New and safe for
 // concurrent use.
@@ -126,11 +120,7 @@ func New(name string, recs []signin.SignIn) *Store {
 	}
 	for i := range recs {
 		r := &recs[i]
-		who := r.User.UPN
-		if who == "" {
-			who = r.User.ID
-		}
-		s.keys[i] = recKeys{user: key(who), app: key(appName(r)), ip: key(r.IPAddress)}
+		s.keys[i] = recKeys{user: key(r.WhoName()), app: key(r.AppName()), ip: key(r.IPAddress)}
 	}
 	// A record is "followed by success" when its correlation ID has a
 	// success at or after its own time.
@@ -351,7 +341,7 @@ func (s *Store) groups(matched []int) []signin.Group {
 		}
 		a.g.Count++
 		a.g.FirstSeen = r.CreatedAt
-		if len(a.g.SampleIDs) < groupSampleIDs {
+		if len(a.g.SampleIDs) < signin.GroupSampleIDs {
 			a.g.SampleIDs = append(a.g.SampleIDs, r.ID)
 		}
 		k := s.keys[i]
@@ -362,28 +352,13 @@ func (s *Store) groups(matched []int) []signin.Group {
 	out := make([]signin.Group, 0, len(order))
 	for _, code := range order {
 		a := by[code]
-		a.g.Users, a.g.UserCount = a.users.top(s.names, groupTopUsers), len(a.users)
-		a.g.Apps, a.g.AppCount = a.apps.top(s.names, groupTopApps), len(a.apps)
-		a.g.IPAddresses, a.g.IPCount = a.ips.top(s.names, groupTopIPs), len(a.ips)
+		a.g.Users, a.g.UserCount = a.users.top(s.names, signin.GroupTopUsers), len(a.users)
+		a.g.Apps, a.g.AppCount = a.apps.top(s.names, signin.GroupTopApps), len(a.apps)
+		a.g.IPAddresses, a.g.IPCount = a.ips.top(s.names, signin.GroupTopIPs), len(a.ips)
 		out = append(out, a.g)
 	}
-	slices.SortStableFunc(out, func(a, b signin.Group) int {
-		if d := cmp.Compare(b.Count, a.Count); d != 0 {
-			return d
-		}
-		return b.LastSeen.Compare(a.LastSeen)
-	})
+	signin.SortGroups(out)
 	return out
-}
-
-// appName is the app a person would name for the record.
-func appName(r *signin.SignIn) string {
-	for _, n := range []string{r.App.Name, r.ServicePrincipal.Name, r.App.ID, r.ServicePrincipal.ID} {
-		if n != "" {
-			return n
-		}
-	}
-	return ""
 }
 
 // Get implements signin.Source; IDs compare case-insensitively.

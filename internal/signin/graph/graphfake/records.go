@@ -1,0 +1,151 @@
+package graphfake
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// record is one stored sign-in.
+type record struct {
+	id      string
+	created time.Time
+	// obj is the sign-in as given, plus signInEventTypes when it had none
+	// (Graph beta always sends it); filters are evaluated against it.
+	obj         map[string]any
+	interactive bool
+}
+
+// loadRecords decodes raw sign-ins and sorts them newest first (ties keep
+// their given order).
+func loadRecords(raw []json.RawMessage) ([]record, error) {
+	recs := make([]record, 0, len(raw))
+	seen := make(map[string]bool, len(raw))
+	for i, r := range raw {
+		rec, err := loadRecord(r)
+		if err != nil {
+			return nil, fmt.Errorf("record %d: %w", i, err)
+		}
+		if seen[rec.id] {
+			return nil, fmt.Errorf("record %d: duplicate id %q", i, rec.id)
+		}
+		seen[rec.id] = true
+		recs = append(recs, rec)
+	}
+	slices.SortStableFunc(recs, func(a, b record) int { return b.created.Compare(a.created) })
+	return recs, nil
+}
+
+func loadRecord(raw json.RawMessage) (record, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var obj map[string]any
+	if err := dec.Decode(&obj); err != nil {
+		return record{}, fmt.Errorf("decode sign-in: %w", err)
+	}
+	if obj == nil {
+		return record{}, errors.New("not a JSON object")
+	}
+	id, _ := obj["id"].(string)
+	if id == "" {
+		return record{}, errors.New("no id")
+	}
+	cs, _ := obj["createdDateTime"].(string)
+	created, err := time.Parse(time.RFC3339Nano, cs)
+	if err != nil {
+		return record{}, fmt.Errorf("sign-in %s: createdDateTime: %w", id, err)
+	}
+	types := eventTypes(obj)
+	if _, ok := obj["signInEventTypes"]; !ok {
+		list := make([]any, len(types))
+		for i, t := range types {
+			list[i] = t
+		}
+		obj["signInEventTypes"] = list
+	}
+	return record{id: id, created: created, obj: obj, interactive: slices.Contains(types, eventInteractive)}, nil
+}
+
+// eventTypes is a sign-in's signInEventTypes, or, for a record without them
+// (v1.0 shape, older exports), the type isInteractive implies.
+func eventTypes(obj map[string]any) []string {
+	if list, ok := obj["signInEventTypes"].([]any); ok && len(list) > 0 {
+		var out []string
+		for _, v := range list {
+			if s, ok := v.(string); ok {
+				// Graph's enum values compare case-insensitively; store the
+				// canonical spelling so the interactive check is exact.
+				for _, known := range []string{eventInteractive, eventNonInteractive, eventServicePrincipal, eventManagedIdentity} {
+					if strings.EqualFold(s, known) {
+						s = known
+					}
+				}
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	if b, ok := obj["isInteractive"].(bool); ok && !b {
+		return []string{eventNonInteractive}
+	}
+	return []string{eventInteractive}
+}
+
+// view renders rec as version v returns it: v1.0 keeps only its own
+// properties (and drops beta-only members of the complex ones); select, when
+// not nil, keeps only those properties and id.
+func (rec record) view(v Version, sel []string) map[string]any {
+	src := rec.obj
+	if v == V1 {
+		src = v1View(rec.obj)
+	}
+	if sel == nil {
+		return src
+	}
+	out := map[string]any{"id": rec.id}
+	for _, name := range sel {
+		out[name] = field(src, name)
+	}
+	return out
+}
+
+func v1View(obj map[string]any) map[string]any {
+	out := make(map[string]any, len(obj))
+	for k, val := range obj {
+		p := lookupProp(signInProps, k, V1)
+		if p == nil {
+			continue
+		}
+		if keep, ok := v1Keep[p.name]; ok {
+			val = keepMembers(val, keep)
+		}
+		out[k] = val
+	}
+	return out
+}
+
+// keepMembers drops the members of an object (or of each object in an
+// array) that v1.0 does not have.
+func keepMembers(val any, keep map[string]*prop) any {
+	switch val := val.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(val))
+		for k, x := range val {
+			if lookupProp(keep, k, V1) != nil {
+				out[k] = x
+			}
+		}
+		return out
+	case []any:
+		out := make([]any, len(val))
+		for i, x := range val {
+			out[i] = keepMembers(x, keep)
+		}
+		return out
+	}
+	return val
+}
