@@ -5,9 +5,11 @@ package e2e
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +18,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/files"
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/graph/graphfake"
 )
 
 var (
@@ -255,5 +260,39 @@ func TestFilesSourceStartupErrors(t *testing.T) {
 	}
 	if out, err := exec.Command(binary(t), "--source", "files", "call", "search_failed_signins", "{}").CombinedOutput(); err == nil || !strings.Contains(string(out), "--files") {
 		t.Errorf("--source files without --files: %v %q", err, out)
+	}
+}
+
+// TestGraphSourceThroughBinary runs the built binary against the fake of
+// Graph: the search and check commands with --auth token, and a refused token.
+func TestGraphSourceThroughBinary(t *testing.T) {
+	var buf bytes.Buffer
+	if err := files.Generate(&buf, files.FormatGraphJSONLines, 300, 5); err != nil {
+		t.Fatal(err)
+	}
+	var recs []json.RawMessage
+	for _, line := range bytes.Split(bytes.TrimSpace(buf.Bytes()), []byte("\n")) {
+		recs = append(recs, json.RawMessage(line))
+	}
+	fake := httptest.NewServer(graphfake.New(recs, graphfake.WithToken("e2e-token")))
+	defer fake.Close()
+	run := func(token string, args ...string) ([]byte, error) {
+		cmd := exec.Command(binary(t), append([]string{"--source", "graph", "--graph-url", fake.URL, "--auth", "token"}, args...)...)
+		cmd.Env = append(os.Environ(), "GRAPH_ACCESS_TOKEN="+token)
+		return cmd.CombinedOutput()
+	}
+	out, err := run("e2e-token", "call", "search_failed_signins", `{"since":"3650d","limit":3}`)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if !bytes.Contains(out, []byte(`"source": "graph"`)) || !bytes.Contains(out, []byte(`"errorCode"`)) {
+		t.Errorf("search through Graph:\n%s", out)
+	}
+	if out, err := run("e2e-token", "check"); err != nil || !bytes.Contains(out, []byte(`"signInQueryOk": true`)) {
+		t.Errorf("check: %v\n%s", err, out)
+	}
+	out, err = run("stolen-looking-token", "call", "search_failed_signins", `{}`)
+	if err == nil || !bytes.Contains(out, []byte("401")) || bytes.Contains(out, []byte("stolen-looking-token")) {
+		t.Errorf("refused token: %v\n%s", err, out)
 	}
 }

@@ -90,7 +90,8 @@ for (const version of ["2025-11-25", "2025-06-18", "2025-03-26"]) {
 
 // The SDK client: lists tools (arming its output-schema validation), then
 // calls every tool with good and bad input.
-const transport = new StdioClientTransport({ command: bin, args: serverArgs, stderr: "ignore" });
+// The server gets this process's environment (GRAPH_ACCESS_TOKEN for --auth token).
+const transport = new StdioClientTransport({ command: bin, args: serverArgs, env: { ...process.env }, stderr: "ignore" });
 const client = new Client({ name: "e2e-sdk", version: "1.0.0" });
 await client.connect(transport);
 

@@ -1,65 +1,69 @@
 package graphfake
 
 import (
-	"bufio"
-	"bytes"
 	"encoding/json"
-	"errors"
-	"io"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 )
 
 // signinsDir holds the shared sign-in fixtures (read-only here).
 var signinsDir = filepath.Join("..", "..", "..", "..", "testdata", "signins")
 
-// loadFixtures reads every Graph-shaped fixture: JSON lines of beta
-// sign-ins, and list-response pages (one JSON document after another).
+// loadFixtures reads every Graph-shaped fixture with ReadRecords: JSON
+// lines of beta sign-ins, and list-response pages (one JSON document after
+// another).
 func loadFixtures(t *testing.T) []json.RawMessage {
 	t.Helper()
 	var recs []json.RawMessage
-	f, err := os.Open(filepath.Join(signinsDir, "graph-beta.jsonl"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		if line := bytes.TrimSpace(sc.Bytes()); len(line) > 0 {
-			recs = append(recs, json.RawMessage(slices.Clone(line)))
-		}
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	for _, name := range []string{"graph-beta-pages.json", "graph-v1-page.json"} {
-		b, err := os.ReadFile(filepath.Join(signinsDir, name))
+	for _, name := range []string{"graph-beta.jsonl", "graph-beta-pages.json", "graph-v1-page.json"} {
+		f, err := os.Open(filepath.Join(signinsDir, name))
 		if err != nil {
 			t.Fatal(err)
 		}
-		dec := json.NewDecoder(bytes.NewReader(b))
-		for {
-			var page struct {
-				Value []json.RawMessage `json:"value"`
-			}
-			if err := dec.Decode(&page); errors.Is(err, io.EOF) {
-				break
-			} else if err != nil {
-				t.Fatalf("%s: %v", name, err)
-			}
-			recs = append(recs, page.Value...)
+		got, err := ReadRecords(f)
+		f.Close()
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
 		}
+		recs = append(recs, got...)
 	}
 	if len(recs) != 10 {
 		t.Fatalf("loaded %d fixture sign-ins, want the 10 of testdata/signins", len(recs))
 	}
 	return recs
+}
+
+func TestReadRecords(t *testing.T) {
+	in := `{"id":"a","createdDateTime":"2025-01-01T00:00:00Z"}
+[{"id":"b","createdDateTime":"2025-01-01T00:00:00Z"},{"id":"c","createdDateTime":"2025-01-01T00:00:00Z"}]
+{"@odata.context":"x","value":[{"id":"d","createdDateTime":"2025-01-01T00:00:00Z"}],"@odata.nextLink":"y"}
+{"value":[]}`
+	recs, err := ReadRecords(strings.NewReader(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, r := range recs {
+		var m struct{ ID string }
+		if err := json.Unmarshal(r, &m); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, m.ID)
+	}
+	if !slices.Equal(ids, []string{"a", "b", "c", "d"}) {
+		t.Errorf("read %v", ids)
+	}
+	for _, bad := range []string{`{"id":`, `42`, `"x"`} {
+		if _, err := ReadRecords(strings.NewReader(bad)); err == nil {
+			t.Errorf("ReadRecords(%q): no error", bad)
+		}
+	}
 }
 
 func TestRealisticFixtures(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"time"
@@ -148,4 +149,43 @@ func keepMembers(val any, keep map[string]*prop) any {
 		return out
 	}
 	return val
+}
+
+// ReadRecords reads sign-ins for New from Graph-shaped JSON: any sequence of
+// list-response pages ({"value": [...]}), arrays of sign-ins, and single
+// sign-in objects, one after another (so JSON lines, a saved page, and pages
+// concatenated all work).
+func ReadRecords(r io.Reader) ([]json.RawMessage, error) {
+	dec := json.NewDecoder(r)
+	var out []json.RawMessage
+	for {
+		var v json.RawMessage
+		if err := dec.Decode(&v); errors.Is(err, io.EOF) {
+			return out, nil
+		} else if err != nil {
+			return nil, fmt.Errorf("read sign-ins: %w", err)
+		}
+		switch t := bytes.TrimLeft(v, " \t\r\n"); {
+		case len(t) > 0 && t[0] == '[':
+			var list []json.RawMessage
+			if err := json.Unmarshal(v, &list); err != nil {
+				return nil, fmt.Errorf("read sign-ins: %w", err)
+			}
+			out = append(out, list...)
+		case len(t) > 0 && t[0] == '{':
+			var page struct {
+				Value *[]json.RawMessage `json:"value"`
+			}
+			if err := json.Unmarshal(v, &page); err != nil {
+				return nil, fmt.Errorf("read sign-ins: %w", err)
+			}
+			if page.Value != nil {
+				out = append(out, *page.Value...)
+			} else {
+				out = append(out, v)
+			}
+		default:
+			return nil, fmt.Errorf("read sign-ins: %.20s is neither a sign-in, an array nor a page", t)
+		}
+	}
 }

@@ -69,6 +69,7 @@ type fault struct {
 
 // Request is one request the Server received, as Requests reports it.
 type Request struct {
+	// Method is the HTTP method.
 	Method string
 	// Path is the URL path as sent (escaped).
 	Path string

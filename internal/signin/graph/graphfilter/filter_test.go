@@ -1,0 +1,93 @@
+package graphfilter
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin"
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/graph/graphfake"
+)
+
+var t0 = time.Date(2025, 1, 9, 8, 0, 0, 0, time.UTC)
+
+func TestBuild(t *testing.T) {
+	code := 50126
+	cases := []struct {
+		q    signin.Query
+		typ  signin.Type
+		beta bool
+		want string
+	}{
+		{signin.Query{}, signin.Interactive, false, "status/errorCode ne 0"},
+		{signin.Query{User: "Rosa.Diaz@Contoso.com"}, signin.Interactive, false, "userPrincipalName eq 'rosa.diaz@contoso.com' and status/errorCode ne 0"},
+		{signin.Query{User: "0FC2C12E-F690-46A5-8A86-8864F5141F40"}, signin.Interactive, false, "userId eq '0fc2c12e-f690-46a5-8a86-8864f5141f40' and status/errorCode ne 0"},
+		{signin.Query{App: "O'Brien Payroll"}, signin.Interactive, false, "appDisplayName eq 'O''Brien Payroll' and status/errorCode ne 0"},
+		{signin.Query{App: "d3590ed6-52b3-4102-aeff-aad2292ab01c"}, signin.Interactive, false, "appId eq 'd3590ed6-52b3-4102-aeff-aad2292ab01c' and status/errorCode ne 0"},
+		{signin.Query{ErrorCode: &code, IPAddress: "203.0.113.7", CorrelationID: "C081A4B6-D4CE-4CA5-807C-48199235037C"}, signin.Interactive, false,
+			"status/errorCode eq 50126 and ipAddress eq '203.0.113.7' and correlationId eq 'c081a4b6-d4ce-4ca5-807c-48199235037c'"},
+		{signin.Query{Since: t0, Until: t0.Add(90 * time.Minute)}, signin.NonInteractive, true,
+			"status/errorCode ne 0 and createdDateTime ge 2025-01-09T08:00:00Z and createdDateTime le 2025-01-09T09:30:00Z and signInEventTypes/any(t: t eq 'nonInteractiveUser')"},
+		{signin.Query{}, signin.ServicePrincipal, true, "status/errorCode ne 0 and signInEventTypes/any(t: t eq 'servicePrincipal')"},
+		{signin.Query{}, signin.ManagedIdentity, true, "status/errorCode ne 0 and signInEventTypes/any(t: t eq 'managedIdentity')"},
+	}
+	for _, c := range cases {
+		got, err := Build(c.q, c.typ, c.beta)
+		if err != nil || got != c.want {
+			t.Errorf("Build(%+v) =\n %q, %v\nwant\n %q", c.q, got, err, c.want)
+		}
+		// Every filter we build is one Graph's grammar accepts.
+		if _, err := graphfake.Parse(got); err != nil {
+			t.Errorf("the fake of Graph rejects %q: %v", got, err)
+		}
+	}
+	for _, bad := range []signin.Query{{User: "a\nb"}, {App: strings.Repeat("x", 300)}, {IPAddress: "1.2.3.4\x00"}, {CorrelationID: "x\ty"}} {
+		if _, err := Build(bad, signin.Interactive, false); err == nil {
+			t.Errorf("Build(%+v) accepted a value no user, app, IP or correlation ID has", bad)
+		}
+	}
+}
+
+// FuzzUserValue: for any string, the filter built for it parses, and selects
+// exactly a record with that value: no input changes the filter's structure.
+func FuzzUserValue(f *testing.F) {
+	for _, s := range []string{"rosa@contoso.com", "o'brien@contoso.com", "') or (1 eq 1", "' or ''='", "x' and startswith(appId,'", "ünïcødé@contoso.com", "''''", "a eq 'b'"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if s == "" {
+			return // no value, no clause: the tools drop empty filters
+		}
+		for _, field := range []string{"user", "app"} {
+			q := signin.Query{}
+			if field == "user" {
+				q.User = s
+			} else {
+				q.App = s
+			}
+			filter, err := Build(q, signin.Interactive, false)
+			if err != nil {
+				return // refused before reaching a filter: fine
+			}
+			expr, err := graphfake.Parse(filter)
+			if err != nil {
+				t.Fatalf("%s %q: built filter %q does not parse: %v", field, s, filter, err)
+			}
+			key, value := "userPrincipalName", strings.ToLower(s)
+			if field == "app" {
+				key, value = "appDisplayName", s
+			}
+			if IsGUID(s) {
+				key, value = map[string]string{"user": "userId", "app": "appId"}[field], strings.ToLower(s)
+			}
+			hit := map[string]any{key: value, "status": map[string]any{"errorCode": float64(50126)}}
+			miss := map[string]any{key: value + "x", "status": map[string]any{"errorCode": float64(50126)}}
+			if ok, err := expr.Match(hit); err != nil || !ok {
+				t.Fatalf("%s %q: filter %q does not select its own value (%v)", field, s, filter, err)
+			}
+			if ok, _ := expr.Match(miss); ok {
+				t.Fatalf("%s %q: filter %q selects another value", field, s, filter)
+			}
+		}
+	})
+}
