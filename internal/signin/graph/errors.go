@@ -47,7 +47,8 @@ func clip(s string, n int) string {
 
 // Permissions the source needs, named in errors and the README.
 const (
-	permissionFix = "The caller lacks permission to read sign-in logs: an app needs the application permissions AuditLog.Read.All and Directory.Read.All with admin consent; a signed-in admin (delegated) also needs the Reports Reader, Security Reader or Global Reader role"
+	permissionFix = "The caller lacks the permission to read sign-in logs: grant the app the Microsoft Graph permissions AuditLog.Read.All and Directory.Read.All and give admin consent (a licence change will not help)"
+	roleFix       = "The signed-in admin has the permission but not a directory role that may read sign-in logs: assign Reports Reader, Security Reader or Global Reader (a licence or consent change will not help)"
 	licenceFix    = "The tenant has no Microsoft Entra ID P1 or P2 licence, which Graph requires for sign-in logs (a permission change will not help): use exported files (--source files) or add a P1/P2 licence"
 )
 
@@ -75,6 +76,8 @@ func (s *Source) statusError(r response) error {
 		}
 	case r.status == http.StatusForbidden && strings.EqualFold(e.Code, "Authentication_RequestFromNonPremiumTenantOrB2CTenant"):
 		e.Fix = licenceFix
+	case r.status == http.StatusForbidden && strings.EqualFold(e.Code, "Authentication_RequestFromUnsupportedUserRole"):
+		e.Fix = roleFix
 	case r.status == http.StatusForbidden:
 		e.Fix = permissionFix + ". Conditional Access policy detail also needs Policy.Read.ConditionalAccess"
 	case r.status == http.StatusNotFound:
@@ -85,7 +88,7 @@ func (s *Source) statusError(r response) error {
 			wait = 10 * time.Second
 		}
 		e.Fix = fmt.Sprintf("Graph is throttling this app in this tenant (5 requests per 10 seconds for sign-in logs) and the retries ran out: try again in %s, with narrower filters", wait)
-	case r.status == http.StatusBadRequest && strings.Contains(strings.ToLower(e.Message+e.Code), "skiptoken"):
+	case r.status == http.StatusBadRequest && (strings.Contains(strings.ToLower(r.url), "skiptoken") || strings.Contains(strings.ToLower(e.Code), "pagetoken")):
 		e.Fix = "The page the cursor pointed to has expired at Graph: re-run the search without the cursor"
 	case r.status == http.StatusBadRequest:
 		e.Fix = "Graph refused the query; this is a bug in the server's filter: report it with the request-id"

@@ -71,6 +71,7 @@ func (s *Source) Now(context.Context) (time.Time, error) { return s.cfg.Now().UT
 
 // response is a Graph answer read whole.
 type response struct {
+	url       string
 	status    int
 	body      []byte
 	requestID string
@@ -91,7 +92,7 @@ func (s *Source) get(ctx context.Context, rawURL string) (response, error) {
 	ri.Method = abs.GET
 	ri.SetUri(*u)
 	ri.Headers.Add("Accept", "application/json")
-	var got response
+	got := response{url: rawURL}
 	var readErr error
 	handler := abs.NewRequestHandlerOption()
 	handler.SetResponseHandler(func(r any, _ abs.ErrorMappings) (any, error) {

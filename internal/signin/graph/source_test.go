@@ -191,6 +191,29 @@ func TestPagingToTheLimitAndCursorResume(t *testing.T) {
 	if n := min(len(got), len(want.Rows)); !slices.Equal(got[:n], ids(want.Rows)[:n]) {
 		t.Errorf("paged rows differ from the reference order:\n%v\n%v", got[:min(12, len(got))], ids(want.Rows)[:min(12, len(want.Rows))])
 	}
+	// A cursor whose Graph page (skip token) has expired says to re-run the
+	// search. Pages of 40, rows of 10: the fifth search needs page 2.
+	clock := now
+	src2, _ := newSource(t, raws, now, func(c *Config) { c.PageSize = 40; c.MaxPages = 1 },
+		graphfake.WithSkipTokenTTL(time.Minute), graphfake.WithClock(func() time.Time { return clock }))
+	q2 := signin.Query{Since: q.Since, Until: q.Until, Limit: 10, Classify: q.Classify, Types: q.Types}
+	var expired error
+	for range 10 {
+		p, err := src2.Search(context.Background(), q2)
+		if err != nil {
+			expired = err
+			break
+		}
+		if p.Coverage.NextCursor == "" {
+			break
+		}
+		q2.Cursor = p.Coverage.NextCursor
+		clock = clock.Add(2 * time.Minute)
+	}
+	if expired == nil || !strings.Contains(expired.Error(), "re-run the search") {
+		t.Errorf("expired page behind a cursor: %v", expired)
+	}
+
 	// A cursor for other filters is refused.
 	other := q
 	other.User = "someone@contoso.com"
@@ -239,7 +262,9 @@ func TestErrorMapping(t *testing.T) {
 		want   []string
 	}{
 		{403, "Authentication_RequestFromNonPremiumTenantOrB2CTenant", []string{"P1 or P2", "permission change will not help"}},
-		{403, "Authorization_RequestDenied", []string{"AuditLog.Read.All", "Directory.Read.All", "Reports Reader"}},
+		{403, "Authentication_MSGraphPermissionMissing", []string{"AuditLog.Read.All", "Directory.Read.All", "admin consent", "licence change will not help"}},
+		{403, "Authorization_RequestDenied", []string{"AuditLog.Read.All", "Directory.Read.All"}},
+		{403, "Authentication_RequestFromUnsupportedUserRole", []string{"Reports Reader", "Security Reader", "directory role"}},
 		{401, "InvalidAuthenticationToken", []string{"--auth token", "GRAPH_ACCESS_TOKEN"}},
 		{500, "InternalServerError", []string{"service error", "request-id"}},
 	}
