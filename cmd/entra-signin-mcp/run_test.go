@@ -55,13 +55,19 @@ func TestCallToolErrorExitsNonZero(t *testing.T) {
 
 func TestUsageErrors(t *testing.T) {
 	for name, args := range map[string][]string{
-		"unknown command":   {"frobnicate"},
-		"call without tool": {"call"},
-		"call bad json":     {"call", "explain_error_code", "{"},
-		"call json array":   {"call", "explain_error_code", "[1]"},
-		"bad log level":     {"--log-level", "loud", "version"},
-		"unknown flag":      {"--nope"},
-		"serve with args":   {"serve", "x"},
+		"unknown command":    {"frobnicate"},
+		"call without tool":  {"call"},
+		"call bad json":      {"call", "explain_error_code", "{"},
+		"call json array":    {"call", "explain_error_code", "[1]"},
+		"bad log level":      {"--log-level", "loud", "version"},
+		"unknown flag":       {"--nope"},
+		"serve with args":    {"serve", "x"},
+		"bad auth":           {"--source", "graph", "--auth", "password", "call", "explain_error_code", "{}"},
+		"bad cloud":          {"--source", "graph", "--cloud", "mars", "call", "explain_error_code", "{}"},
+		"http graph url":     {"--source", "graph", "--graph-url", "http://graph.example.com", "call", "explain_error_code", "{}"},
+		"versioned url":      {"--source", "graph", "--graph-url", "https://graph.microsoft.com/v1.0", "call", "explain_error_code", "{}"},
+		"unknown source":     {"--source", "splunk", "version"},
+		"files without path": {"--source", "files", "call", "explain_error_code", "{}"},
 	} {
 		_, stderr, code := runCmd(t, nil, nil, args...)
 		if code != 2 || stderr == "" {
@@ -161,5 +167,23 @@ func TestServeStopsOnSignal(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("serve did not stop when its context was cancelled")
+	}
+}
+
+// TestGraphWithoutCredentialStillServesTheCatalog: with no usable credential
+// the server starts, the catalog answers, and the Graph tools say what to set.
+func TestGraphWithoutCredentialStillServesTheCatalog(t *testing.T) {
+	out, stderr, code := runCmd(t, nil, nil, "--source", "graph", "--auth", "token", "call", "explain_error_code", `{"code":50126}`)
+	if code != 0 || !strings.Contains(out, "InvalidUserNameOrPassword") {
+		t.Errorf("catalog without a credential: exit %d %s %s", code, out, stderr)
+	}
+	_, stderr, code = runCmd(t, nil, nil, "--source", "graph", "--auth", "token", "call", "search_failed_signins", `{}`)
+	if code != 1 || !strings.Contains(stderr, "GRAPH_ACCESS_TOKEN") {
+		t.Errorf("search without a credential: exit %d %q", code, stderr)
+	}
+	// Flags from the environment, and the check command on a local source.
+	out, _, code = runCmd(t, map[string]string{"ENTRA_SIGNIN_SOURCE": "demo"}, nil, "check")
+	if code != 0 || !strings.Contains(out, "source demo: ready") {
+		t.Errorf("check on the demo: exit %d %q", code, out)
 	}
 }

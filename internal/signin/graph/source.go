@@ -145,11 +145,32 @@ var bearerRe = regexp.MustCompile(`(?i)bearer\s+[A-Za-z0-9._~+/=-]+`)
 // redact removes anything token-like from a message.
 func redact(s string) string { return bearerRe.ReplaceAllString(s, "Bearer [redacted]") }
 
+// selectV1 and selectBeta are the properties the decoder maps, per API
+// version: Graph sends only these ($select), a fraction of a full record.
+var (
+	selectV1 = []string{
+		"id", "createdDateTime", "correlationId", "userId", "userPrincipalName", "userDisplayName",
+		"appId", "appDisplayName", "resourceId", "resourceDisplayName", "ipAddress", "clientAppUsed",
+		"isInteractive", "conditionalAccessStatus", "status", "deviceDetail", "location",
+		"appliedConditionalAccessPolicies", "riskDetail", "riskLevelAggregated", "riskLevelDuringSignIn",
+		"riskState", "riskEventTypes_v2",
+	}
+	selectBeta = append(slices.Clone(selectV1),
+		"originalRequestId", "sessionId", "userType", "servicePrincipalId", "servicePrincipalName",
+		"managedServiceIdentity", "resourceTenantId", "homeTenantId", "userAgent", "signInEventTypes",
+		"authenticationRequirement", "authenticationDetails")
+)
+
 // listURL is the first page of a list request.
 func (s *Source) listURL(version, filter string) string {
 	v := url.Values{}
 	v.Set("$filter", filter)
 	v.Set("$top", strconv.Itoa(s.cfg.PageSize))
+	sel := selectV1
+	if version == "beta" {
+		sel = selectBeta
+	}
+	v.Set("$select", strings.Join(sel, ","))
 	return s.cfg.GraphURL + "/" + version + "/auditLogs/signIns?" + v.Encode()
 }
 

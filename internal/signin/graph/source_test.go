@@ -153,6 +153,11 @@ func TestSearchMatchesReferenceStore(t *testing.T) {
 			if len(got.Groups) != len(want.Groups) || (len(got.Groups) > 0 && got.Groups[0].Count != want.Groups[0].Count) {
 				t.Errorf("groups differ: %d vs %d", len(got.Groups), len(want.Groups))
 			}
+			for _, r := range fake.Requests()[before:] {
+				if r.Query.Get("$select") == "" || !strings.Contains(r.Query.Get("$filter"), "status/errorCode") || r.Query.Get("$top") != "1000" {
+					t.Errorf("request %s %v: want $select, a failures filter and $top=1000", r.Path, r.Query)
+				}
+			}
 			// One page of 1,000 per type answers these: ceil(matches/1000) per type.
 			if n := listRequests(fake) - before; n > len(q.TypesOrDefault(nil))*max(1, (got.Coverage.Matched+999)/1000) {
 				t.Errorf("%d list requests for %d matches over %d types", n, got.Coverage.Matched, len(q.Types))
