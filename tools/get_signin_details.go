@@ -291,6 +291,9 @@ func buildDetails(s signin.SignIn, related []signin.SignIn, cat *catalog.Catalog
 		res.ConditionalAccess = append(res.ConditionalAccess, PolicyOut{ID: p.ID, Name: p.Name, Result: p.Result,
 			GrantControls: nonNil(p.GrantControls), SessionControls: nonNil(p.SessionControls), ConditionsNotSatisfied: p.ConditionsNotSatisfied})
 	}
+	if len(s.Policies) == 0 && (s.ConditionalAccessStatus == "success" || s.ConditionalAccessStatus == "failure") {
+		res.Notes = append(res.Notes, "Conditional Access applied ("+s.ConditionalAccessStatus+") but no policy detail was returned: with the Graph source, grant Policy.Read.ConditionalAccess to see which policy and which controls")
+	}
 	for _, st := range s.AuthDetails {
 		a := AuthStepOut{Method: st.Method, Succeeded: st.Succeeded, ResultDetail: st.ResultDetail}
 		if !st.At.IsZero() {

@@ -393,3 +393,18 @@ func BenchmarkSearchRoundTrip(b *testing.B) {
 		}
 	}
 }
+
+func TestDetailsSaysWhenPolicyDetailIsHidden(t *testing.T) {
+	r := si("hidden-ca", now, "ali@contoso.com", 53003, "corr-hidden")
+	r.ConditionalAccessStatus = "failure"
+	c := connectSource(t, memory.New("test", []signin.SignIn{r}))
+	d, res := details(t, c, `{"id":"hidden-ca"}`)
+	if res.IsError || len(d.Notes) == 0 || !strings.Contains(d.Notes[0], "Policy.Read.ConditionalAccess") {
+		t.Errorf("notes %v (%s)", d.Notes, text(res))
+	}
+	r.Policies = []signin.Policy{{Name: "Block legacy authentication", Result: "failure"}}
+	c = connectSource(t, memory.New("test", []signin.SignIn{r}))
+	if d, _ := details(t, c, `{"id":"hidden-ca"}`); len(d.Notes) != 0 {
+		t.Errorf("a note with the policy detail present: %v", d.Notes)
+	}
+}

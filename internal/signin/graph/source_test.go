@@ -257,6 +257,21 @@ func TestThrottling(t *testing.T) {
 	}
 }
 
+// TestCancellationStopsAtOnce: a cancelled call (MCP notifications/cancelled
+// cancels the handler's context) stops waiting on Graph's retries.
+func TestCancellationStopsAtOnce(t *testing.T) {
+	raws, recs := fixture(t, 100)
+	now := newest(recs)
+	src, _ := newSource(t, raws, now, nil, graphfake.WithThrottle(100, 5*time.Second))
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(200*time.Millisecond, cancel)
+	start := time.Now()
+	_, err := src.Search(ctx, signin.Query{Since: now.Add(-time.Hour), Until: now, Limit: 5, Classify: classify(t)})
+	if err == nil || time.Since(start) > 2*time.Second {
+		t.Errorf("cancelled search: %v after %s", err, time.Since(start))
+	}
+}
+
 func TestErrorMapping(t *testing.T) {
 	raws, recs := fixture(t, 50)
 	now := newest(recs)
