@@ -9,6 +9,7 @@ import (
 	"io"
 	"log"
 	"log/slog"
+	"net"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -18,6 +19,7 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/entra-signin-mcp/entra-signin-mcp/catalog"
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/httpserve"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/mcpserver"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/demo"
@@ -67,6 +69,8 @@ type config struct {
 	source   string
 	files    []string
 	graph    graph.Config
+	http     httpserve.Config
+	httpOn   bool
 }
 
 // sources lists the --source values.
@@ -76,6 +80,7 @@ const usageText = `entra-signin-mcp: an MCP server for troubleshooting Microsoft
 
 Usage:
   entra-signin-mcp [flags]                    serve MCP on stdio (the default)
+  entra-signin-mcp --transport http [flags]   serve streamable HTTP at /mcp (loopback unless --http-auth is set)
   e.g. entra-signin-mcp --source demo call search_failed_signins '{"since":"7d"}'
   entra-signin-mcp [flags] call TOOL [JSON]   run one tool and print its structured result as JSON
   entra-signin-mcp [flags] check              check the source: credential, tenant, a one-row query
@@ -108,6 +113,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	fs.StringVar(&gc.ClientCertificate, "client-certificate", "", "with --auth client-certificate: PEM or PFX file (default AZURE_CLIENT_CERTIFICATE_PATH; password from AZURE_CLIENT_CERTIFICATE_PASSWORD)")
 	fs.IntVar(&gc.RequestsPerWindow, "graph-rate", 5, "Graph requests allowed per 10 seconds, across all callers (the reporting API's limit is 5)")
 	fs.DurationVar(&gc.Timeout, "graph-timeout", 60*time.Second, "the longest one tool call may wait for Graph, retries included")
+	transport := fs.String("transport", "stdio", "stdio, or http (streamable HTTP at /mcp, with /healthz)")
+	var hc httpserve.Config
+	fs.StringVar(&hc.Addr, "addr", "127.0.0.1:8080", "with --transport http: the address to listen on")
+	fs.BoolVar(&hc.Stateless, "stateless", false, "with --transport http: no sessions, for load-balanced deployments")
+	origins := fs.String("allowed-origins", "", "with --transport http: browser origins allowed to call /mcp, comma-separated (scheme://host[:port])")
+	hosts := fs.String("allowed-hosts", "", "with --transport http: Host names accepted besides the bound address, comma-separated (a reverse proxy's public name)")
+	fs.StringVar(&hc.Auth, "http-auth", "none", "with --transport http: none (loopback only), token (ENTRA_SIGNIN_HTTP_TOKEN) or entra (Entra ID access tokens)")
+	audience := fs.String("http-audience", "", "with --http-auth entra: this API's app ID URI and/or client ID, comma-separated")
+	fs.StringVar(&hc.Entra.RequiredScope, "http-required-scope", "", "with --http-auth entra: the scope or app role callers need")
+	fs.StringVar(&hc.Entra.Authority, "http-authority", "https://login.microsoftonline.com", "with --http-auth entra: the sign-in authority that issues and publishes keys for tokens")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -141,6 +156,24 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	gc.Getenv = getenv
 	gc.Prompt = stderr
 	cfg.graph = gc
+	switch *transport {
+	case "stdio":
+	case "http":
+		cfg.httpOn = true
+		hc.AllowedOrigins, hc.AllowedHosts = splitList(*origins), splitList(*hosts)
+		hc.Entra.Audiences = splitList(*audience)
+		hc.Entra.TenantID = gc.TenantID
+		if hc.Entra.TenantID == "" {
+			hc.Entra.TenantID = getenv("AZURE_TENANT_ID")
+		}
+		hc.Token = getenv("ENTRA_SIGNIN_HTTP_TOKEN")
+		if err := hc.Validate(); err != nil {
+			return usageError{err.Error()}
+		}
+		cfg.http = hc
+	default:
+		return usageError{fmt.Sprintf("--transport %q: want stdio or http", *transport)}
+	}
 
 	rest := fs.Args()
 	cmd := "serve"
@@ -187,6 +220,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			argJSON = rest[1]
 		}
 		return callTool(ctx, srv, rest[0], argJSON, stdout, stderr)
+	}
+	if cfg.httpOn {
+		return serveHTTP(ctx, srv, cfg.http, logger, src.Name())
 	}
 	logger.Info("serving MCP on stdio", "version", buildVersion(), "source", src.Name(), "catalogVersion", cat.Version, "catalogEntries", cat.Len())
 	stdio := server.NewStdioServer(srv)
@@ -235,6 +271,34 @@ func openSource(ctx context.Context, cfg config, logger *slog.Logger) (signin.So
 		return signin.Unavailable{SourceName: cfg.source, Err: fmt.Errorf(
 			"the %s source is not available in this version yet; use --source graph, --source demo (a synthetic tenant) or --source files --files PATH (sign-in logs exported from the Entra admin center, Graph or Log Analytics)", cfg.source)}, nil
 	}
+}
+
+// serveHTTP serves streamable HTTP until ctx ends (SIGINT, SIGTERM), then
+// drains in-flight requests.
+func serveHTTP(ctx context.Context, srv *server.MCPServer, hc httpserve.Config, logger *slog.Logger, source string) error {
+	hc.Logger = logger
+	hs, err := httpserve.New(srv, hc)
+	if err != nil {
+		return usageError{err.Error()}
+	}
+	ln, err := net.Listen("tcp", hc.Addr)
+	if err != nil {
+		return fmt.Errorf("--addr %s: %w", hc.Addr, err)
+	}
+	logger.Info("serving MCP over streamable HTTP", "url", "http://"+ln.Addr().String()+"/mcp", "auth", hc.Auth, "stateless", hc.Stateless, "source", source)
+	err = hs.Serve(ctx, ln, 15*time.Second)
+	logger.Info("stopped")
+	return err
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // applyEnv sets every flag not given on the command line from its

@@ -1,0 +1,370 @@
+package httpserve
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"math/big"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/entra-signin-mcp/entra-signin-mcp/catalog"
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/mcpserver"
+)
+
+const initBody = `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}`
+
+// start serves a real MCP server through httpserve on a loopback listener.
+func start(t *testing.T, cfg Config) (*httptest.Server, *Server) {
+	t.Helper()
+	cat, err := catalog.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Addr == "" {
+		cfg.Addr = ln.Addr().String()
+	}
+	hs, err := New(mcpserver.New(mcpserver.Options{Version: "test", Catalog: cat}), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewUnstartedServer(hs.Handler())
+	srv.Listener.Close()
+	srv.Listener = ln
+	srv.Start()
+	t.Cleanup(srv.Close)
+	return srv, hs
+}
+
+func post(t *testing.T, url string, headers map[string]string, body string) *http.Response {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json, text/event-stream")
+	for k, v := range headers {
+		if k == "Host" {
+			req.Host = v
+			continue
+		}
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { resp.Body.Close() })
+	return resp
+}
+
+func TestConfigRefusals(t *testing.T) {
+	for name, c := range map[string]struct {
+		cfg  Config
+		want string
+	}{
+		"none off loopback": {Config{Addr: "0.0.0.0:8080"}, "not a loopback address"},
+		"none on a LAN IP":  {Config{Addr: "192.0.2.10:8080", Auth: AuthNone}, "--http-auth token"},
+		"short token":       {Config{Addr: "0.0.0.0:8080", Auth: AuthToken, Token: "short"}, "ENTRA_SIGNIN_HTTP_TOKEN"},
+		"entra no tenant":   {Config{Addr: "0.0.0.0:8080", Auth: AuthEntra, Entra: EntraConfig{Audiences: []string{"api://x"}, RequiredScope: "s"}}, "--tenant"},
+		"entra no audience": {Config{Addr: "0.0.0.0:8080", Auth: AuthEntra, Entra: EntraConfig{TenantID: "11111111-2222-3333-4444-555555555555", RequiredScope: "s"}}, "--http-audience"},
+		"entra no scope":    {Config{Addr: "0.0.0.0:8080", Auth: AuthEntra, Entra: EntraConfig{TenantID: "11111111-2222-3333-4444-555555555555", Audiences: []string{"api://x"}}}, "--http-required-scope"},
+		"bad addr":          {Config{Addr: "8080"}, "--addr"},
+		"bad auth":          {Config{Addr: "127.0.0.1:8080", Auth: "basic"}, "--http-auth"},
+		"bad origin":        {Config{Addr: "127.0.0.1:8080", AllowedOrigins: []string{"contoso.com"}}, "--allowed-origins"},
+	} {
+		if err := c.cfg.Validate(); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v, want an error naming %s", name, err, c.want)
+		}
+	}
+	for _, ok := range []Config{{Addr: "127.0.0.1:8080"}, {Addr: "[::1]:8080"}, {Addr: "localhost:8080"}, {Addr: "0.0.0.0:8080", Auth: AuthToken, Token: "0123456789abcdef"}} {
+		if err := ok.Validate(); err != nil {
+			t.Errorf("%+v refused: %v", ok, err)
+		}
+	}
+}
+
+func TestHostAndOriginMatrix(t *testing.T) {
+	srv, _ := start(t, Config{AllowedOrigins: []string{"https://admin.contoso.com"}, AllowedHosts: []string{"mcp.contoso.com"}})
+	port := srv.Listener.Addr().(*net.TCPAddr).Port
+	cases := []struct {
+		name    string
+		headers map[string]string
+		want    int
+	}{
+		{"no Origin (a non-browser client)", nil, 200},
+		{"loopback Host by name", map[string]string{"Host": "localhost:" + itoa(port)}, 200},
+		{"allowed reverse-proxy Host", map[string]string{"Host": "mcp.contoso.com"}, 200},
+		{"rebinding Host", map[string]string{"Host": "attacker.example:" + itoa(port)}, 403},
+		{"allowed Origin", map[string]string{"Origin": "https://admin.contoso.com"}, 200},
+		{"loopback Origin on a loopback server", map[string]string{"Origin": "http://localhost:6274"}, 200},
+		{"foreign Origin", map[string]string{"Origin": "https://evil.example"}, 403},
+		{"null Origin", map[string]string{"Origin": "null"}, 403},
+		{"lookalike Origin", map[string]string{"Origin": "https://admin.contoso.com.evil.example"}, 403},
+	}
+	for _, c := range cases {
+		resp := post(t, srv.URL+"/mcp", c.headers, initBody)
+		if resp.StatusCode != c.want {
+			b, _ := io.ReadAll(resp.Body)
+			t.Errorf("%s: %d %s, want %d", c.name, resp.StatusCode, b, c.want)
+		}
+	}
+	if resp, _ := http.Get(srv.URL + "/healthz"); resp.StatusCode != 200 {
+		t.Errorf("healthz: %d", resp.StatusCode)
+	}
+}
+
+func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
+
+func TestStaticToken(t *testing.T) {
+	srv, _ := start(t, Config{Auth: AuthToken, Token: "correct-horse-battery-staple"})
+	for name, c := range map[string]struct {
+		auth string
+		want int
+	}{
+		"missing":    {"", 401},
+		"wrong":      {"Bearer correct-horse-battery-stapl3", 401},
+		"not bearer": {"Basic Y29ycmVjdA==", 401},
+		"right":      {"Bearer correct-horse-battery-staple", 200},
+	} {
+		h := map[string]string{}
+		if c.auth != "" {
+			h["Authorization"] = c.auth
+		}
+		resp := post(t, srv.URL+"/mcp", h, initBody)
+		if resp.StatusCode != c.want {
+			t.Errorf("%s: %d, want %d", name, resp.StatusCode, c.want)
+		}
+		if c.want == 401 && !strings.HasPrefix(resp.Header.Get("WWW-Authenticate"), "Bearer ") {
+			t.Errorf("%s: WWW-Authenticate %q", name, resp.Header.Get("WWW-Authenticate"))
+		}
+	}
+	if resp, _ := http.Get(srv.URL + "/healthz"); resp.StatusCode != 200 {
+		t.Errorf("healthz needs no token, got %d", resp.StatusCode)
+	}
+}
+
+func TestSessionLifecycle(t *testing.T) {
+	srv, _ := start(t, Config{})
+	resp := post(t, srv.URL+"/mcp", nil, initBody)
+	id := resp.Header.Get("Mcp-Session-Id")
+	if resp.StatusCode != 200 || id == "" {
+		t.Fatalf("initialize: %d, session %q", resp.StatusCode, id)
+	}
+	list := `{"jsonrpc":"2.0","id":2,"method":"tools/list"}`
+	if r := post(t, srv.URL+"/mcp", map[string]string{"Mcp-Session-Id": id, "Mcp-Protocol-Version": "2025-06-18"}, list); r.StatusCode != 200 {
+		t.Fatalf("tools/list in the session: %d", r.StatusCode)
+	}
+	req, _ := http.NewRequest(http.MethodDelete, srv.URL+"/mcp", nil)
+	req.Header.Set("Mcp-Session-Id", id)
+	del, err := http.DefaultClient.Do(req)
+	if err != nil || del.StatusCode >= 300 {
+		t.Fatalf("DELETE: %v %v", err, del.StatusCode)
+	}
+	if r := post(t, srv.URL+"/mcp", map[string]string{"Mcp-Session-Id": id, "Mcp-Protocol-Version": "2025-06-18"}, list); r.StatusCode != 404 {
+		t.Errorf("ended session: %d, want 404", r.StatusCode)
+	}
+	if r := post(t, srv.URL+"/mcp", map[string]string{"Mcp-Session-Id": "mcp-session-00000000-0000-0000-0000-000000000000", "Mcp-Protocol-Version": "2025-06-18"}, list); r.StatusCode != 404 {
+		t.Errorf("unknown session: %d, want 404", r.StatusCode)
+	}
+}
+
+func TestGracefulShutdown(t *testing.T) {
+	cat, _ := catalog.Load()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs, err := New(mcpserver.New(mcpserver.Options{Version: "test", Catalog: cat}), Config{Addr: ln.Addr().String()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- hs.Serve(ctx, ln, 5*time.Second) }()
+	url := "http://" + ln.Addr().String()
+	if resp := post(t, url+"/mcp", nil, initBody); resp.StatusCode != 200 {
+		t.Fatalf("before shutdown: %d", resp.StatusCode)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("Serve: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Serve did not return after shutdown")
+	}
+	if _, err := http.Get(url + "/healthz"); err == nil {
+		t.Error("a new connection was accepted after shutdown")
+	}
+}
+
+// --- Entra ID tokens -------------------------------------------------------
+
+const tenant = "11111111-2222-3333-4444-555555555555"
+
+type idp struct {
+	srv     *httptest.Server
+	keys    map[string]*rsa.PrivateKey
+	fetches atomic.Int32
+}
+
+func newIDP(t *testing.T) *idp {
+	p := &idp{keys: map[string]*rsa.PrivateKey{}}
+	p.addKey(t, "key-1")
+	mux := http.NewServeMux()
+	mux.HandleFunc("/"+tenant+"/v2.0/.well-known/openid-configuration", func(w http.ResponseWriter, r *http.Request) {
+		_ = json.NewEncoder(w).Encode(map[string]string{"issuer": "https://login.microsoftonline.com/{tenantid}/v2.0", "jwks_uri": p.srv.URL + "/keys"})
+	})
+	mux.HandleFunc("/keys", func(w http.ResponseWriter, r *http.Request) {
+		p.fetches.Add(1)
+		var keys []map[string]string
+		for kid, k := range p.keys {
+			keys = append(keys, map[string]string{"kty": "RSA", "use": "sig", "kid": kid,
+				"n": base64.RawURLEncoding.EncodeToString(k.N.Bytes()),
+				"e": base64.RawURLEncoding.EncodeToString(big.NewInt(int64(k.E)).Bytes())})
+		}
+		_ = json.NewEncoder(w).Encode(map[string]any{"keys": keys})
+	})
+	p.srv = httptest.NewServer(mux)
+	t.Cleanup(p.srv.Close)
+	return p
+}
+
+func (p *idp) addKey(t *testing.T, kid string) {
+	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.keys[kid] = k
+}
+
+func seg(v any) string { b, _ := json.Marshal(v); return base64.RawURLEncoding.EncodeToString(b) }
+
+func (p *idp) sign(kid string, claims map[string]any) string {
+	head := seg(map[string]string{"alg": "RS256", "typ": "JWT", "kid": kid})
+	body := seg(claims)
+	sum := sha256.Sum256([]byte(head + "." + body))
+	sig, _ := rsa.SignPKCS1v15(rand.Reader, p.keys[kid], 5, sum[:]) // 5 = crypto.SHA256
+	return head + "." + body + "." + base64.RawURLEncoding.EncodeToString(sig)
+}
+
+func goodClaims(now time.Time) map[string]any {
+	return map[string]any{
+		"iss": "https://login.microsoftonline.com/" + tenant + "/v2.0", "tid": tenant,
+		"aud": "api://entra-signin-mcp", "exp": now.Add(time.Hour).Unix(), "nbf": now.Add(-time.Minute).Unix(),
+		"scp": "SignInLogs.Read openid",
+	}
+}
+
+func with(c map[string]any, k string, v any) map[string]any {
+	out := map[string]any{}
+	for kk, vv := range c {
+		out[kk] = vv
+	}
+	if v == nil {
+		delete(out, k)
+	} else {
+		out[k] = v
+	}
+	return out
+}
+
+func TestEntraTokens(t *testing.T) {
+	p := newIDP(t)
+	now := time.Now()
+	clock := now
+	srv, _ := start(t, Config{Auth: AuthEntra, Entra: EntraConfig{
+		TenantID: tenant, Audiences: []string{"api://entra-signin-mcp"}, RequiredScope: "SignInLogs.Read",
+		Authority: p.srv.URL, Now: func() time.Time { return clock },
+	}})
+	good := goodClaims(now)
+	pub, _ := x509.MarshalPKIXPublicKey(&p.keys["key-1"].PublicKey)
+	hsSigned := func() string {
+		head := seg(map[string]string{"alg": "HS256", "typ": "JWT", "kid": "key-1"})
+		body := seg(good)
+		m := hmac.New(sha256.New, pub)
+		m.Write([]byte(head + "." + body))
+		return head + "." + body + "." + base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+	}
+	tampered := func() string {
+		parts := strings.Split(p.sign("key-1", good), ".")
+		parts[1] = seg(with(good, "scp", "SignInLogs.Read Directory.ReadWrite.All"))
+		return strings.Join(parts, ".")
+	}
+	cases := []struct {
+		name  string
+		token string
+		want  int
+	}{
+		{"valid v2 token", p.sign("key-1", good), 200},
+		{"valid v1 issuer and app role", p.sign("key-1", with(with(with(good, "iss", "https://sts.windows.net/"+tenant+"/"), "scp", nil), "roles", []string{"SignInLogs.Read"})), 200},
+		{"expired", p.sign("key-1", with(good, "exp", now.Add(-10*time.Minute).Unix())), 401},
+		{"not yet valid", p.sign("key-1", with(good, "nbf", now.Add(10*time.Minute).Unix())), 401},
+		{"wrong issuer", p.sign("key-1", with(good, "iss", "https://login.microsoftonline.com/"+tenant+"/v2.0/evil")), 401},
+		{"wrong audience", p.sign("key-1", with(good, "aud", "api://another-api")), 401},
+		{"other tenant", p.sign("key-1", with(with(good, "tid", "99999999-2222-3333-4444-555555555555"), "iss", "https://login.microsoftonline.com/99999999-2222-3333-4444-555555555555/v2.0")), 401},
+		{"missing scope", p.sign("key-1", with(good, "scp", "openid profile")), 401},
+		{"alg none", seg(map[string]string{"alg": "none", "typ": "JWT"}) + "." + seg(good) + ".", 401},
+		{"HS256 signed with the public key", hsSigned(), 401},
+		{"tampered payload", tampered(), 401},
+		{"garbage", "not.a.jwt", 401},
+	}
+	for _, c := range cases {
+		resp := post(t, srv.URL+"/mcp", map[string]string{"Authorization": "Bearer " + c.token}, initBody)
+		if resp.StatusCode != c.want {
+			b, _ := io.ReadAll(resp.Body)
+			t.Errorf("%s: %d %s, want %d", c.name, resp.StatusCode, b, c.want)
+		}
+		if c.want == 401 {
+			wa := resp.Header.Get("WWW-Authenticate")
+			if !strings.HasPrefix(wa, "Bearer ") || !strings.Contains(wa, `resource_metadata="`+srv.URL+`/.well-known/oauth-protected-resource"`) {
+				t.Errorf("%s: WWW-Authenticate %q", c.name, wa)
+			}
+		}
+	}
+	if r := post(t, srv.URL+"/mcp", nil, initBody); r.StatusCode != 401 {
+		t.Errorf("no token: %d", r.StatusCode)
+	}
+
+	// A key rotated in after the first fetch is found by a refresh, once the
+	// refresh interval has passed; an unknown key does not refetch at will.
+	fetched := p.fetches.Load()
+	p.addKey(t, "key-2")
+	if r := post(t, srv.URL+"/mcp", map[string]string{"Authorization": "Bearer " + p.sign("key-2", good)}, initBody); r.StatusCode != 401 || p.fetches.Load() != fetched {
+		t.Errorf("unknown kid within the refresh interval: %d, fetches %d→%d", r.StatusCode, fetched, p.fetches.Load())
+	}
+	clock = clock.Add(2 * time.Minute)
+	if r := post(t, srv.URL+"/mcp", map[string]string{"Authorization": "Bearer " + p.sign("key-2", goodClaims(clock))}, initBody); r.StatusCode != 200 {
+		t.Errorf("rotated key after the refresh interval: %d", r.StatusCode)
+	}
+
+	// RFC 9728 metadata.
+	resp, err := http.Get(srv.URL + "/.well-known/oauth-protected-resource")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var meta struct {
+		Resource             string   `json:"resource"`
+		AuthorizationServers []string `json:"authorization_servers"`
+		Scopes               []string `json:"scopes_supported"`
+	}
+	_ = json.NewDecoder(resp.Body).Decode(&meta)
+	if meta.Resource != srv.URL+"/mcp" || len(meta.AuthorizationServers) != 1 || !strings.Contains(meta.AuthorizationServers[0], tenant) || meta.Scopes[0] != "SignInLogs.Read" {
+		t.Errorf("metadata %+v", meta)
+	}
+}
