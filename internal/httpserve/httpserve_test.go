@@ -9,12 +9,15 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
 	"math/big"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -366,5 +369,64 @@ func TestEntraTokens(t *testing.T) {
 	_ = json.NewDecoder(resp.Body).Decode(&meta)
 	if meta.Resource != srv.URL+"/mcp" || len(meta.AuthorizationServers) != 1 || !strings.Contains(meta.AuthorizationServers[0], tenant) || meta.Scopes[0] != "SignInLogs.Read" {
 		t.Errorf("metadata %+v", meta)
+	}
+}
+
+// TestNoGoroutineLeakUnderLoad: many concurrent sessions calling tools, then
+// closing, leave the server's goroutines back at their baseline.
+func TestNoGoroutineLeakUnderLoad(t *testing.T) {
+	srv, _ := start(t, Config{})
+	http.DefaultClient.CloseIdleConnections()
+	time.Sleep(100 * time.Millisecond)
+	base := runtime.NumGoroutine()
+	var wg sync.WaitGroup
+	var failures atomic.Int32
+	for i := range 20 {
+		wg.Go(func() {
+			tr := &http.Transport{}
+			hc := &http.Client{Transport: tr, Timeout: 10 * time.Second}
+			defer tr.CloseIdleConnections()
+			do := func(method, body, session string) (*http.Response, error) {
+				req, _ := http.NewRequest(method, srv.URL+"/mcp", strings.NewReader(body))
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("Accept", "application/json, text/event-stream")
+				if session != "" {
+					req.Header.Set("Mcp-Session-Id", session)
+					req.Header.Set("Mcp-Protocol-Version", "2025-06-18")
+				}
+				return hc.Do(req)
+			}
+			resp, err := do(http.MethodPost, initBody, "")
+			if err != nil || resp.StatusCode != 200 {
+				failures.Add(1)
+				return
+			}
+			id := resp.Header.Get("Mcp-Session-Id")
+			resp.Body.Close()
+			for n := range 20 {
+				body := fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"method":"tools/call","params":{"name":"explain_error_code","arguments":{"code":%d}}}`, n+2, 50000+i+n)
+				r, err := do(http.MethodPost, body, id)
+				if err != nil || r.StatusCode != 200 {
+					failures.Add(1)
+					continue
+				}
+				_, _ = io.Copy(io.Discard, r.Body)
+				r.Body.Close()
+			}
+			if r, err := do(http.MethodDelete, "", id); err == nil {
+				r.Body.Close()
+			}
+		})
+	}
+	wg.Wait()
+	if n := failures.Load(); n > 0 {
+		t.Fatalf("%d calls failed under load", n)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > base+2 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if now := runtime.NumGoroutine(); now > base+2 {
+		t.Errorf("goroutines: %d before, %d after 20 sessions ended", base, now)
 	}
 }
