@@ -113,6 +113,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	fs.StringVar(&gc.ClientCertificate, "client-certificate", "", "with --auth client-certificate: PEM or PFX file (default AZURE_CLIENT_CERTIFICATE_PATH; password from AZURE_CLIENT_CERTIFICATE_PASSWORD)")
 	fs.IntVar(&gc.RequestsPerWindow, "graph-rate", 5, "Graph requests allowed per 10 seconds, across all callers (the reporting API's limit is 5)")
 	fs.DurationVar(&gc.Timeout, "graph-timeout", 60*time.Second, "the longest one tool call may wait for Graph, retries included")
+	graphAuth := fs.String("graph-auth", "app", "how Graph is called: app (the server's --auth credential) or on-behalf-of (as each signed-in caller; needs --transport http --http-auth entra)")
 	transport := fs.String("transport", "stdio", "stdio, or http (streamable HTTP at /mcp, with /healthz)")
 	var hc httpserve.Config
 	fs.StringVar(&hc.Addr, "addr", "127.0.0.1:8080", "with --transport http: the address to listen on")
@@ -155,7 +156,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 
 	gc.Getenv = getenv
 	gc.Prompt = stderr
-	cfg.graph = gc
+	switch *graphAuth {
+	case "app":
+	case "on-behalf-of":
+		gc.OnBehalfOf = true
+	default:
+		return usageError{fmt.Sprintf("--graph-auth %q: want app or on-behalf-of", *graphAuth)}
+	}
 	switch *transport {
 	case "stdio":
 	case "http":
@@ -171,9 +178,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			return usageError{err.Error()}
 		}
 		cfg.http = hc
+		if gc.OnBehalfOf && hc.Auth != httpserve.AuthEntra {
+			return usageError{"--graph-auth on-behalf-of needs --http-auth entra: the server can act only for a caller whose Entra ID token it validated"}
+		}
 	default:
 		return usageError{fmt.Sprintf("--transport %q: want stdio or http", *transport)}
 	}
+	if gc.OnBehalfOf && !cfg.httpOn {
+		return usageError{"--graph-auth on-behalf-of needs --transport http --http-auth entra"}
+	}
+	cfg.graph = gc
 
 	rest := fs.Args()
 	cmd := "serve"

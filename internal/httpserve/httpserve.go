@@ -20,6 +20,8 @@ import (
 	"time"
 
 	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin"
 )
 
 // Auth modes of --http-auth.
@@ -176,6 +178,12 @@ func (hs *Server) guard(next http.Handler) http.Handler {
 		}
 		if !hs.authenticate(w, r) {
 			return
+		}
+		if hs.cfg.Auth == AuthEntra {
+			// The validated token travels with this request only: a source
+			// acting on the caller's behalf reads it from the context.
+			tok, _ := bearer(r)
+			r = r.WithContext(signin.WithCaller(r.Context(), tok))
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, hs.cfg.BodyLimit)
 		next.ServeHTTP(w, r)

@@ -8,6 +8,7 @@ package graph
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -23,6 +24,8 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
+
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin"
 )
 
 // Cloud is a national cloud: its Graph endpoint and its sign-in authority go
@@ -63,9 +66,16 @@ type Config struct {
 	MaxPages int
 	// PageSize is $top for list requests (default and maximum 1000).
 	PageSize int
-	Getenv   func(string) string
-	Prompt   io.Writer // device-code instructions go here (stderr, never stdout)
-	Now      func() time.Time
+	// OnBehalfOf calls Graph as each signed-in caller (the HTTP transport's
+	// validated Entra ID token, exchanged with azidentity's on-behalf-of
+	// credential), so each admin's own directory role applies. It needs the
+	// server's app: --tenant, --client-id and AZURE_CLIENT_SECRET.
+	OnBehalfOf bool
+	// oboCredential builds a caller's credential; tests replace it.
+	oboCredential func(assertion string) (azcore.TokenCredential, error)
+	Getenv        func(string) string
+	Prompt        io.Writer // device-code instructions go here (stderr, never stdout)
+	Now           func() time.Time
 }
 
 // Validate checks the flags that can be checked without a network, so that
@@ -231,6 +241,58 @@ type staticToken string
 // GetToken implements azcore.TokenCredential.
 func (t staticToken) GetToken(context.Context, policy.TokenRequestOptions) (azcore.AccessToken, error) {
 	return azcore.AccessToken{Token: string(t), ExpiresOn: time.Now().Add(time.Hour)}, nil
+}
+
+// oboCacheSize bounds the per-caller credentials kept (each holds its own
+// token cache); the oldest is dropped first.
+const oboCacheSize = 256
+
+// callerCredential resolves, per request, the on-behalf-of credential of the
+// caller the request's context names. Callers never share a credential or a
+// token cache.
+type callerCredential struct {
+	cfg   *Config
+	mu    sync.Mutex
+	creds map[[32]byte]azcore.TokenCredential
+	order [][32]byte
+}
+
+// GetToken implements azcore.TokenCredential for the caller in ctx.
+func (c *callerCredential) GetToken(ctx context.Context, o policy.TokenRequestOptions) (azcore.AccessToken, error) {
+	assertion := signin.CallerAssertion(ctx)
+	if assertion == "" {
+		return azcore.AccessToken{}, fmt.Errorf("%w: --graph-auth on-behalf-of acts for a signed-in caller, and this request has none: serve with --transport http --http-auth entra", errConfig)
+	}
+	key := sha256.Sum256([]byte(assertion))
+	c.mu.Lock()
+	cred, ok := c.creds[key]
+	if !ok {
+		var err error
+		cred, err = c.cfg.oboCredential(assertion)
+		if err != nil {
+			c.mu.Unlock()
+			return azcore.AccessToken{}, err
+		}
+		if len(c.order) >= oboCacheSize {
+			delete(c.creds, c.order[0])
+			c.order = c.order[1:]
+		}
+		c.creds[key] = cred
+		c.order = append(c.order, key)
+	}
+	c.mu.Unlock()
+	return cred.GetToken(ctx, o)
+}
+
+// newOBOCredential exchanges the caller's token for a Graph token as the
+// server's app (client secret).
+func (c *Config) newOBOCredential(assertion string) (azcore.TokenCredential, error) {
+	secret := c.Getenv("AZURE_CLIENT_SECRET")
+	if c.TenantID == "" || c.ClientID == "" || secret == "" {
+		return nil, fmt.Errorf("%w: --graph-auth on-behalf-of needs the server's app: --tenant, --client-id and AZURE_CLIENT_SECRET", errConfig)
+	}
+	return azidentity.NewOnBehalfOfCredentialWithSecret(c.TenantID, c.ClientID, assertion, secret,
+		&azidentity.OnBehalfOfCredentialOptions{ClientOptions: azcore.ClientOptions{Cloud: Clouds[c.Cloud].Authority}})
 }
 
 // lazyCredential builds the credential on first use and keeps the outcome.

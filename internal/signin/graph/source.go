@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	abs "github.com/microsoft/kiota-abstractions-go"
 	kauth "github.com/microsoft/kiota-authentication-azure-go"
 	msgraphsdk "github.com/microsoftgraph/msgraph-sdk-go"
@@ -47,8 +48,15 @@ func New(cfg Config) (*Source, error) {
 		return nil, err
 	}
 	cred := &lazyCredential{cfg: &cfg}
+	var tokens azcore.TokenCredential = cred
+	if cfg.OnBehalfOf {
+		if cfg.oboCredential == nil {
+			cfg.oboCredential = cfg.newOBOCredential
+		}
+		tokens = &callerCredential{cfg: &cfg, creds: map[[32]byte]azcore.TokenCredential{}}
+	}
 	host, _ := url.Parse(cfg.GraphURL)
-	provider, err := kauth.NewAzureIdentityAuthenticationProviderWithScopesAndValidHosts(cred, []string{cfg.scope()}, []string{host.Hostname()})
+	provider, err := kauth.NewAzureIdentityAuthenticationProviderWithScopesAndValidHosts(tokens, []string{cfg.scope()}, []string{host.Hostname()})
 	if err != nil {
 		return nil, fmt.Errorf("graph auth provider: %w", err)
 	}
