@@ -55,19 +55,24 @@ func TestCallToolErrorExitsNonZero(t *testing.T) {
 
 func TestUsageErrors(t *testing.T) {
 	for name, args := range map[string][]string{
-		"unknown command":    {"frobnicate"},
-		"call without tool":  {"call"},
-		"call bad json":      {"call", "explain_error_code", "{"},
-		"call json array":    {"call", "explain_error_code", "[1]"},
-		"bad log level":      {"--log-level", "loud", "version"},
-		"unknown flag":       {"--nope"},
-		"serve with args":    {"serve", "x"},
-		"bad auth":           {"--source", "graph", "--auth", "password", "call", "explain_error_code", "{}"},
-		"bad cloud":          {"--source", "graph", "--cloud", "mars", "call", "explain_error_code", "{}"},
-		"http graph url":     {"--source", "graph", "--graph-url", "http://graph.example.com", "call", "explain_error_code", "{}"},
-		"versioned url":      {"--source", "graph", "--graph-url", "https://graph.microsoft.com/v1.0", "call", "explain_error_code", "{}"},
-		"unknown source":     {"--source", "splunk", "version"},
-		"files without path": {"--source", "files", "call", "explain_error_code", "{}"},
+		"unknown command":                 {"frobnicate"},
+		"call without tool":               {"call"},
+		"call bad json":                   {"call", "explain_error_code", "{"},
+		"call json array":                 {"call", "explain_error_code", "[1]"},
+		"bad log level":                   {"--log-level", "loud", "version"},
+		"unknown flag":                    {"--nope"},
+		"serve with args":                 {"serve", "x"},
+		"bad auth":                        {"--source", "graph", "--auth", "password", "call", "explain_error_code", "{}"},
+		"bad cloud":                       {"--source", "graph", "--cloud", "mars", "call", "explain_error_code", "{}"},
+		"http graph url":                  {"--source", "graph", "--graph-url", "http://graph.example.com", "call", "explain_error_code", "{}"},
+		"versioned url":                   {"--source", "graph", "--graph-url", "https://graph.microsoft.com/v1.0", "call", "explain_error_code", "{}"},
+		"unknown source":                  {"--source", "splunk", "version"},
+		"files without path":              {"--source", "files", "call", "explain_error_code", "{}"},
+		"http off loopback without auth":  {"--transport", "http", "--addr", "0.0.0.0:0"},
+		"http token auth without a token": {"--transport", "http", "--addr", "0.0.0.0:0", "--http-auth", "token"},
+		"bad transport":                   {"--transport", "carrier-pigeon"},
+		"obo without http":                {"--graph-auth", "on-behalf-of"},
+		"obo without entra":               {"--transport", "http", "--graph-auth", "on-behalf-of"},
 	} {
 		_, stderr, code := runCmd(t, nil, nil, args...)
 		if code != 2 || stderr == "" {
