@@ -91,7 +91,7 @@ type CoverageOut struct {
 	Since       string   `json:"since"`
 	Until       string   `json:"until"`
 	SignInTypes []string `json:"signInTypes"`
-	Scanned     int      `json:"scanned" jsonschema_description:"Sign-ins in the window and types."`
+	Scanned     int      `json:"scanned" jsonschema_description:"Sign-ins examined: all in the window and types (files, demo), or the failures Graph's server-side filter returned (graph)."`
 	Matched     int      `json:"matched" jsonschema_description:"Of those, the ones that matched every filter."`
 	Returned    int      `json:"returned"`
 	Truncated   bool     `json:"truncated" jsonschema_description:"True when more rows or groups exist than this answer carries."`

@@ -142,11 +142,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	if !slices.Contains(sources, cfg.source) {
 		return usageError{fmt.Sprintf("--source %q: want one of %s", *source, strings.Join(sources, ", "))}
 	}
-	for _, p := range strings.Split(*filesFlag, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			cfg.files = append(cfg.files, p)
-		}
-	}
+	cfg.files = splitList(*filesFlag)
 	if cfg.source == "files" && len(cfg.files) == 0 {
 		return usageError{"--source files needs --files PATH[,PATH] (or ENTRA_SIGNIN_FILES): the exported sign-in logs to read"}
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -232,5 +234,28 @@ func TestSearchStopsWhenCancelled(t *testing.T) {
 	cancel()
 	if _, err := s.Search(ctx, query(nil)); !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled search returned %v", err)
+	}
+}
+
+// TestGroupsAgreeWithTheDomain: the store's indexed grouping must give what
+// signin.GroupSignIns gives for the same matches (the Graph source uses it).
+func TestGroupsAgreeWithTheDomain(t *testing.T) {
+	var recs []signin.SignIn
+	codes := []int{50126, 50053, 53003, 50126, 7000222, 50126, 53003}
+	for i := range 300 {
+		r := rec(fmt.Sprint("r", i), i, fmt.Sprintf("u%d@contoso.com", i%7), codes[i%len(codes)], signin.Interactive, fmt.Sprint("c", i))
+		r.IPAddress = fmt.Sprintf("203.0.113.%d", i%5)
+		r.App.Name = fmt.Sprint("app", i%3)
+		recs = append(recs, r)
+	}
+	s := New("t", slices.Clone(recs))
+	all := make([]int, s.Len())
+	for i := range all {
+		all[i] = i
+	}
+	got := s.groups(all)
+	want := signin.GroupSignIns(s.recs)
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("store groups differ from signin.GroupSignIns:\n%+v\n%+v", got[0], want[0])
 	}
 }
