@@ -61,6 +61,7 @@ func New(o Options) *server.MCPServer {
 		server.WithToolCapabilities(false),
 		server.WithResourceCapabilities(false, false),
 		server.WithCompletions(),
+		server.WithLogging(),
 		server.WithResourceCompletionProvider(resources.Completions{Catalog: o.Catalog}),
 		server.WithPromptCompletionProvider(prompts.Completions{Source: src}),
 		server.WithPromptCapabilities(false),

@@ -134,7 +134,7 @@ func TestInitializeInstructions(t *testing.T) {
 				t.Errorf("instructions lack %q", want)
 			}
 		}
-		if res.Capabilities.Completions == nil || res.Capabilities.Resources == nil || res.Capabilities.Tools == nil || res.Capabilities.Prompts == nil {
+		if res.Capabilities.Completions == nil || res.Capabilities.Resources == nil || res.Capabilities.Tools == nil || res.Capabilities.Prompts == nil || res.Capabilities.Logging == nil {
 			t.Errorf("capabilities %+v", res.Capabilities)
 		}
 	}
