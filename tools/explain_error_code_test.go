@@ -23,18 +23,25 @@ func callRaw(t testing.TB, c *client.Client, name, args string) *mcp.CallToolRes
 
 func text(res *mcp.CallToolResult) string { return mcpservertest.Text(res) }
 
-// explain calls explain_error_code and decodes its structured result.
-func explain(t *testing.T, c *client.Client, args string) (tools.ExplainErrorCodeResult, *mcp.CallToolResult) {
+// callTyped calls a tool and decodes its structured content into T (left
+// zero for a tool error, which the caller inspects through the result).
+func callTyped[T any](t *testing.T, c *client.Client, name, args string) (T, *mcp.CallToolResult) {
 	t.Helper()
-	res := callRaw(t, c, tools.ExplainErrorCodeName, args)
-	var out tools.ExplainErrorCodeResult
+	res := callRaw(t, c, name, args)
+	var out T
 	if !res.IsError {
 		b, _ := json.Marshal(res.StructuredContent)
 		if err := json.Unmarshal(b, &out); err != nil {
-			t.Fatalf("structured content: %v", err)
+			t.Fatalf("%s: structured content: %v", name, err)
 		}
 	}
 	return out, res
+}
+
+// explain calls explain_error_code.
+func explain(t *testing.T, c *client.Client, args string) (tools.ExplainErrorCodeResult, *mcp.CallToolResult) {
+	t.Helper()
+	return callTyped[tools.ExplainErrorCodeResult](t, c, tools.ExplainErrorCodeName, args)
 }
 
 func TestExplainErrorCode(t *testing.T) {

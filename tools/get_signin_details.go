@@ -303,12 +303,8 @@ func buildDetails(s signin.SignIn, related []signin.SignIn, cat *catalog.Catalog
 	}
 	classify := Classifier(cat)
 	for _, r := range related {
-		app := r.App.Name
-		if app == "" {
-			app = r.ServicePrincipal.Name
-		}
 		res.Related = append(res.Related, RelatedOut{ID: r.ID, CreatedDateTime: r.CreatedAt.UTC().Format(rfc3339),
-			ErrorCode: r.Status.ErrorCode, Outcome: string(classify(r.Status.ErrorCode)), App: app})
+			ErrorCode: r.Status.ErrorCode, Outcome: string(classify(r.Status.ErrorCode)), App: r.AppName()})
 	}
 	return res
 }

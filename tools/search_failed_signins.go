@@ -222,19 +222,8 @@ func clipText(s string, n int) string {
 }
 
 func rowOf(r signin.Row) SignInRow {
-	user := r.User.UPN
-	if user == "" {
-		user = r.User.ID
-	}
-	app := r.App.Name
-	if app == "" {
-		app = r.ServicePrincipal.Name
-	}
-	if app == "" {
-		app = r.App.ID
-	}
 	return SignInRow{
-		ID: r.ID, CreatedDateTime: r.CreatedAt.UTC().Format(rfc3339), User: user, App: app,
+		ID: r.ID, CreatedDateTime: r.CreatedAt.UTC().Format(rfc3339), User: r.WhoName(), App: r.AppName(),
 		ErrorCode: r.Status.ErrorCode, FailureReason: clipText(r.Status.FailureReason, 120),
 		Outcome: string(r.Outcome), FollowedBySuccess: r.FollowedBySuccess, SignInType: string(r.Type),
 		IPAddress: r.IPAddress, Location: r.Location.String(), ClientApp: r.ClientApp,

@@ -79,15 +79,7 @@ func connectSource(t testing.TB, src signin.Source) *client.Client {
 
 func search(t *testing.T, c *client.Client, args string) (tools.SearchFailedSigninsResult, *mcp.CallToolResult) {
 	t.Helper()
-	res := callRaw(t, c, tools.SearchFailedSigninsName, args)
-	var out tools.SearchFailedSigninsResult
-	if !res.IsError {
-		b, _ := json.Marshal(res.StructuredContent)
-		if err := json.Unmarshal(b, &out); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return out, res
+	return callTyped[tools.SearchFailedSigninsResult](t, c, tools.SearchFailedSigninsName, args)
 }
 
 func rowIDs(r tools.SearchFailedSigninsResult) []string {
@@ -270,15 +262,7 @@ func TestSearchOutputBudget(t *testing.T) {
 
 func details(t *testing.T, c *client.Client, args string) (tools.GetSigninDetailsResult, *mcp.CallToolResult) {
 	t.Helper()
-	res := callRaw(t, c, tools.GetSigninDetailsName, args)
-	var out tools.GetSigninDetailsResult
-	if !res.IsError {
-		b, _ := json.Marshal(res.StructuredContent)
-		if err := json.Unmarshal(b, &out); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return out, res
+	return callTyped[tools.GetSigninDetailsResult](t, c, tools.GetSigninDetailsName, args)
 }
 
 func TestDetailsByIDAndCorrelation(t *testing.T) {
@@ -328,6 +312,7 @@ func TestDetailsBadInput(t *testing.T) {
 		`{"correlationId":"nope"}`:       "no sign-in with correlation ID",
 		`{"id":5}`:                       "id",
 		`{"request":"x"}`:                "unknown argument",
+		`{"id":"` + strings.Repeat("a", 300) + `"}`: "longer than 256",
 	} {
 		_, res := details(t, c, args)
 		if !res.IsError || !strings.Contains(text(res), mention) {

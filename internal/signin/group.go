@@ -7,10 +7,9 @@ import (
 
 // Group list caps: a group names its most frequent users, apps and IPs.
 const (
-	GroupTopUsers  = 5
-	GroupTopApps   = 3
-	GroupTopIPs    = 3
-	GroupSampleIDs = 3
+	GroupTopUsers = 5
+	GroupTopApps  = 3
+	GroupTopIPs   = 3
 )
 
 // GroupSignIns aggregates sign-ins (newest first) by error code, largest
@@ -37,9 +36,6 @@ func GroupSignIns(recs []SignIn) []Group {
 		}
 		if r.CreatedAt.After(a.g.LastSeen) {
 			a.g.LastSeen = r.CreatedAt
-		}
-		if len(a.g.SampleIDs) < GroupSampleIDs {
-			a.g.SampleIDs = append(a.g.SampleIDs, r.ID)
 		}
 		if who := r.WhoName(); who != "" {
 			a.users[who]++

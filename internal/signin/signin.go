@@ -213,7 +213,6 @@ type Group struct {
 	AppCount    int
 	FirstSeen   time.Time
 	LastSeen    time.Time
-	SampleIDs   []string // newest first
 	IPAddresses []string // most frequent first, capped
 	IPCount     int
 }

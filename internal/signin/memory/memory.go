@@ -341,9 +341,6 @@ func (s *Store) groups(matched []int) []signin.Group {
 		}
 		a.g.Count++
 		a.g.FirstSeen = r.CreatedAt
-		if len(a.g.SampleIDs) < signin.GroupSampleIDs {
-			a.g.SampleIDs = append(a.g.SampleIDs, r.ID)
-		}
 		k := s.keys[i]
 		a.users.add(k.user)
 		a.apps.add(k.app)
