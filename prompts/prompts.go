@@ -15,8 +15,8 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/entra-signin-mcp/entra-signin-mcp/catalog"
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/diagnosis"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin"
-	"github.com/entra-signin-mcp/entra-signin-mcp/tools"
 )
 
 // Prompt names; they are API and never change.
@@ -113,7 +113,7 @@ func escalation(ctx context.Context, src signin.Source, cat *catalog.Catalog, ar
 	if !slices.Contains(Audiences, audience) {
 		return nil, fmt.Errorf("audience %q is not accepted; give one of %s", audience, strings.Join(Audiences, ", "))
 	}
-	d, err := tools.Details(ctx, src, cat, args["signInId"], args["correlationId"])
+	d, err := diagnosis.OpenDetails(ctx, src, cat, args["signInId"], args["correlationId"])
 	if err != nil {
 		if errors.Is(err, signin.ErrNotFound) {
 			return nil, fmt.Errorf("%s: %w", EscalationName, err)
