@@ -188,6 +188,13 @@ func (c *Catalog) Lookup(code int) (Entry, bool) {
 	return c.entries[i], true
 }
 
+// IsInterrupt reports whether the catalog knows code as an interrupt (a
+// normal step of a sign-in flow, such as an MFA prompt), not a failure.
+func (c *Catalog) IsInterrupt(code int) bool {
+	e, ok := c.Lookup(code)
+	return ok && e.Outcome == OutcomeInterrupt
+}
+
 // CodesWithPrefix returns the known codes whose decimal form starts with
 // prefix, in ascending order, at most max of them (max <= 0: all).
 func (c *Catalog) CodesWithPrefix(prefix string, max int) []string {

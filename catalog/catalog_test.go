@@ -213,6 +213,17 @@ func TestInterruptsAreLabelled(t *testing.T) {
 	}
 }
 
+// TestIsInterrupt: IsInterrupt follows the entry's outcome, and an unknown
+// code is not an interrupt.
+func TestIsInterrupt(t *testing.T) {
+	c := mustLoad(t)
+	for code, want := range map[int]bool{50074: true, 50140: true, 50078: true, 16000: true, 50126: false, 90025: false, 0: false, 999999999: false} {
+		if got := c.IsInterrupt(code); got != want {
+			t.Errorf("IsInterrupt(%d) = %v, want %v", code, got, want)
+		}
+	}
+}
+
 func TestParseRejectsBadData(t *testing.T) {
 	good := `{"code":1,"title":"T","summary":"S","outcome":"failure","category":"service","whoFixes":"admin","causes":["c"]}`
 	for name, data := range map[string]string{

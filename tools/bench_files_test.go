@@ -18,6 +18,7 @@ import (
 	"github.com/entra-signin-mcp/entra-signin-mcp/catalog"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/files"
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/files/filestest"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/memory"
 	"github.com/entra-signin-mcp/entra-signin-mcp/tools"
 )
@@ -52,7 +53,7 @@ func loadExport(b *testing.B) (*memory.Store, string, string) {
 			export.err = err
 			return
 		}
-		if err := files.Generate(f, files.FormatGraphJSON, exportRows, 1); err != nil {
+		if err := filestest.Generate(f, files.FormatGraphJSON, exportRows, 1); err != nil {
 			export.err = err
 			return
 		}
