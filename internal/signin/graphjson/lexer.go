@@ -12,9 +12,10 @@ import (
 // knows the shapes of the records it decodes, so that members we do not
 // keep are skipped without being decoded, repeated strings are interned
 // straight from the bytes, and nothing is scanned twice. encoding/json
-// scans each value at least twice and allocates every string it meets;
-// on sign-in exports, where most bytes belong to members we skip, this is
-// several times faster.
+// scans each value at least twice and allocates every string it meets; on
+// sign-in exports, where most bytes belong to members we skip, this is
+// about 4x faster with less than half the allocation (see the package
+// comment for the figures).
 //
 // The first problem stops the lexer: Err reports it and every later read
 // returns a zero value. The files source reads Log Analytics rows with it

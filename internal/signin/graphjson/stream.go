@@ -29,8 +29,8 @@ func (st *Stream) Offset() int64 { return st.off }
 // errWantValue is a structural character where a value belongs.
 var errWantValue = errors.New("invalid JSON: want a value")
 
-// ErrCutShort is a file that ends inside a value.
-var ErrCutShort = errors.New("invalid JSON: the file ends inside a value")
+// errCutShort is a file that ends inside a value.
+var errCutShort = errors.New("invalid JSON: the file ends inside a value")
 
 // Peek skips white space and returns the next byte without consuming it;
 // io.EOF at the end of the file.
@@ -71,7 +71,7 @@ func (st *Stream) Value() ([]byte, error) {
 	first, err := st.Peek()
 	if err != nil {
 		if err == io.EOF {
-			return nil, ErrCutShort
+			return nil, errCutShort
 		}
 		return nil, err
 	}
@@ -87,7 +87,7 @@ func (st *Stream) Value() ([]byte, error) {
 					return st.buf, nil // a number or literal at the very end
 				}
 				if err == io.EOF {
-					return nil, ErrCutShort
+					return nil, errCutShort
 				}
 				return nil, err
 			}
@@ -207,7 +207,7 @@ func (st *Stream) Next(closing byte) error {
 	c, err := st.Peek()
 	switch {
 	case err == io.EOF:
-		return ErrCutShort
+		return errCutShort
 	case err != nil:
 		return err
 	case c == ',':

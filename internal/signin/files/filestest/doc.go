@@ -7,8 +7,8 @@
 // demo tenant (internal/signin/demo) on purpose. The demo is a small story
 // tenant: a few hundred named users over seven days ending at the caller's
 // now, with hand-laid scenarios (a smart lockout, a password spray, an
-// expired client secret, ...) that the README and the prompts walk through,
-// returned as signin.SignIn values. The export writer must instead produce
+// expired client secret, ...) whose fixed names the README's examples use,
+// returned as signin.SignIn values and built in milliseconds. The export writer must instead produce
 // any number of rows (the benchmarks and load budgets use 100,000 to
 // 1,000,000), deterministically from a seed and at fixed dates, in each
 // export's own bytes (Graph pages and JSON lines, the admin center's JSON
