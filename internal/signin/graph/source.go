@@ -390,7 +390,7 @@ func (s *Source) Correlated(ctx context.Context, correlationID string) ([]signin
 	var out []signin.SignIn
 	for _, t := range []signin.Type{signin.Interactive, signin.NonInteractive} {
 		filter := "correlationId eq " + graphfilter.Quote(strings.ToLower(correlationID)) +
-			" and signInEventTypes/any(t: t eq " + graphfilter.Quote(graphfilter.EventType(t)) + ")"
+			" and signInEventTypes/any(t: t eq " + graphfilter.Quote(t.EventType()) + ")"
 		resp, err := s.get(ctx, s.listURL("beta", filter))
 		if err != nil {
 			return nil, err

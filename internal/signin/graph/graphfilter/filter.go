@@ -42,19 +42,6 @@ func checkValue(field, v string) error {
 	return nil
 }
 
-// EventType is the Graph signInEventTypes value of a sign-in type.
-func EventType(t signin.Type) string {
-	switch t {
-	case signin.NonInteractive:
-		return "nonInteractiveUser"
-	case signin.ServicePrincipal:
-		return "servicePrincipal"
-	case signin.ManagedIdentity:
-		return "managedIdentity"
-	}
-	return "interactiveUser"
-}
-
 // Build returns the $filter for q over one sign-in type. eventTypeFilter adds
 // the beta lambda that selects the type (v1.0 lists interactive sign-ins only
 // and has no signInEventTypes). Failures only: status/errorCode ne 0, unless
@@ -107,7 +94,7 @@ func Build(q signin.Query, t signin.Type, eventTypeFilter bool) (string, error) 
 		parts = append(parts, "createdDateTime le "+Time(q.Until))
 	}
 	if eventTypeFilter {
-		parts = append(parts, fmt.Sprintf("signInEventTypes/any(t: t eq %s)", Quote(EventType(t))))
+		parts = append(parts, fmt.Sprintf("signInEventTypes/any(t: t eq %s)", Quote(t.EventType())))
 	}
 	return strings.Join(parts, " and "), nil
 }
