@@ -123,7 +123,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	fs.StringVar(&hc.Auth, "http-auth", "none", "with --transport http: none (loopback only), token (ENTRA_SIGNIN_HTTP_TOKEN) or entra (Entra ID access tokens)")
 	audience := fs.String("http-audience", "", "with --http-auth entra: this API's app ID URI and/or client ID, comma-separated")
 	fs.StringVar(&hc.Entra.RequiredScope, "http-required-scope", "", "with --http-auth entra: the scope or app role callers need")
-	fs.StringVar(&hc.Entra.Authority, "http-authority", "https://login.microsoftonline.com", "with --http-auth entra: the sign-in authority that issues and publishes keys for tokens")
+	fs.StringVar(&hc.Entra.Authority, "http-authority", "", "with --http-auth entra: the sign-in authority that issues tokens and publishes their keys, https only (default: the --cloud's, such as https://login.microsoftonline.com)")
+	fs.StringVar(&hc.PublicURL, "http-public-url", "", "with --transport http: the https URL clients reach this server at, such as https://mcp.contoso.com (a reverse proxy's); the OAuth metadata names it. Default: the --addr URL, when that is loopback")
+	fs.IntVar(&hc.MaxSessions, "max-sessions", httpserve.DefaultMaxSessions, "with --transport http: live MCP sessions allowed; past it a new session is answered 503 with Retry-After")
+	fs.IntVar(&hc.MaxSessionsPerCaller, "max-sessions-per-caller", httpserve.DefaultMaxSessionsPerCaller, "with --http-auth entra: live MCP sessions one caller (user or app, per client app) may hold")
+	fs.DurationVar(&hc.SessionIdleTimeout, "session-idle-timeout", httpserve.DefaultSessionIdleTimeout, "with --transport http: a session unused this long ends")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -170,6 +174,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			hc.Entra.TenantID = getenv("AZURE_TENANT_ID")
 		}
 		hc.Token = getenv("ENTRA_SIGNIN_HTTP_TOKEN")
+		if hc.Entra.Authority == "" {
+			// The tokens' authority is the cloud's, as for the Graph credential.
+			if c, ok := graph.Clouds[gc.Cloud]; ok {
+				hc.Entra.Authority = strings.TrimRight(c.Authority.ActiveDirectoryAuthorityHost, "/")
+			}
+		}
 		if err := hc.Validate(); err != nil {
 			return usageError{err.Error()}
 		}
@@ -287,13 +297,22 @@ func openSource(ctx context.Context, cfg config, logger *slog.Logger) (signin.So
 // drains in-flight requests.
 func serveHTTP(ctx context.Context, srv *server.MCPServer, hc httpserve.Config, logger *slog.Logger, source string) error {
 	hc.Logger = logger
-	hs, err := httpserve.New(srv, hc)
-	if err != nil {
-		return usageError{err.Error()}
-	}
 	ln, err := net.Listen("tcp", hc.Addr)
 	if err != nil {
 		return fmt.Errorf("--addr %s: %w", hc.Addr, err)
+	}
+	if _, port, _ := net.SplitHostPort(hc.Addr); port == "0" {
+		// The public URL derived from a loopback --addr must name the port
+		// the system picked.
+		if hc.PublicURL == "http://"+hc.Addr {
+			hc.PublicURL = ""
+		}
+		hc.Addr = ln.Addr().String()
+	}
+	hs, err := httpserve.New(srv, hc)
+	if err != nil {
+		ln.Close()
+		return usageError{err.Error()}
 	}
 	logger.Info("serving MCP over streamable HTTP", "url", "http://"+ln.Addr().String()+"/mcp", "auth", hc.Auth, "stateless", hc.Stateless, "source", source)
 	err = hs.Serve(ctx, ln, 15*time.Second)

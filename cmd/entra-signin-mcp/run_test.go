@@ -73,6 +73,11 @@ func TestUsageErrors(t *testing.T) {
 		"bad transport":                   {"--transport", "carrier-pigeon"},
 		"obo without http":                {"--graph-auth", "on-behalf-of"},
 		"obo without entra":               {"--transport", "http", "--graph-auth", "on-behalf-of"},
+		"negative max sessions":           {"--transport", "http", "--max-sessions", "-1"},
+		"negative idle timeout":           {"--transport", "http", "--session-idle-timeout", "-1s"},
+		"plain http public url":           {"--transport", "http", "--addr", "0.0.0.0:0", "--http-auth", "token", "--http-public-url", "http://mcp.contoso.com"},
+		"plain http authority":            {"--transport", "http", "--http-auth", "entra", "--tenant", "11111111-2222-3333-4444-555555555555", "--http-audience", "api://x", "--http-required-scope", "s", "--http-authority", "http://login.microsoftonline.com"},
+		"entra off loopback, no url":      {"--transport", "http", "--addr", "0.0.0.0:0", "--http-auth", "entra", "--tenant", "11111111-2222-3333-4444-555555555555", "--http-audience", "api://x", "--http-required-scope", "s"},
 	} {
 		_, stderr, code := runCmd(t, nil, nil, args...)
 		if code != 2 || stderr == "" {
@@ -100,6 +105,28 @@ func TestEnvironmentFallbackAndPrecedence(t *testing.T) {
 	out, stderr, code := runCmd(t, map[string]string{"ENTRA_SIGNIN_LOG_LEVEL": "debug"}, nil, "call", "explain_error_code", `{"code":50126}`)
 	if code != 0 || !strings.Contains(stderr, "tool call") || strings.Contains(out, "tool call") {
 		t.Errorf("debug log: exit %d, stderr %q", code, stderr)
+	}
+}
+
+// The HTTP flags added for sessions and the public URL read their
+// ENTRA_SIGNIN_* variables like every other flag.
+func TestHTTPFlagsFromEnvironment(t *testing.T) {
+	for name, v := range map[string]string{
+		"ENTRA_SIGNIN_MAX_SESSIONS":            "-1",
+		"ENTRA_SIGNIN_MAX_SESSIONS_PER_CALLER": "-1",
+		"ENTRA_SIGNIN_SESSION_IDLE_TIMEOUT":    "-1m",
+		"ENTRA_SIGNIN_HTTP_PUBLIC_URL":         "http://mcp.contoso.com",
+	} {
+		_, stderr, code := runCmd(t, map[string]string{name: v, "ENTRA_SIGNIN_HTTP_AUTH": "token", "ENTRA_SIGNIN_HTTP_TOKEN": "0123456789abcdef", "ENTRA_SIGNIN_ADDR": "0.0.0.0:0"}, nil, "--transport", "http")
+		if code != 2 || stderr == "" {
+			t.Errorf("%s=%s: exit %d %q, want the value applied and refused", name, v, code, stderr)
+		}
+	}
+	_, stderr, _ := runCmd(t, nil, nil, "-h")
+	for _, f := range []string{"-http-public-url", "-max-sessions", "-max-sessions-per-caller", "-session-idle-timeout"} {
+		if !strings.Contains(stderr, f) {
+			t.Errorf("help lacks %s", f)
+		}
 	}
 }
 
