@@ -9,12 +9,13 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/guid"
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/loopback"
 )
 
 // EntraConfig configures validation of Entra ID access tokens.
@@ -31,10 +32,8 @@ type EntraConfig struct {
 	Now func() time.Time
 }
 
-var guidRe = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
-
 func (c *EntraConfig) validate() error {
-	if !guidRe.MatchString(c.TenantID) {
+	if !guid.Valid(c.TenantID) {
 		return fmt.Errorf("--tenant must be the tenant ID (a GUID), not %q: token issuers name the tenant by ID", c.TenantID)
 	}
 	// Entra writes tid and issuers in lower case; compare exactly against that.
@@ -72,7 +71,7 @@ func checkServiceURL(raw string) error {
 	case "https":
 		return nil
 	case "http":
-		if isLoopback(u.Hostname()) {
+		if loopback.Host(u.Hostname()) {
 			return nil
 		}
 		return errors.New("plain http is accepted only on a loopback host: use https")

@@ -26,6 +26,7 @@ import (
 
 	"github.com/mark3labs/mcp-go/server"
 
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/loopback"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin"
 )
 
@@ -84,7 +85,7 @@ func (c *Config) Validate() error {
 	switch c.Auth {
 	case "", AuthNone:
 		c.Auth = AuthNone
-		if !isLoopback(host) {
+		if !loopback.Host(host) {
 			return fmt.Errorf("%w: --addr %s is not a loopback address and --http-auth is none: anyone who can reach it could read your sign-in logs. Bind to 127.0.0.1, or set --http-auth token (with ENTRA_SIGNIN_HTTP_TOKEN) or --http-auth entra (with --tenant and --http-audience)", ErrConfig, c.Addr)
 		}
 	case AuthToken:
@@ -109,7 +110,7 @@ func (c *Config) Validate() error {
 		if err := checkServiceURL(c.PublicURL); err != nil {
 			return fmt.Errorf("%w: --http-public-url %q: %v", ErrConfig, c.PublicURL, err)
 		}
-	} else if isLoopback(host) {
+	} else if loopback.Host(host) {
 		c.PublicURL = loopbackURL(c.Addr)
 	} else if c.Auth == AuthEntra {
 		return fmt.Errorf("%w: --http-auth entra off loopback needs --http-public-url: the https URL clients reach this server at (the OAuth metadata names it)", ErrConfig)
@@ -133,15 +134,6 @@ func (c *Config) Validate() error {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
 	return nil
-}
-
-func isLoopback(host string) bool {
-	host = strings.Trim(host, "[]")
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // Server is the HTTP front of one MCP server.
@@ -328,8 +320,8 @@ func (hs *Server) hostAllowed(r *http.Request) bool {
 	}
 	lh, _, _ := net.SplitHostPort(local.String())
 	lh = strings.Trim(lh, "[]")
-	if isLoopback(lh) {
-		return isLoopback(h)
+	if loopback.Host(lh) {
+		return loopback.Host(h)
 	}
 	return strings.EqualFold(h, lh)
 }
@@ -345,7 +337,7 @@ func (hs *Server) originAllowed(origin string) bool {
 		return false
 	}
 	bound, _, _ := net.SplitHostPort(hs.cfg.Addr)
-	return isLoopback(bound) && isLoopback(u.Hostname())
+	return loopback.Host(bound) && loopback.Host(u.Hostname())
 }
 
 // Callers of the modes without per-user identity.

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/loopback"
 	jose "github.com/go-jose/go-jose/v4"
 )
 
@@ -194,7 +195,7 @@ func (ks *keySet) download(ctx context.Context) (map[string]jose.JSONWebKey, str
 	if !strings.HasSuffix(issuer, "/"+ks.tenant+"/v2.0") || checkServiceURL(strings.TrimSuffix(issuer, "/"+ks.tenant+"/v2.0")) != nil {
 		return nil, "", fmt.Errorf("the OpenID configuration names issuer %.200q, not this tenant's v2.0 issuer", conf.Issuer)
 	}
-	if u, err := url.Parse(conf.JWKSURI); err != nil || !(u.Scheme == "https" || u.Scheme == "http" && isLoopback(u.Hostname())) {
+	if u, err := url.Parse(conf.JWKSURI); err != nil || !(u.Scheme == "https" || u.Scheme == "http" && loopback.Host(u.Hostname())) {
 		return nil, "", fmt.Errorf("the OpenID configuration's jwks_uri %.200q is not https", conf.JWKSURI)
 	}
 	var set struct {

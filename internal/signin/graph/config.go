@@ -12,7 +12,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/url"
 	"os"
 	"slices"
@@ -25,6 +24,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/loopback"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin"
 )
 
@@ -101,7 +101,7 @@ func (c *Config) Validate() error {
 	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
 		return fmt.Errorf("--graph-url %q: want the service root such as https://graph.microsoft.com", c.GraphURL)
 	}
-	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
+	if u.Scheme == "http" && !loopback.Host(u.Hostname()) {
 		return fmt.Errorf("--graph-url %q: plain http is accepted only for a loopback address (127.0.0.1, ::1, localhost); use https", c.GraphURL)
 	}
 	if v := strings.TrimRight(u.Path, "/"); v == "/v1.0" || v == "/beta" {
@@ -145,14 +145,6 @@ func (c *Config) Validate() error {
 		c.Now = time.Now
 	}
 	return nil
-}
-
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // scope is the .default scope of the configured Graph endpoint's cloud.

@@ -7,19 +7,17 @@ package graphfilter
 
 import (
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
 	"unicode"
 
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/guid"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin"
 )
 
-var guidRe = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
-
 // IsGUID reports whether s is a GUID such as an object or app ID.
-func IsGUID(s string) bool { return guidRe.MatchString(s) }
+func IsGUID(s string) bool { return guid.Valid(s) }
 
 // Quote renders s as an OData string literal: single quotes around it, and
 // each quote inside doubled.
