@@ -188,6 +188,27 @@ func (c *Catalog) Lookup(code int) (Entry, bool) {
 	return c.entries[i], true
 }
 
+// IsInterrupt reports whether the catalog classifies code as an interrupt: a
+// normal step of a sign-in flow, never the root cause of a failure. Unknown
+// codes are not interrupts.
+func (c *Catalog) IsInterrupt(code int) bool {
+	e, ok := c.Lookup(code)
+	return ok && e.Outcome == OutcomeInterrupt
+}
+
+// InterruptCodes returns every code whose outcome is interrupt, in ascending
+// order. Prompts and descriptions list them from here so that the catalog
+// stays the one place that decides what an interrupt is.
+func (c *Catalog) InterruptCodes() []int {
+	out := []int{}
+	for _, e := range c.entries {
+		if e.Outcome == OutcomeInterrupt {
+			out = append(out, e.Code)
+		}
+	}
+	return out
+}
+
 // CodesWithPrefix returns the known codes whose decimal form starts with
 // prefix, in ascending order, at most max of them (max <= 0: all).
 func (c *Catalog) CodesWithPrefix(prefix string, max int) []string {

@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"bufio"
+	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -210,6 +211,56 @@ func TestInterruptsAreLabelled(t *testing.T) {
 	}
 	if e, _ := c.Lookup(90025); e.Outcome != OutcomeTransient {
 		t.Errorf("code 90025: outcome %q, want transient", e.Outcome)
+	}
+}
+
+// TestInterruptCodes checks the list prompts build from against the
+// entries themselves, on a small catalog whose answer is known and on the
+// embedded one.
+func TestInterruptCodes(t *testing.T) {
+	entry := func(code int, outcome string) string {
+		return fmt.Sprintf(`{"code":%d,"title":"T","summary":"S","outcome":%q,"category":"service","whoFixes":"none","causes":["c"]}`, code, outcome)
+	}
+	small, err := Parse([]byte(`{"version":"v","reviewed":"r","entries":[` + strings.Join([]string{
+		entry(81010, "interrupt"), entry(50126, "failure"), entry(16000, "interrupt"), entry(90025, "transient"), entry(0, "success"), entry(50058, "interrupt"),
+	}, ",") + `]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := small.InterruptCodes(); !slices.Equal(got, []int{16000, 50058, 81010}) {
+		t.Errorf("InterruptCodes() = %v, want [16000 50058 81010] (sorted, interrupts only)", got)
+	}
+	for code, want := range map[int]bool{16000: true, 50058: true, 81010: true, 50126: false, 90025: false, 0: false, 12345: false} {
+		if got := small.IsInterrupt(code); got != want {
+			t.Errorf("IsInterrupt(%d) = %v, want %v", code, got, want)
+		}
+	}
+	empty, err := Parse([]byte(`{"version":"v","reviewed":"r","entries":[]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := empty.InterruptCodes(); got == nil || len(got) != 0 {
+		t.Errorf("empty catalog: InterruptCodes() = %#v, want an empty non-nil slice", got)
+	}
+
+	c := mustLoad(t)
+	codes := c.InterruptCodes()
+	if !slices.IsSorted(codes) {
+		t.Errorf("InterruptCodes() not sorted: %v", codes)
+	}
+	n := 0
+	for _, e := range c.Entries() {
+		if e.Outcome == OutcomeInterrupt {
+			n++
+			if !slices.Contains(codes, e.Code) || !c.IsInterrupt(e.Code) {
+				t.Errorf("interrupt %d missing from InterruptCodes or IsInterrupt", e.Code)
+			}
+		} else if c.IsInterrupt(e.Code) {
+			t.Errorf("IsInterrupt(%d) = true for outcome %q", e.Code, e.Outcome)
+		}
+	}
+	if len(codes) != n {
+		t.Errorf("InterruptCodes() has %d codes, the catalog %d interrupts", len(codes), n)
 	}
 }
 

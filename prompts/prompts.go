@@ -9,14 +9,15 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/entra-signin-mcp/entra-signin-mcp/catalog"
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/diagnosis"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin"
-	"github.com/entra-signin-mcp/entra-signin-mcp/tools"
 )
 
 // Prompt names; they are API and never change.
@@ -38,7 +39,7 @@ func Register(s *server.MCPServer, src signin.Source, cat *catalog.Catalog) {
 		mcp.WithArgument("when", mcp.ArgumentDescription("When it failed: RFC 3339, a duration before now (2h, 1d), or words such as 'this morning'.")),
 		mcp.WithArgument("correlationId", mcp.ArgumentDescription("A correlation ID from an error page or a log.")),
 	), func(ctx context.Context, req mcp.GetPromptRequest) (*mcp.GetPromptResult, error) {
-		return troubleshoot(req.Params.Arguments)
+		return troubleshoot(cat, req.Params.Arguments)
 	})
 
 	s.AddPrompt(mcp.NewPrompt(EscalationName,
@@ -52,7 +53,7 @@ func Register(s *server.MCPServer, src signin.Source, cat *catalog.Catalog) {
 	})
 }
 
-func troubleshoot(args map[string]string) (*mcp.GetPromptResult, error) {
+func troubleshoot(cat *catalog.Catalog, args map[string]string) (*mcp.GetPromptResult, error) {
 	user, app := strings.TrimSpace(args["user"]), strings.TrimSpace(args["app"])
 	when, corr := strings.TrimSpace(args["when"]), strings.TrimSpace(args["correlationId"])
 	if user == "" && app == "" && when == "" && corr == "" {
@@ -84,12 +85,21 @@ func troubleshoot(args map[string]string) (*mcp.GetPromptResult, error) {
 	b.WriteString(". If nothing is found, widen since and add signInTypes nonInteractive and servicePrincipal before concluding there was no failure (sign-ins can take up to 2 hours to appear).\n")
 	b.WriteString("2. Read groups first: counts, users, apps, IPs, first and last seen. Patterns matter: many 50126 then 50053 is a lockout; one IP across many users is a password spray; 50173 in non-interactive sign-ins follows a password change.\n")
 	b.WriteString("3. Open the failure that matches the complaint with get_signin_details. Read status.additionalDetails, the Conditional Access policies that failed, the device and the authentication steps, and the related sign-ins: if the flow ends in a success, say so.\n")
-	b.WriteString("4. Interrupts (50058, 50140, 50074, 50076, 50072, 50079, 50125, 50158, 81010, 16000) are normal steps, never the root cause. Use explain_error_code for any code you need explained.\n")
+	fmt.Fprintf(&b, "4. Interrupts (%s) are normal steps, never the root cause. Use explain_error_code for any code you need explained.\n", codeList(cat.InterruptCodes()))
 	b.WriteString("5. Answer with: the root cause in one sentence; the evidence (codes, times in UTC, policy names); who must act (user, helpdesk, admin, developer or Microsoft) and the exact steps; and the request ID, correlation ID and timestamp to quote if it has to be escalated.")
 	return &mcp.GetPromptResult{
 		Description: "Troubleshoot a failed sign-in: " + strings.Join(about, "; "),
 		Messages:    []mcp.PromptMessage{mcp.NewPromptMessage(mcp.RoleUser, mcp.NewTextContent(b.String()))},
 	}, nil
+}
+
+// codeList joins codes for a prompt: "16000, 50058, 50074".
+func codeList(codes []int) string {
+	parts := make([]string, len(codes))
+	for i, c := range codes {
+		parts[i] = strconv.Itoa(c)
+	}
+	return strings.Join(parts, ", ")
 }
 
 func argList(m map[string]string) string {
@@ -113,7 +123,7 @@ func escalation(ctx context.Context, src signin.Source, cat *catalog.Catalog, ar
 	if !slices.Contains(Audiences, audience) {
 		return nil, fmt.Errorf("audience %q is not accepted; give one of %s", audience, strings.Join(Audiences, ", "))
 	}
-	d, err := tools.Details(ctx, src, cat, args["signInId"], args["correlationId"])
+	d, err := diagnosis.OpenDetails(ctx, src, cat, args["signInId"], args["correlationId"])
 	if err != nil {
 		if errors.Is(err, signin.ErrNotFound) {
 			return nil, fmt.Errorf("%s: %w", EscalationName, err)

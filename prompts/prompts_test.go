@@ -2,6 +2,7 @@ package prompts_test
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/mcp"
 
+	"github.com/entra-signin-mcp/entra-signin-mcp/catalog"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/mcpserver/mcpservertest"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/memory"
@@ -59,6 +61,18 @@ func TestTroubleshootPrompt(t *testing.T) {
 		if !strings.Contains(text, want) {
 			t.Errorf("prompt lacks %q:\n%s", want, text)
 		}
+	}
+	// The interrupts are the catalog's, every one of them, not a list kept here.
+	cat, err := catalog.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	codes := make([]string, 0, len(cat.InterruptCodes()))
+	for _, code := range cat.InterruptCodes() {
+		codes = append(codes, strconv.Itoa(code))
+	}
+	if want := "Interrupts (" + strings.Join(codes, ", ") + ") are normal steps"; len(codes) < 10 || !strings.Contains(text, want) {
+		t.Errorf("prompt lacks the catalog's interrupts %q:\n%s", want, text)
 	}
 	if _, err := get(c, prompts.TroubleshootName, map[string]string{}); err == nil || !strings.Contains(err.Error(), "at least one of user, app, when or correlationId") {
 		t.Errorf("no arguments: %v", err)

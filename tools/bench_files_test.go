@@ -16,8 +16,10 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/entra-signin-mcp/entra-signin-mcp/catalog"
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/diagnosis"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/files"
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/files/filestest"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/memory"
 	"github.com/entra-signin-mcp/entra-signin-mcp/tools"
 )
@@ -52,7 +54,7 @@ func loadExport(b *testing.B) (*memory.Store, string, string) {
 			export.err = err
 			return
 		}
-		if err := files.Generate(f, files.FormatGraphJSON, exportRows, 1); err != nil {
+		if err := filestest.Generate(f, files.FormatGraphJSON, exportRows, 1); err != nil {
 			export.err = err
 			return
 		}
@@ -69,7 +71,7 @@ func loadExport(b *testing.B) (*memory.Store, string, string) {
 		users, _ := export.store.FailedUsers(context.Background(), "", 0)
 		best := 0
 		for _, u := range users {
-			p, _ := export.store.Search(context.Background(), signin.Query{User: u, Since: time.Time{}, Until: time.Now().Add(24 * time.Hour), Limit: 1, Classify: tools.Classifier(mustCatalog(b))})
+			p, _ := export.store.Search(context.Background(), signin.Query{User: u, Since: time.Time{}, Until: time.Now().Add(24 * time.Hour), Limit: 1, Classify: diagnosis.Classifier(mustCatalog(b))})
 			if p.Coverage.Matched > best {
 				best, export.user = p.Coverage.Matched, u
 			}
@@ -131,7 +133,7 @@ func BenchmarkSearch100k(b *testing.B) {
 		if err := json.Unmarshal([]byte(q.args), &args); err != nil {
 			b.Fatal(err)
 		}
-		sq := signin.Query{User: args.User, ErrorCode: args.ErrorCode, Since: now.Add(-q.since), Until: now.Add(time.Second), Limit: 25, Classify: tools.Classifier(cat)}
+		sq := signin.Query{User: args.User, ErrorCode: args.ErrorCode, Since: now.Add(-q.since), Until: now.Add(time.Second), Limit: 25, Classify: diagnosis.Classifier(cat)}
 		want, err := store.Search(context.Background(), sq)
 		if err != nil {
 			b.Fatal(err)

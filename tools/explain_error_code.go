@@ -38,8 +38,6 @@ func (CodeArg) JSONSchema() *jsonschema.Schema {
 	}
 }
 
-func ptr[T any](v T) *T { return &v }
-
 // ExplainErrorCodeArgs is the input of explain_error_code.
 type ExplainErrorCodeArgs struct {
 	Code CodeArg `json:"code" jsonschema_description:"The error code: an integer (50126), a string such as 'AADSTS50126' or '50126', or a whole pasted error message that contains AADSTS<digits> (its trace ID, correlation ID and timestamp are returned too)."`
@@ -180,11 +178,4 @@ func explainSummary(r ExplainErrorCodeResult) string {
 	}
 	fmt.Fprintf(&b, "Docs: %s · current text: %s", r.DocsURL, r.LookupURL)
 	return b.String()
-}
-
-func orDash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
 }

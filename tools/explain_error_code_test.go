@@ -3,6 +3,8 @@ package tools_test
 import (
 	"context"
 	"encoding/json"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -191,6 +193,26 @@ func BenchmarkExplainErrorCodeRoundTrip(b *testing.B) {
 		res, err := c.CallTool(ctx, req)
 		if err != nil || res.IsError {
 			b.Fatal(err, res)
+		}
+	}
+}
+
+// TestExplainDescriptionNamesOnlyInterrupts keeps the examples the description
+// gives the model ("e.g. 50058, ...") true to the catalog, which owns the list.
+func TestExplainDescriptionNamesOnlyInterrupts(t *testing.T) {
+	cat, err := catalog.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	desc := tools.ExplainErrorCode(cat).Tool.Description
+	m := regexp.MustCompile(`Interrupts \(outcome "interrupt", e\.g\. ([0-9, ]+)\)`).FindStringSubmatch(desc)
+	if m == nil {
+		t.Fatalf("the description no longer gives interrupt examples in the expected form:\n%s", desc)
+	}
+	for _, s := range strings.Split(m[1], ", ") {
+		code, err := strconv.Atoi(s)
+		if err != nil || !cat.IsInterrupt(code) {
+			t.Errorf("the description names %q as an interrupt; the catalog does not", s)
 		}
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/entra-signin-mcp/entra-signin-mcp/catalog"
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/diagnosis"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin"
 )
 
@@ -23,10 +24,6 @@ const SearchFailedSigninsName = "search_failed_signins"
 // SearchBudget is the most a search answer (structured content and text,
 // as compact JSON) may weigh. Rows are trimmed to fit; the truth is not.
 const SearchBudget = 8 * 1024
-
-// envelopeMargin is kept free under each budget for what the protocol layer
-// adds to a result (mcp-go's _meta with the server's name and version).
-const envelopeMargin = 256
 
 // Limits of the limit argument.
 const (
@@ -148,7 +145,7 @@ func (a SearchFailedSigninsArgs) query(now time.Time, cat *catalog.Catalog) (sig
 	q := signin.Query{
 		User: strings.TrimSpace(a.User), App: strings.TrimSpace(a.App),
 		CorrelationID: strings.TrimSpace(a.CorrelationID), IncludeInterrupts: a.IncludeInterrupts,
-		Limit: defaultLimit, Cursor: a.Cursor, Classify: Classifier(cat),
+		Limit: defaultLimit, Cursor: a.Cursor, Classify: diagnosis.Classifier(cat),
 	}
 	for field, v := range map[string]string{"user": q.User, "app": q.App, "correlationId": q.CorrelationID} {
 		if len(v) > 256 {
@@ -189,38 +186,6 @@ func (a SearchFailedSigninsArgs) query(now time.Time, cat *catalog.Catalog) (sig
 	return q, err
 }
 
-// Classifier classifies error codes with the catalog; unknown codes are failures.
-func Classifier(cat *catalog.Catalog) signin.Classifier {
-	return func(code int) signin.Outcome {
-		if code == 0 {
-			return signin.OutcomeSuccess
-		}
-		if e, ok := cat.Lookup(code); ok {
-			return signin.Outcome(e.Outcome)
-		}
-		return signin.OutcomeFailure
-	}
-}
-
-// sourceError turns a source failure into a tool error that says which
-// source failed and what it said.
-func sourceError(src signin.Source, what string, err error) *mcp.CallToolResult {
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return toolError("%s the %s source: stopped before it finished (%v); try again, with a narrower window if it keeps timing out", what, src.Name(), err)
-	}
-	return toolError("%s the %s source: %v", what, src.Name(), err)
-}
-
-const rfc3339 = "2006-01-02T15:04:05Z07:00"
-
-func clipText(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n-1]) + "…"
-}
-
 func rowOf(r signin.Row) SignInRow {
 	return SignInRow{
 		ID: r.ID, CreatedDateTime: r.CreatedAt.UTC().Format(rfc3339), User: r.WhoName(), App: r.AppName(),
@@ -251,18 +216,6 @@ const (
 // groupsShare is the part of the budget groups may take, so that rows
 // always have room.
 const groupsShare = SearchBudget * 11 / 20
-
-// head returns the first n elements of s, never nil.
-func head[T any](s []T, n int) []T {
-	return nonNil(s[:min(n, len(s))])
-}
-
-func nonNil[T any](s []T) []T {
-	if s == nil {
-		return []T{}
-	}
-	return s
-}
 
 // buildSearchResult shapes a page into the answer, within SearchBudget:
 // groups first (they are the truth about every match), then as many rows as

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin"
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/graphjson"
 )
 
 // normalizeHeader makes header names comparable: the admin center writes
@@ -293,8 +294,8 @@ func (s *sink) portalSignIn(p *portalColumns, rec []string, clock *csvClock, lin
 	if err != nil {
 		return si, false, err
 	}
-	in := &s.strs
-	v := func(f portalField) string { return in.str(p.get(rec, f)) }
+	in := s.dec
+	v := func(f portalField) string { return in.Intern(p.get(rec, f)) }
 	si = signin.SignIn{
 		ID:            strings.Clone(id),
 		CorrelationID: strings.Clone(p.get(rec, pCorrelationID)),
@@ -306,17 +307,17 @@ func (s *sink) portalSignIn(p *portalColumns, rec []string, clock *csvClock, lin
 			ID:          v(pUserID),
 			UPN:         v(pUsername),
 			DisplayName: v(pUser),
-			Type:        in.str(enumValue(p.get(rec, pUserType))),
+			Type:        in.Intern(graphjson.EnumValue(p.get(rec, pUserType))),
 		},
 		App:                     signin.App{ID: v(pApplicationID), Name: v(pApplication)},
 		Resource:                signin.App{ID: v(pResourceID), Name: v(pResource)},
 		ServicePrincipal:        signin.App{ID: v(pServicePrincipalID), Name: v(pServicePrincipalName)},
-		ManagedIdentity:         in.str(managedIdentityType(p.get(rec, pManagedIdentityType))),
+		ManagedIdentity:         in.Intern(graphjson.ManagedIdentityType(p.get(rec, pManagedIdentityType))),
 		ClientApp:               v(pClientApp),
 		UserAgent:               v(pUserAgent),
 		IPAddress:               v(pIPAddress),
-		ConditionalAccessStatus: in.str(enumValue(p.get(rec, pConditionalAccess))),
-		AuthRequirement:         in.str(enumValue(p.get(rec, pAuthRequirement))),
+		ConditionalAccessStatus: in.Intern(graphjson.EnumValue(p.get(rec, pConditionalAccess))),
+		AuthRequirement:         in.Intern(graphjson.EnumValue(p.get(rec, pAuthRequirement))),
 		Status: signin.Status{
 			FailureReason:     v(pFailureReason),
 			AdditionalDetails: v(pMFAResult),
@@ -330,21 +331,21 @@ func (s *sink) portalSignIn(p *portalColumns, rec []string, clock *csvClock, lin
 	}
 	if loc := p.get(rec, pLocation); loc != "" {
 		l := parseLocation(loc)
-		si.Location = signin.Location{City: in.str(l.City), State: in.str(l.State), CountryOrRegion: in.str(l.CountryOrRegion)}
+		si.Location = signin.Location{City: in.Intern(l.City), State: in.Intern(l.State), CountryOrRegion: in.Intern(l.CountryOrRegion)}
 	}
-	if si.Status.ErrorCode, err = parseErrorCode(p.name[pErrorCode], p.get(rec, pErrorCode)); err != nil {
+	if si.Status.ErrorCode, err = graphjson.ParseErrorCode(p.name[pErrorCode], p.get(rec, pErrorCode)); err != nil {
 		return si, false, err
 	}
-	if si.Device.IsCompliant, err = parseBool(p.name[pCompliant], p.get(rec, pCompliant)); err != nil {
+	if si.Device.IsCompliant, err = graphjson.ParseBool(p.name[pCompliant], p.get(rec, pCompliant)); err != nil {
 		return si, false, err
 	}
-	if si.Device.IsManaged, err = parseBool(p.name[pManaged], p.get(rec, pManaged)); err != nil {
+	if si.Device.IsManaged, err = graphjson.ParseBool(p.name[pManaged], p.get(rec, pManaged)); err != nil {
 		return si, false, err
 	}
 	// The download has no event type column: a service principal or managed
 	// identity with no user says what it is; otherwise the file's name tells
 	// the four downloads apart; without it, interactive.
-	setType(&si, nil, nil, "")
+	graphjson.SetType(&si, nil, nil, "")
 	if si.Type == signin.Interactive && s.typeHint != "" {
 		si.Type = s.typeHint
 	}

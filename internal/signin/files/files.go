@@ -5,16 +5,17 @@
 // API's tables). Each file's format is detected from its content, never from
 // its name, and each file is decoded as a stream: a record at a time.
 //
-// JSON is cut into records by jsonStream and each record is decoded by a
-// small strict lexer that knows the sign-in shapes: members we do not keep
-// are skipped in the same pass, and repeated strings (users, apps, devices,
-// Conditional Access outcomes) are shared rather than allocated per record.
-// encoding/json, which scans every value twice and allocates every string,
-// loaded Graph exports at about 70 MB/s; this loads them at over 150 MB/s.
-// CSV goes through encoding/csv.
+// The package detects formats and walks each file's structure; decoding of
+// values is done by graphjson: its Decoder turns Graph signIn objects (and
+// the Graph-shaped JSON inside Log Analytics columns) into sign-ins and
+// shares repeated strings (users, apps, devices, Conditional Access
+// outcomes) across the records of every file loaded, its Stream cuts JSON
+// files into records and its Lexer reads Log Analytics rows. CSV goes
+// through encoding/csv. Synthetic exports for tests and benchmarks are
+// written by the filestest package.
 //
-// Only the standard library is used; the package imports nothing of ours but
-// the domain package signin.
+// The package imports nothing of ours but the domain package signin and
+// graphjson.
 package files
 
 import (
@@ -29,6 +30,7 @@ import (
 	"strings"
 
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin"
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/graphjson"
 )
 
 // Format is the kind of export a file holds, as detected from its content.
@@ -210,9 +212,7 @@ type sink struct {
 	seen        map[string]struct{}
 	dups        int
 	fileRecords int
-	strs        interner
-	policies    policyCache
-	lx          lexer // for the JSON in Log Analytics columns
+	dec         *graphjson.Decoder // shared by every file: strings and policies are kept once
 	// typeHint is the sign-in type the file's name announces, for the
 	// admin-center CSV whose four downloads share one header.
 	typeHint signin.Type
@@ -240,10 +240,9 @@ func typeFromName(path string) signin.Type {
 
 func newSink(ctx context.Context) *sink {
 	return &sink{
-		ctx:      ctx,
-		seen:     map[string]struct{}{},
-		strs:     interner{m: map[string]string{}},
-		policies: policyCache{m: map[string][]signin.Policy{}},
+		ctx:  ctx,
+		seen: map[string]struct{}{},
+		dec:  graphjson.NewDecoder(),
 	}
 }
 
@@ -285,28 +284,4 @@ func (s *sink) add(si *signin.SignIn) (int, error) {
 	s.seen[si.ID] = struct{}{}
 	s.out = append(s.out, *si)
 	return len(s.out) - 1, nil
-}
-
-// interner shares repeated strings (user, app, device, location, ...) between
-// records. It clones what it keeps, so a CSV record's backing string is never
-// retained.
-type interner struct {
-	m map[string]string
-}
-
-// maxInterned bounds the interner; past it, strings are cloned instead.
-const maxInterned = 1 << 18
-
-func (in *interner) str(s string) string {
-	if s == "" {
-		return ""
-	}
-	if v, ok := in.m[s]; ok {
-		return v
-	}
-	v := strings.Clone(s)
-	if len(in.m) < maxInterned {
-		in.m[v] = v
-	}
-	return v
 }

@@ -22,8 +22,8 @@ import (
 	msgraphsdk "github.com/microsoftgraph/msgraph-sdk-go"
 
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin"
-	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/files"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/graph/graphfilter"
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/graphjson"
 )
 
 // maxPageSize is $top for list requests: Graph's maximum, so that a search
@@ -269,7 +269,7 @@ func (s *Source) fetchPage(ctx context.Context, index int, st *stream, q signin.
 	if err != nil {
 		return 0, err
 	}
-	p, err := files.DecodeGraphPage(ctx, bytes.NewReader(resp.body))
+	p, err := graphjson.DecodePage(ctx, bytes.NewReader(resp.body))
 	if err != nil {
 		return 0, fmt.Errorf("decode a Graph page (request-id %s): %w", resp.requestID, err)
 	}
@@ -376,7 +376,7 @@ func (s *Source) Get(ctx context.Context, id string) (signin.SignIn, error) {
 		}
 		return signin.SignIn{}, err
 	}
-	return files.DecodeGraphSignIn(ctx, resp.body)
+	return graphjson.DecodeSignIn(ctx, resp.body)
 }
 
 // Correlated implements signin.Source: the interactive and non-interactive
@@ -395,7 +395,7 @@ func (s *Source) Correlated(ctx context.Context, correlationID string) ([]signin
 		if err != nil {
 			return nil, err
 		}
-		p, err := files.DecodeGraphPage(ctx, bytes.NewReader(resp.body))
+		p, err := graphjson.DecodePage(ctx, bytes.NewReader(resp.body))
 		if err != nil {
 			return nil, fmt.Errorf("decode a Graph page (request-id %s): %w", resp.requestID, err)
 		}
@@ -432,7 +432,7 @@ func (s *Source) FailedUsers(ctx context.Context, prefix string, max int) ([]str
 	if err != nil {
 		return nil, err
 	}
-	p, err := files.DecodeGraphPage(ctx, bytes.NewReader(resp.body))
+	p, err := graphjson.DecodePage(ctx, bytes.NewReader(resp.body))
 	if err != nil {
 		return nil, err
 	}

@@ -16,7 +16,9 @@ import (
 	"github.com/entra-signin-mcp/entra-signin-mcp/catalog"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/files"
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/files/filestest"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/graph/graphfake"
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/graphjson"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/memory"
 )
 
@@ -27,7 +29,7 @@ const testToken = "test-token-not-a-secret"
 func fixture(t testing.TB, n int) ([]json.RawMessage, []signin.SignIn) {
 	t.Helper()
 	var buf bytes.Buffer
-	if err := files.Generate(&buf, files.FormatGraphJSONLines, n, 3); err != nil {
+	if err := filestest.Generate(&buf, files.FormatGraphJSONLines, n, 3); err != nil {
 		t.Fatal(err)
 	}
 	var raws []json.RawMessage
@@ -38,7 +40,7 @@ func fixture(t testing.TB, n int) ([]json.RawMessage, []signin.SignIn) {
 	}
 	var recs []signin.SignIn
 	for _, r := range raws {
-		si, err := files.DecodeGraphSignIn(context.Background(), r)
+		si, err := graphjson.DecodeSignIn(context.Background(), r)
 		if err != nil {
 			t.Fatal(err)
 		}

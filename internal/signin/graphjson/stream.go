@@ -1,21 +1,30 @@
-package files
+package graphjson
 
 import (
 	"bufio"
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 )
 
-// jsonStream walks the structure of a JSON file (pages, arrays, members)
-// and cuts out one value at a time, which the lexer then decodes. Cutting
-// tracks only strings and nesting, so it runs at memory speed; the lexer
-// validates each value fully.
-type jsonStream struct {
+// Stream walks the structure of a JSON file (pages, arrays, members) and
+// cuts out one value at a time, which a Lexer or a Decoder then decodes.
+// Cutting tracks only strings and nesting, so it runs at memory speed; the
+// lexer validates each value fully. The files source walks its Graph and
+// Log Analytics wrappers with it.
+type Stream struct {
 	r   *bufio.Reader
 	off int64  // bytes consumed, for messages
 	buf []byte // the last value cut out, reused
 }
+
+// NewStream returns a Stream that reads r; r's buffer bounds how far
+// FirstKey looks ahead.
+func NewStream(r *bufio.Reader) *Stream { return &Stream{r: r} }
+
+// Offset is the number of bytes consumed so far, for messages.
+func (st *Stream) Offset() int64 { return st.off }
 
 // errWantValue is a structural character where a value belongs.
 var errWantValue = errors.New("invalid JSON: want a value")
@@ -23,9 +32,9 @@ var errWantValue = errors.New("invalid JSON: want a value")
 // errCutShort is a file that ends inside a value.
 var errCutShort = errors.New("invalid JSON: the file ends inside a value")
 
-// peek skips white space and returns the next byte without consuming it;
+// Peek skips white space and returns the next byte without consuming it;
 // io.EOF at the end of the file.
-func (st *jsonStream) peek() (byte, error) {
+func (st *Stream) Peek() (byte, error) {
 	for {
 		chunk, err := st.r.Peek(1)
 		if len(chunk) == 0 {
@@ -51,15 +60,15 @@ func (st *jsonStream) peek() (byte, error) {
 	}
 }
 
-// consume discards the byte peek returned.
-func (st *jsonStream) consume() {
+// Consume discards the byte Peek returned.
+func (st *Stream) Consume() {
 	_, _ = st.r.Discard(1)
 	st.off++
 }
 
-// value cuts out the next value (valid until the next call).
-func (st *jsonStream) value() ([]byte, error) {
-	first, err := st.peek()
+// Value cuts out the next value (valid until the next call).
+func (st *Stream) Value() ([]byte, error) {
+	first, err := st.Peek()
 	if err != nil {
 		if err == io.EOF {
 			return nil, errCutShort
@@ -165,9 +174,9 @@ func trailingBackslashes(b []byte) int {
 	return n
 }
 
-// firstKey looks ahead, without consuming, for the first member name of the
+// FirstKey looks ahead, without consuming, for the first member name of the
 // object that starts at the next byte; "" if it is not in sight.
-func (st *jsonStream) firstKey() string {
+func (st *Stream) FirstKey() string {
 	for size := 256; size <= 1<<16; size *= 4 {
 		ahead, _ := st.r.Peek(size)
 		i := 1 // past '{'
@@ -190,4 +199,83 @@ func (st *jsonStream) firstKey() string {
 		}
 	}
 	return ""
+}
+
+// Next reads the ',' between two elements or members, or leaves the
+// closing byte (']' or '}') for the caller.
+func (st *Stream) Next(closing byte) error {
+	c, err := st.Peek()
+	switch {
+	case err == io.EOF:
+		return errCutShort
+	case err != nil:
+		return err
+	case c == ',':
+		st.Consume()
+		if c, err := st.Peek(); err == nil && c == closing {
+			return fmt.Errorf("invalid JSON: %q after ','", c)
+		}
+		return nil
+	case c == closing:
+		return nil
+	}
+	return fmt.Errorf("invalid JSON: %q where ',' or %q belongs", c, closing)
+}
+
+// Members calls member with each member name of the object at the next
+// byte (Peek has returned '{'); member must read the value.
+func (st *Stream) Members(member func(key string) error) error {
+	st.Consume() // '{'
+	if c, err := st.Peek(); err == nil && c == '}' {
+		st.Consume()
+		return nil
+	}
+	var lx Lexer
+	for {
+		raw, err := st.Value()
+		if err != nil {
+			return err
+		}
+		lx.Reset(raw)
+		if lx.Peek() != '"' {
+			return fmt.Errorf("invalid JSON: want a member name at byte %d", st.off-int64(len(raw)))
+		}
+		key := lx.Str("member name")
+		if lx.End(); lx.err != nil {
+			return lx.err
+		}
+		if c, err := st.Peek(); err != nil || c != ':' {
+			return fmt.Errorf("invalid JSON: want ':' after %q at byte %d", key, st.off)
+		}
+		st.Consume()
+		if err := member(key); err != nil {
+			return err
+		}
+		if err := st.Next('}'); err != nil {
+			return err
+		}
+		if c, _ := st.Peek(); c == '}' {
+			st.Consume()
+			return nil
+		}
+	}
+}
+
+// SkipValue reads a value that is not used, checking that it is JSON.
+func (st *Stream) SkipValue() error {
+	raw, err := st.Value()
+	if err != nil {
+		return err
+	}
+	return Check(raw)
+}
+
+// Check reports whether raw is one JSON value, read as strictly as records
+// are.
+func Check(raw []byte) error {
+	var lx Lexer
+	lx.Reset(raw)
+	lx.Skip()
+	lx.End()
+	return lx.err
 }

@@ -1,5 +1,9 @@
 // Package tools holds the MCP tools of entra-signin-mcp, one file per tool
-// named after it. Each constructor takes the narrow dependencies the tool
+// named after it; this file holds what several tools share (schema
+// reflection, argument binding, errors, output helpers). The domain services
+// the tools call (classification, lookup, sign-in details) live in
+// internal/diagnosis, so that prompts use them without depending on tools.
+// Each constructor takes the narrow dependencies the tool
 // needs and returns a server.ServerTool with reflected input and output
 // schemas, explicit annotations, and a handler that returns structured content
 // plus a short human summary.
@@ -7,6 +11,7 @@ package tools
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,6 +19,8 @@ import (
 
 	"github.com/invopop/jsonschema"
 	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin"
 )
 
 // reflector is shared by every tool so that schemas have one shape: inline
@@ -104,4 +111,54 @@ func bindArgs(req mcp.CallToolRequest, args any, accepted string) error {
 	default:
 		return fmt.Errorf("the arguments could not be read (%v); accepted arguments: %s", err, accepted)
 	}
+}
+
+// envelopeMargin is kept free under each budget for what the protocol layer
+// adds to a result (mcp-go's _meta with the server's name and version).
+const envelopeMargin = 256
+
+// sourceError turns a source failure into a tool error that says which
+// source failed and what it said.
+func sourceError(src signin.Source, what string, err error) *mcp.CallToolResult {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return toolError("%s the %s source: stopped before it finished (%v); try again, with a narrower window if it keeps timing out", what, src.Name(), err)
+	}
+	return toolError("%s the %s source: %v", what, src.Name(), err)
+}
+
+// rfc3339 is the layout of every time in structured output (UTC, seconds).
+const rfc3339 = "2006-01-02T15:04:05Z07:00"
+
+// clipText shortens s to n runes, marking the cut, to keep answers small.
+func clipText(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
+// head returns the first n elements of s, never nil.
+func head[T any](s []T, n int) []T {
+	return nonNil(s[:min(n, len(s))])
+}
+
+// nonNil returns s, or an empty slice for nil: structured output must carry
+// [] and never null.
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+// ptr returns a pointer to a copy of v, for optional schema keywords.
+func ptr[T any](v T) *T { return &v }
+
+// orDash stands in for an empty value in a summary line.
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }
