@@ -73,8 +73,10 @@ type config struct {
 	httpOn   bool
 }
 
-// sources lists the --source values.
-var sources = []string{"graph", "files", "demo", "loganalytics"}
+// sources lists the --source values. Log Analytics is planned; until that
+// source exists, --source loganalytics is a usage error, not a server whose
+// sign-in tools all fail.
+var sources = []string{"graph", "files", "demo"}
 
 const usageText = `entra-signin-mcp: an MCP server for troubleshooting Microsoft Entra ID sign-in failures.
 
@@ -102,7 +104,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		fs.PrintDefaults()
 	}
 	logLevel := fs.String("log-level", "info", "log level on stderr: debug, info, warn or error")
-	source := fs.String("source", "graph", "where sign-ins come from: graph, files, demo or loganalytics")
+	source := fs.String("source", "graph", "where sign-ins come from: graph, files or demo")
 	filesFlag := fs.String("files", "", "with --source files: exported sign-in logs, comma-separated paths or globs")
 	var gc graph.Config
 	fs.StringVar(&gc.Auth, "auth", "default", "Graph credential: "+strings.Join(graph.AuthModes, ", "))
@@ -144,7 +146,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 
 	cfg.source = strings.ToLower(strings.TrimSpace(*source))
 	if !slices.Contains(sources, cfg.source) {
-		return usageError{fmt.Sprintf("--source %q: want one of %s", *source, strings.Join(sources, ", "))}
+		msg := fmt.Sprintf("--source %q: want one of %s", *source, strings.Join(sources, ", "))
+		if cfg.source == "loganalytics" {
+			msg += " (Log Analytics is planned, not in this version: export SigninLogs from the workspace and read them with --source files --files PATH)"
+		}
+		return usageError{msg}
 	}
 	cfg.files = splitList(*filesFlag)
 	if cfg.source == "files" && len(cfg.files) == 0 {
@@ -255,8 +261,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	return nil
 }
 
-// openSource builds the configured sign-in source. A source that cannot be
-// used yet still yields a server: its tools answer with the reason, and the
+// openSource builds the configured sign-in source. A Graph source without a
+// credential still yields a server: its tools answer with the reason, and the
 // catalog works. Bad exported files stop start-up, naming the file.
 func openSource(ctx context.Context, cfg config, logger *slog.Logger) (signin.Source, error) {
 	switch cfg.source {
@@ -288,8 +294,8 @@ func openSource(ctx context.Context, cfg config, logger *slog.Logger) (signin.So
 		logger.Info("graph source configured", "graphURL", c.GraphURL, "cloud", c.Cloud, "auth", c.Auth, "requestsPer10s", c.RequestsPerWindow)
 		return src, nil
 	default:
-		return signin.Unavailable{SourceName: cfg.source, Err: fmt.Errorf(
-			"the %s source is not available in this version yet; use --source graph, --source demo (a synthetic tenant) or --source files --files PATH (sign-in logs exported from the Entra admin center, Graph or Log Analytics)", cfg.source)}, nil
+		// run accepts only the sources above.
+		return nil, fmt.Errorf("--source %q: no such source", cfg.source)
 	}
 }
 

@@ -75,7 +75,11 @@ type Config struct {
 	oboCredential func(assertion string) (azcore.TokenCredential, error)
 	Getenv        func(string) string
 	Prompt        io.Writer // device-code instructions go here (stderr, never stdout)
-	Now           func() time.Time
+	// Now is the clock of "the last 24 hours" and of the pacing window.
+	Now func() time.Time
+	// sleep waits out the pacing window; tests replace it with a fake
+	// clock's.
+	sleep func(context.Context, time.Duration) error
 }
 
 // Validate checks the flags that can be checked without a network, so that
@@ -143,6 +147,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Now == nil {
 		c.Now = time.Now
+	}
+	if c.sleep == nil {
+		c.sleep = sleepContext
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
@@ -67,7 +68,14 @@ func (e env) get(k string) string { return e[k] }
 func newSource(t testing.TB, raws []json.RawMessage, now time.Time, mut func(*Config), opts ...graphfake.Option) (*Source, *graphfake.Server) {
 	t.Helper()
 	fake := graphfake.New(raws, append([]graphfake.Option{graphfake.WithToken(testToken)}, opts...)...)
-	srv := httptest.NewServer(fake)
+	return newSourceAt(t, fake, now, mut), fake
+}
+
+// newSourceAt serves h (the fake, or a handler around it) and points a Graph
+// source at it.
+func newSourceAt(t testing.TB, h http.Handler, now time.Time, mut func(*Config)) *Source {
+	t.Helper()
+	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	cfg := Config{
 		GraphURL: srv.URL, Auth: "token", Getenv: env{"GRAPH_ACCESS_TOKEN": testToken}.get,
@@ -81,7 +89,7 @@ func newSource(t testing.TB, raws []json.RawMessage, now time.Time, mut func(*Co
 	if err != nil {
 		t.Fatal(err)
 	}
-	return src, fake
+	return src
 }
 
 func classify(t testing.TB) signin.Classifier {
@@ -248,14 +256,15 @@ func TestThrottling(t *testing.T) {
 		t.Errorf("%d throttled requests, want 2 (Retry-After honoured, then retried)", throttled)
 	}
 
-	src2, _ := newSource(t, raws, now, func(c *Config) { c.Timeout = 1500 * time.Millisecond }, graphfake.WithThrottle(100, time.Second))
-	start := time.Now()
+	// A deadline shorter than Retry-After: the call ends with the deadline's
+	// error, and the retry it would have waited for is never sent.
+	src2, fake2 := newSource(t, raws, now, func(c *Config) { c.Timeout = 300 * time.Millisecond }, graphfake.WithThrottle(100, time.Second))
 	_, err := src2.Search(context.Background(), q)
-	if err == nil || !(strings.Contains(err.Error(), "throttl") || strings.Contains(err.Error(), "no answer from")) {
-		t.Errorf("429 past the deadline: %v", err)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("429 past the deadline: %v, want context.DeadlineExceeded", err)
 	}
-	if time.Since(start) > 5*time.Second {
-		t.Errorf("the deadline did not stop the retries (%s)", time.Since(start))
+	if n := len(fake2.Requests()); n > 1 {
+		t.Errorf("the fake saw %d requests: the deadline did not stop the retries", n)
 	}
 }
 
@@ -264,13 +273,46 @@ func TestThrottling(t *testing.T) {
 func TestCancellationStopsAtOnce(t *testing.T) {
 	raws, recs := fixture(t, 100)
 	now := newest(recs)
-	src, _ := newSource(t, raws, now, nil, graphfake.WithThrottle(100, 5*time.Second))
+	fake := graphfake.New(raws, graphfake.WithToken(testToken), graphfake.WithThrottle(100, 5*time.Second))
 	ctx, cancel := context.WithCancel(context.Background())
-	time.AfterFunc(200*time.Millisecond, cancel)
-	start := time.Now()
+	defer cancel()
+	// The caller cancels once the first 429 is on its way.
+	src := newSourceAt(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fake.ServeHTTP(w, r)
+		cancel()
+	}), now, nil)
 	_, err := src.Search(ctx, signin.Query{Since: now.Add(-time.Hour), Until: now, Limit: 5, Classify: classify(t)})
-	if err == nil || time.Since(start) > 2*time.Second {
-		t.Errorf("cancelled search: %v after %s", err, time.Since(start))
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled search: %v, want context.Canceled", err)
+	}
+	if n := len(fake.Requests()); n != 1 {
+		t.Errorf("the fake saw %d requests, want 1: the retry after a cancel must not be sent", n)
+	}
+}
+
+// TestSearchIsPacedOnTheSourceClock: a search that needs more requests than
+// the budget waits on the configured clock, and each wait lets in no more
+// than the budget.
+func TestSearchIsPacedOnTheSourceClock(t *testing.T) {
+	raws, recs := fixture(t, 600)
+	now := newest(recs)
+	clock := newFakeClock(now, true)
+	src, fake := newSource(t, raws, now, func(c *Config) {
+		c.RequestsPerWindow, c.PacingWindow = 2, 10*time.Second
+		c.PageSize, c.MaxPages = 10, 7
+		c.Now, c.sleep = clock.Now, clock.Sleep
+	})
+	q := signin.Query{Since: now.Add(-30 * 24 * time.Hour), Until: now.Add(time.Second), Limit: 200, Classify: classify(t)}
+	if _, err := src.Search(context.Background(), q); err != nil {
+		t.Fatal(err)
+	}
+	sent := listRequests(fake)
+	if sent != 7 {
+		t.Fatalf("the fake saw %d list requests, want MaxPages = 7: the test needs more than the budget", sent)
+	}
+	// 7 requests at 2 per window: 3 full windows waited out, 30 s on the clock.
+	if clock.sleeps != 3 || !clock.Now().Equal(now.Add(30*time.Second)) {
+		t.Errorf("%d waits, clock at +%s; want 3 waits and +30s", clock.sleeps, clock.Now().Sub(now))
 	}
 }
 
@@ -395,25 +437,5 @@ func TestCredentialConfiguration(t *testing.T) {
 	_ = cfg.Validate()
 	if _, err := cfg.credential(); err != nil {
 		t.Errorf("a complete client-secret configuration: %v", err)
-	}
-}
-
-func TestPacerBoundsRequests(t *testing.T) {
-	p := newPacer(3, 200*time.Millisecond)
-	start := time.Now()
-	for range 6 {
-		if err := p.wait(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if el := time.Since(start); el < 200*time.Millisecond {
-		t.Errorf("6 requests at 3 per 200ms took %s", el)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	full := newPacer(1, time.Hour)
-	_ = full.wait(context.Background())
-	if err := full.wait(ctx); err == nil {
-		t.Error("a cancelled wait returned no error")
 	}
 }
