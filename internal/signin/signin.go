@@ -1,7 +1,7 @@
 // Package signin is the domain of entra-signin-mcp: the SignIn record that
 // troubleshooting needs (a subset of Microsoft Graph's signIn, v1.0 and beta),
 // the Query a tool asks, the Page a source answers, and the Source interface
-// every sign-in source implements (graph, files, demo, loganalytics). Tools
+// every sign-in source implements (graph, files, demo). Tools
 // depend on this package only, never on a source.
 package signin
 
@@ -262,7 +262,7 @@ type Page struct {
 // Source is where sign-ins come from. Implementations are safe for
 // concurrent use and hold no per-caller state.
 type Source interface {
-	// Name is the --source value: graph, files, demo, loganalytics.
+	// Name is the --source value: graph, files, demo.
 	Name() string
 	// Now is the reference time for relative windows: the clock for live
 	// sources, the newest loaded record for files and the demo.
