@@ -168,14 +168,14 @@ func (a SearchFailedSigninsArgs) query(now time.Time, cat *catalog.Catalog) (sig
 	if ip := strings.TrimSpace(a.IPAddress); ip != "" {
 		addr, err := netip.ParseAddr(ip)
 		if err != nil {
-			return q, fmt.Errorf("ipAddress %q is not an IP address; give one IPv4 or IPv6 address such as 203.0.113.7", ip)
+			return q, fmt.Errorf("ipAddress %s is not an IP address; give one IPv4 or IPv6 address such as 203.0.113.7", echo(ip))
 		}
 		q.IPAddress = addr.String()
 	}
 	for _, t := range a.SignInTypes {
 		typ, err := signin.ParseType(t)
 		if err != nil {
-			return q, fmt.Errorf("signInTypes: %v", err)
+			return q, fmt.Errorf("signInTypes: unknown sign-in type %s; give interactive, nonInteractive, servicePrincipal or managedIdentity", echo(t))
 		}
 		if !slices.Contains(q.Types, typ) {
 			q.Types = append(q.Types, typ)

@@ -110,7 +110,7 @@ func (c *Cursors) Check(fp, cursor string) (pos int, token string, err error) {
 	}
 	body, mac := raw[:len(raw)-sha256.Size/2], raw[len(raw)-sha256.Size/2:]
 	if !hmac.Equal(mac, c.mac(fp, body)) {
-		return 0, "", fmt.Errorf("%w: it was altered, or it belongs to a search with other filters; repeat the search without a cursor, or with the same filters as the search that returned it", ErrBadCursor)
+		return 0, "", fmt.Errorf("%w: it was altered, or it belongs to a search with other filters; pass nextCursor from the previous answer unchanged, with the same filters, or repeat the search without a cursor", ErrBadCursor)
 	}
 	p, n := binary.Uvarint(body)
 	if n <= 0 || p > 1<<31 {
