@@ -44,7 +44,7 @@ type SearchFailedSigninsArgs struct {
 	SignInTypes       []string `json:"signInTypes,omitempty" jsonschema:"uniqueItems=true" jsonschema_description:"Kinds of sign-in to search: interactive, nonInteractive, servicePrincipal, managedIdentity. Default: the source's default, stated in coverage.signInTypes."`
 	IncludeInterrupts bool     `json:"includeInterrupts,omitempty" jsonschema_description:"Also return interrupts (MFA prompts, KMSI, no SSO session): normal steps that are not failures. Default false."`
 	Limit             *int     `json:"limit,omitempty" jsonschema_description:"Rows to return, 1 to 200 (default 25). Fewer may come back to keep the answer small: coverage.truncated and nextCursor say so."`
-	Cursor            string   `json:"cursor,omitempty" jsonschema_description:"coverage.nextCursor from the previous answer, to continue it; the other arguments must be the same."`
+	Cursor            string   `json:"cursor,omitempty" jsonschema_description:"coverage.nextCursor from the previous answer, to continue it; the other filters must be the same. The cursor keeps the first answer's window: since and until are not read with it."`
 }
 
 // SignInRow is one failed sign-in, compact.
@@ -179,6 +179,16 @@ func (a SearchFailedSigninsArgs) query(now time.Time, cat *catalog.Catalog) (sig
 		}
 		if !slices.Contains(q.Types, typ) {
 			q.Types = append(q.Types, typ)
+		}
+	}
+	// A cursor carries the window of the search that issued it: a relative
+	// window resolved again against a clock that moved since page one would
+	// be another window, and the source would refuse the cursor. since and
+	// until are not read with a cursor (the source refuses an altered one).
+	if a.Cursor != "" {
+		if since, until, ok := signin.CursorWindow(a.Cursor); ok {
+			q.Since, q.Until = since, until
+			return q, nil
 		}
 	}
 	var err error
