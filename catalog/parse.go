@@ -54,14 +54,14 @@ func ParseCode(text string) (Reference, error) {
 		return Reference{Code: code}, err
 	}
 	if strings.HasPrefix(s, "-") && digitsOnly.MatchString(s[1:]) {
-		return Reference{}, fmt.Errorf("code %s is negative; give %s", s, Accepted)
+		return Reference{}, fmt.Errorf("code %s is negative; give %s", logtext.Clip(s, 24), Accepted)
 	}
 	m := aadstsToken.FindStringSubmatch(s)
 	if m == nil {
 		return Reference{}, fmt.Errorf("%w in %q; give %s", ErrNoCode, logtext.Clip(s, 80), Accepted)
 	}
 	if strings.HasPrefix(m[1], "-") {
-		return Reference{}, fmt.Errorf("code AADSTS%s is negative; give %s", m[1], Accepted)
+		return Reference{}, fmt.Errorf("code AADSTS%s is negative; give %s", logtext.Clip(m[1], 24), Accepted)
 	}
 	code, err := checkDigits(m[1])
 	if err != nil {

@@ -28,7 +28,7 @@ func parseTime(field, s string, now time.Time) (time.Time, error) {
 		unit := map[string]time.Duration{"m": time.Minute, "h": time.Hour, "d": 24 * time.Hour, "w": 7 * 24 * time.Hour}[m[2]]
 		d := time.Duration(n) * unit
 		if d <= 0 || d > maxRelative || d/unit != time.Duration(n) {
-			return time.Time{}, fmt.Errorf("%s %q: the duration must be more than zero and at most 10 years; give %s", field, s, timeAccepted)
+			return time.Time{}, fmt.Errorf("%s %s: the duration must be more than zero and at most 10 years; give %s", field, echo(s), timeAccepted)
 		}
 		return now.Add(-d), nil
 	}
@@ -37,7 +37,7 @@ func parseTime(field, s string, now time.Time) (time.Time, error) {
 			return t.UTC(), nil
 		}
 	}
-	return time.Time{}, fmt.Errorf("%s %q is not a time; give %s", field, s, timeAccepted)
+	return time.Time{}, fmt.Errorf("%s %s is not a time; give %s", field, echo(s), timeAccepted)
 }
 
 // parseWindow resolves since and until against now. The default window is

@@ -352,7 +352,7 @@ func (s *Source) page(q signin.Query, fp string, types []signin.Type, streams []
 			return ""
 		}
 		b, _ := json.Marshal(pos)
-		return s.cursors.Issue(fp, 0, string(b))
+		return s.cursors.Issue(fp, q.Since, q.Until, 0, string(b))
 	}
 	page.Coverage.NextCursor = page.Resume(len(rows))
 	page.Coverage.Truncated = page.Coverage.NextCursor != ""

@@ -13,13 +13,17 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mark3labs/mcp-go/mcp"
+
 	"github.com/entra-signin-mcp/entra-signin-mcp/catalog"
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/mcpserver/mcpservertest"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/files"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/files/filestest"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/graph/graphfake"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/graphjson"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/memory"
+	"github.com/entra-signin-mcp/entra-signin-mcp/tools"
 )
 
 const testToken = "test-token-not-a-secret"
@@ -437,5 +441,51 @@ func TestCredentialConfiguration(t *testing.T) {
 	_ = cfg.Validate()
 	if _, err := cfg.credential(); err != nil {
 		t.Errorf("a complete client-secret configuration: %v", err)
+	}
+}
+
+// TestRelativeWindowPagesAcrossAMovingClock: through the tool, page two of
+// a relative window ("the last 7 days", resolved against the wall clock)
+// continues page one although the clock moved between the two calls.
+func TestRelativeWindowPagesAcrossAMovingClock(t *testing.T) {
+	raws, recs := fixture(t, 600)
+	clock := newest(recs)
+	src, _ := newSource(t, raws, clock, func(c *Config) {
+		c.PageSize = 40
+		c.Now = func() time.Time { return clock }
+	})
+	c := mcpservertest.Connect(t, src)
+	call := func(args string) (tools.SearchFailedSigninsResult, *mcp.CallToolResult) {
+		t.Helper()
+		res := mcpservertest.CallRaw(t, c, tools.SearchFailedSigninsName, args)
+		var out tools.SearchFailedSigninsResult
+		if !res.IsError {
+			b, _ := json.Marshal(res.StructuredContent)
+			if err := json.Unmarshal(b, &out); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return out, res
+	}
+	first, res := call(`{"limit":5,"since":"7d"}`)
+	if res.IsError || first.Coverage.NextCursor == "" {
+		t.Fatalf("page one: %s %+v", mcpservertest.Text(res), first.Coverage)
+	}
+	seen := map[string]bool{}
+	for _, r := range first.SignIns {
+		seen[r.ID] = true
+	}
+	clock = clock.Add(90*time.Second + 1)
+	second, res := call(`{"limit":5,"since":"7d","cursor":"` + first.Coverage.NextCursor + `"}`)
+	if res.IsError {
+		t.Fatalf("page two after the clock moved: %s", mcpservertest.Text(res))
+	}
+	if len(second.SignIns) == 0 || second.Coverage.Since != first.Coverage.Since || second.Coverage.Until != first.Coverage.Until {
+		t.Fatalf("page two: %d rows, window %s..%s (page one %s..%s)", len(second.SignIns), second.Coverage.Since, second.Coverage.Until, first.Coverage.Since, first.Coverage.Until)
+	}
+	for _, r := range second.SignIns {
+		if seen[r.ID] {
+			t.Errorf("row %s on both pages", r.ID)
+		}
 	}
 }

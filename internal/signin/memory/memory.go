@@ -240,7 +240,7 @@ func (s *Store) Search(ctx context.Context, q signin.Query) (signin.Page, error)
 		if offset+n >= total {
 			return ""
 		}
-		return s.cursors.Issue(fp, offset+n, "")
+		return s.cursors.Issue(fp, q.Since, q.Until, offset+n, "")
 	}
 	page.Coverage.NextCursor = page.Resume(len(page.Rows))
 	page.Coverage.Truncated = page.Coverage.NextCursor != ""
