@@ -14,8 +14,8 @@
 // through encoding/csv. Synthetic exports for tests and benchmarks are
 // written by the filestest package.
 //
-// The package imports nothing of ours but the domain package signin and
-// graphjson.
+// The package imports nothing of ours but the domain package signin,
+// graphjson and the leaf logtext.
 package files
 
 import (
