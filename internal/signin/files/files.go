@@ -92,7 +92,9 @@ type FileStat struct {
 // A file given twice (by two patterns) is read once. Loading stops at the first
 // problem, with an error that names the file and, for a bad record, where the
 // record is (line for CSV and JSON lines, index for JSON arrays) and what was
-// expected. Globs follow filepath.Match (no "**").
+// expected. Globs follow filepath.Match (no "**"). Every path must be a
+// regular file (or a symbolic link to one); a named pipe, device or socket
+// is refused before anything is opened.
 func Load(ctx context.Context, patterns []string) (*Result, error) {
 	paths, err := expand(patterns)
 	if err != nil {
@@ -138,24 +140,75 @@ func expand(patterns []string) ([]string, error) {
 			}
 		}
 	}
+	// Every file is checked before any is opened: opening a named pipe
+	// blocks until something writes to it, which would hang start-up.
+	for _, p := range paths {
+		if _, err := statRegular(p); err != nil {
+			return nil, fmt.Errorf("load %s: %w", p, err)
+		}
+	}
 	return paths, nil
+}
+
+// wantRegular says what Load accepts, for errors about other kinds of file.
+const wantRegular = "want a regular file: an export saved to disk, or a glob such as exports/*.csv"
+
+// statRegular returns the file's information, or an error unless path is a
+// regular file or a symbolic link to one. Named pipes, devices and sockets
+// are refused before they are opened: a pipe blocks the open, a device such
+// as /dev/zero never ends.
+func statRegular(path string) (os.FileInfo, error) {
+	info, err := os.Stat(path) // follows symbolic links
+	if err != nil {
+		return nil, err
+	}
+	if err := checkRegular(info); err != nil {
+		return nil, err
+	}
+	return info, nil
+}
+
+// checkRegular describes why info is not a regular file.
+func checkRegular(info os.FileInfo) error {
+	m := info.Mode()
+	if m.IsRegular() {
+		return nil
+	}
+	if m.IsDir() {
+		return errors.New("is a directory (want a file, or a glob such as dir/*.json)")
+	}
+	kind := "a special file"
+	switch {
+	case m&os.ModeNamedPipe != 0:
+		kind = "a named pipe (FIFO)"
+	case m&os.ModeSocket != 0:
+		kind = "a socket"
+	case m&os.ModeDevice != 0:
+		kind = "a device"
+	}
+	return fmt.Errorf("not a regular file: %s (%s)", kind, wantRegular)
 }
 
 // loadFile reads one file into s.
 func loadFile(s *sink, path string) (FileStat, error) {
 	st := FileStat{Path: path}
-	info, err := os.Stat(path)
-	if err != nil {
+	if _, err := statRegular(path); err != nil {
 		return st, err
-	}
-	if info.IsDir() {
-		return st, errors.New("is a directory (want a file, or a glob such as dir/*.json)")
 	}
 	f, err := os.Open(path)
 	if err != nil {
 		return st, err
 	}
 	defer f.Close()
+	// The file may have been replaced since it was checked: check what was
+	// opened, and take its size from it.
+	info, err := f.Stat()
+	if err != nil {
+		return st, err
+	}
+	if err := checkRegular(info); err != nil {
+		return st, err
+	}
 	cr := &countingReader{r: f}
 	s.startFile(info.Size())
 	s.typeHint = typeFromName(path)
