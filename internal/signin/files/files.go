@@ -94,7 +94,9 @@ type FileStat struct {
 // record is (line for CSV and JSON lines, index for JSON arrays) and what was
 // expected. Globs follow filepath.Match (no "**"). Every path must be a
 // regular file (or a symbolic link to one); a named pipe, device or socket
-// is refused before anything is opened.
+// is refused before anything is opened. A record larger than
+// graphjson.MaxRecord, or with a value longer than graphjson.MaxField, stops
+// the load before it is buffered whole.
 func Load(ctx context.Context, patterns []string) (*Result, error) {
 	paths, err := expand(patterns)
 	if err != nil {
