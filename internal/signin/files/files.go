@@ -28,7 +28,9 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/logtext"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/graphjson"
 )
@@ -73,6 +75,52 @@ type Result struct {
 	// Duplicates counts records dropped because their ID was already loaded
 	// (from an earlier file, or earlier in the same file).
 	Duplicates int
+	// Implausible counts records left out because their time is outside
+	// PlausibleFrom..PlausibleUntil: one record dated 9999 would otherwise
+	// become the source's "now" and empty every default search.
+	Implausible int
+	// ImplausibleSample describes the first few of them: file, ID and time.
+	ImplausibleSample []string
+	// PlausibleFrom and PlausibleUntil bound the times kept: EarliestSignIn,
+	// and the clock at load plus FutureSlack.
+	PlausibleFrom, PlausibleUntil time.Time
+}
+
+// EarliestSignIn is the earliest plausible sign-in time: Entra ID (then
+// Azure AD) kept no sign-in logs before 2014.
+var EarliestSignIn = time.Date(2014, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// FutureSlack is how far past the clock at load a sign-in may be dated: a
+// day absorbs clock skew and time zones written as UTC.
+const FutureSlack = 24 * time.Hour
+
+// implausibleSampleSize is how many left-out records Result describes.
+const implausibleSampleSize = 5
+
+// Notes returns what a search over the loaded records must say: how many
+// records were left out for their dates (none when none were).
+func (r *Result) Notes() []string {
+	if r.Implausible == 0 {
+		return nil
+	}
+	what := fmt.Sprintf("%d records dated outside %s..%s were left out", r.Implausible, r.PlausibleFrom.Format("2006-01-02"), r.PlausibleUntil.UTC().Format(time.RFC3339))
+	if r.Implausible == 1 {
+		what = fmt.Sprintf("1 record dated outside %s..%s was left out", r.PlausibleFrom.Format("2006-01-02"), r.PlausibleUntil.UTC().Format(time.RFC3339))
+	}
+	return []string{fmt.Sprintf("%s: such dates would move the source's now and empty the default window (first: %s)", what, r.ImplausibleSample[0])}
+}
+
+// Option configures Load.
+type Option func(*options)
+
+type options struct {
+	now func() time.Time
+}
+
+// WithClock sets the clock that bounds plausible sign-in times (by default
+// time.Now).
+func WithClock(now func() time.Time) Option {
+	return func(o *options) { o.now = now }
 }
 
 // FileStat describes one file read by Load.
@@ -96,27 +144,67 @@ type FileStat struct {
 // regular file (or a symbolic link to one); a named pipe, device or socket
 // is refused before anything is opened. A record larger than
 // graphjson.MaxRecord, or with a value longer than graphjson.MaxField, stops
-// the load before it is buffered whole.
-func Load(ctx context.Context, patterns []string) (*Result, error) {
+// the load before it is buffered whole. Records dated before EarliestSignIn
+// or more than FutureSlack after the clock (WithClock) are left out and
+// counted in the Result, whose Notes say so.
+func Load(ctx context.Context, patterns []string, opts ...Option) (*Result, error) {
+	o := options{now: time.Now}
+	for _, opt := range opts {
+		opt(&o)
+	}
 	paths, err := expand(patterns)
 	if err != nil {
 		return nil, err
 	}
 	s := newSink(ctx)
-	res := &Result{}
+	res := &Result{PlausibleFrom: EarliestSignIn, PlausibleUntil: o.now().UTC().Add(FutureSlack).Truncate(time.Second)}
 	for _, path := range paths {
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("load %s: %w", path, err)
 		}
+		first := len(s.out)
 		st, err := loadFile(s, path)
 		if err != nil {
 			return nil, fmt.Errorf("load %s: %w", path, err)
 		}
 		res.Files = append(res.Files, st)
+		s.dropImplausible(res, path, first)
 	}
 	res.SignIns = slices.Clip(s.out)
 	res.Duplicates = s.dups
 	return res, nil
+}
+
+// dropImplausible removes the file's records (s.out[first:]) dated outside
+// the plausible range and accounts for them in res. It runs once the file
+// is read, after CSV day/month corrections. A dropped ID may load again
+// from a later file.
+func (s *sink) dropImplausible(res *Result, path string, first int) {
+	kept := s.out[:first]
+	for _, si := range s.out[first:] {
+		if !si.CreatedAt.Before(res.PlausibleFrom) && !si.CreatedAt.After(res.PlausibleUntil) {
+			kept = append(kept, si)
+			continue
+		}
+		delete(s.seen, si.ID)
+		res.Implausible++
+		if len(res.ImplausibleSample) < implausibleSampleSize {
+			res.ImplausibleSample = append(res.ImplausibleSample, fmt.Sprintf("%s: sign-in %s dated %s", path, logtext.Clean(si.ID, logtext.MaxName), printableTime(si.CreatedAt)))
+		}
+	}
+	clear(s.out[len(kept):])
+	s.out = kept
+}
+
+// printableTime formats t as RFC 3339, which has only four-digit years.
+func printableTime(t time.Time) string {
+	switch t = t.UTC(); {
+	case t.Year() > 9999:
+		return "after 9999-12-31"
+	case t.Year() < 0:
+		return "before year 0"
+	}
+	return t.Format(time.RFC3339)
 }
 
 // expand resolves the patterns to files, in pattern order then name order.
