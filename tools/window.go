@@ -19,9 +19,29 @@ var relativeRe = regexp.MustCompile(`^([0-9]{1,6})(m|h|d|w)$`)
 
 const timeAccepted = `an RFC 3339 time such as 2025-01-09T08:00:00Z, a date such as 2025-01-09 (UTC midnight), or a duration before now such as 90m, 24h, 7d or 2w`
 
+// earliestTime and latestTime bound since and until: no sign-in log reaches
+// back before 2000, and the server prints times as RFC 3339, whose years
+// have four digits. A time past them (9999-12-31T23:59:59-01:00 is in year
+// 10000 in UTC) would print as something that is not a time.
+var (
+	earliestTime = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+	latestTime   = time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC)
+)
+
 // parseTime reads since/until: RFC 3339, a date, or a relative duration
-// before now.
+// before now; the time must be in 2000-01-01..9999-12-31 (UTC).
 func parseTime(field, s string, now time.Time) (time.Time, error) {
+	t, err := parseAnyTime(field, s, now)
+	if err != nil {
+		return t, err
+	}
+	if t.Before(earliestTime) || t.After(latestTime) {
+		return time.Time{}, fmt.Errorf("%s %q is outside 2000-01-01..9999-12-31 (UTC); give %s within that range", field, strings.TrimSpace(s), timeAccepted)
+	}
+	return t, nil
+}
+
+func parseAnyTime(field, s string, now time.Time) (time.Time, error) {
 	s = strings.TrimSpace(s)
 	if m := relativeRe.FindStringSubmatch(strings.ToLower(s)); m != nil {
 		n, _ := strconv.Atoi(m[1])

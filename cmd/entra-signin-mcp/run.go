@@ -281,7 +281,11 @@ func openSource(ctx context.Context, cfg config, logger *slog.Logger) (signin.So
 		for _, f := range res.Files {
 			logger.Info("loaded sign-in export", "path", f.Path, "format", f.Format, "records", f.Records, "bytes", f.Bytes)
 		}
-		store := memory.New("files", res.SignIns)
+		if res.Implausible > 0 {
+			logger.Warn("sign-ins with implausible dates left out", "count", res.Implausible,
+				"from", res.PlausibleFrom, "until", res.PlausibleUntil, "first", res.ImplausibleSample)
+		}
+		store := memory.New("files", res.SignIns, memory.WithNotes(res.Notes()...))
 		oldest, newest := store.Range()
 		logger.Info("files source ready", "signIns", store.Len(), "duplicatesMerged", res.Duplicates, "from", oldest, "to", newest, "took", time.Since(start))
 		return store, nil

@@ -389,6 +389,10 @@ func readJSONLines(s *sink, br *bufio.Reader) (Format, error) {
 			long = append(long[:0], b...)
 			for err == bufio.ErrBufferFull {
 				b, err = br.ReadSlice('\n')
+				if len(long)+len(b) > graphjson.MaxRecord {
+					// Refused before the line is kept whole.
+					return format, fmt.Errorf("record at line %d: %w", line, graphjson.ErrRecordTooLarge)
+				}
 				long = append(long, b...)
 			}
 			b = long

@@ -23,20 +23,6 @@ func first(ss ...string) string {
 	return ""
 }
 
-// clip shortens s for an error message.
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	cut := n
-	for cut > 0 && !isRuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "..."
-}
-
-func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
-
 // tableType maps a Log Analytics Category or Type (table name) to a type.
 func tableType(s string) (signin.Type, bool) {
 	switch strings.ToLower(strings.TrimSpace(s)) {

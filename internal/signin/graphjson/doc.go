@@ -4,7 +4,7 @@
 // the admin center's JSON download (the same objects) and the Graph-shaped
 // objects inside Log Analytics rows with a Decoder, and walks its files with
 // a Stream and a Lexer. It sits below both sources and imports nothing of
-// ours but the domain package signin.
+// ours but the domain package signin and the leaf logtext.
 //
 // The exported surface, by user:
 //   - DecodePage, DecodeSignIn, Page: whole Graph responses (the Graph source).

@@ -114,6 +114,13 @@ func (l *Lexer) rawString() ([]byte, bool) {
 	for j := start; j < len(l.b); j++ {
 		switch c := l.b[j]; {
 		case c == '"':
+			if j-start > MaxField {
+				if l.err == nil {
+					l.err = FieldTooLarge(fmt.Sprintf("at byte %d of the record", l.i))
+				}
+				l.i = len(l.b)
+				return nil, false
+			}
 			l.i = j + 1
 			return l.b[start:j], escaped
 		case c == '\\':

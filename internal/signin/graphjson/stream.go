@@ -66,7 +66,8 @@ func (st *Stream) Consume() {
 	st.off++
 }
 
-// Value cuts out the next value (valid until the next call).
+// Value cuts out the next value (valid until the next call); a value over
+// MaxRecord is ErrRecordTooLarge, reported before it is read whole.
 func (st *Stream) Value() ([]byte, error) {
 	first, err := st.Peek()
 	if err != nil {
@@ -152,6 +153,11 @@ func (st *Stream) Value() ([]byte, error) {
 		}
 		if end < 0 {
 			end = len(chunk)
+		}
+		if len(st.buf)+end > MaxRecord {
+			// Checked before the bytes are kept: an oversized value is
+			// never buffered whole.
+			return nil, ErrRecordTooLarge
 		}
 		st.buf = append(st.buf, chunk[:end]...)
 		_, _ = st.r.Discard(end)
@@ -278,4 +284,24 @@ func Check(raw []byte) error {
 	lx.Skip()
 	lx.End()
 	return lx.err
+}
+
+// MaxRecord caps the JSON text of one record (a signIn object, a Log
+// Analytics row; for CSV, one row) and MaxField one string in it. A real
+// sign-in with dozens of Conditional Access policies and authentication
+// steps takes tens of KB, so the caps leave two orders of magnitude of room;
+// without them one bad record (a 50 MB field) was buffered whole, several
+// times over, before it could be judged.
+const (
+	MaxRecord = 4 << 20
+	MaxField  = 1 << 20
+)
+
+// ErrRecordTooLarge is a record over MaxRecord; callers say where it is.
+var ErrRecordTooLarge = fmt.Errorf("larger than %d MiB (want at most %d MiB a record; a real sign-in takes tens of KB)", MaxRecord>>20, MaxRecord>>20)
+
+// FieldTooLarge is the error for a value of n bytes or more, over MaxField;
+// at says where, such as "at byte 12 of the record" or "in column UserAgent".
+func FieldTooLarge(at string) error {
+	return fmt.Errorf("a value %s is longer than %d MiB (want at most %d MiB a field; a real sign-in's longest field takes a few KB)", at, MaxField>>20, MaxField>>20)
 }

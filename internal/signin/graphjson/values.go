@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/logtext"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin"
 )
 
@@ -50,22 +51,8 @@ var errNotTime = errors.New("not a time")
 
 // FieldError says that a field's value is not what was expected.
 func FieldError(field, value, problem, want string) error {
-	return fmt.Errorf("%s %q %s (%s)", field, clip(value, 60), problem, want)
+	return fmt.Errorf("%s %q %s (%s)", field, logtext.Clip(value, 60), problem, want)
 }
-
-// clip shortens s for an error message.
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	cut := n
-	for cut > 0 && !isRuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "..."
-}
-
-func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
 
 // ParseBool reads the boolean spellings of the exports: JSON true/false,
 // .NET's True/False, and yes/no. Empty, null and unknown are nil; anything

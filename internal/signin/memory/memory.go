@@ -43,6 +43,18 @@ type Store struct {
 	// small integers instead of hashing strings.
 	keys  []recKeys
 	names []string
+
+	notes []string // said on every search's coverage (WithNotes)
+}
+
+// Option configures New.
+type Option func(*Store)
+
+// WithNotes adds notes that every search's Coverage carries: what the
+// loader left out of the records, which a model must know to trust an empty
+// result.
+func WithNotes(notes ...string) Option {
+	return func(s *Store) { s.notes = append(s.notes, notes...) }
 }
 
 type recKeys struct{ user, app, ip int32 }
@@ -52,7 +64,7 @@ const noKey = -1
 
 // New indexes recs (which it takes ownership of and reorders) as the source
 // called name.
-func New(name string, recs []signin.SignIn) *Store {
+func New(name string, recs []signin.SignIn, opts ...Option) *Store {
 	slices.SortFunc(recs, func(a, b signin.SignIn) int {
 		if c := b.CreatedAt.Compare(a.CreatedAt); c != 0 {
 			return c
@@ -71,6 +83,9 @@ func New(name string, recs []signin.SignIn) *Store {
 		byIP:    map[string][]int{},
 		byType:  map[signin.Type][]int{},
 		failedD: map[string]string{},
+	}
+	for _, o := range opts {
+		o(s)
 	}
 	if len(recs) > 0 {
 		s.newest = recs[0].CreatedAt
@@ -224,6 +239,7 @@ func (s *Store) Search(ctx context.Context, q signin.Query) (signin.Page, error)
 		Coverage: signin.Coverage{
 			Source: s.name, Since: q.Since, Until: q.Until, Types: types,
 			Scanned: s.countInWindow(types, lo, hi), Matched: len(matched),
+			Notes: slices.Clone(s.notes),
 		},
 	}
 	if offset > len(matched) {
