@@ -19,6 +19,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/graph/pace"
+
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
@@ -149,7 +151,7 @@ func (c *Config) Validate() error {
 		c.Now = time.Now
 	}
 	if c.sleep == nil {
-		c.sleep = sleepContext
+		c.sleep = pace.SleepContext
 	}
 	return nil
 }

@@ -13,8 +13,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
+
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/graph/pace"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	abs "github.com/microsoft/kiota-abstractions-go"
@@ -37,7 +38,7 @@ type Source struct {
 	cfg     Config
 	cred    *lazyCredential
 	adapter *msgraphsdk.GraphRequestAdapter
-	pace    *pacer
+	pace    *pace.Pacer
 	cursors *signin.Cursors
 }
 
@@ -64,7 +65,7 @@ func New(cfg Config) (*Source, error) {
 	if err != nil {
 		return nil, fmt.Errorf("graph request adapter: %w", err)
 	}
-	return &Source{cfg: cfg, cred: cred, adapter: adapter, pace: newPacer(cfg.RequestsPerWindow, cfg.PacingWindow, cfg.Now, cfg.sleep), cursors: signin.NewCursors()}, nil
+	return &Source{cfg: cfg, cred: cred, adapter: adapter, pace: pace.New(cfg.RequestsPerWindow, cfg.PacingWindow, cfg.Now, cfg.sleep), cursors: signin.NewCursors()}, nil
 }
 
 // Config returns the validated configuration (it holds no secrets: those
@@ -89,7 +90,7 @@ type response struct {
 // get sends one GET through the SDK adapter (auth, retry with Retry-After,
 // redirect, compression) after pacing, and reads the answer itself.
 func (s *Source) get(ctx context.Context, rawURL string) (response, error) {
-	if err := s.pace.wait(ctx); err != nil {
+	if err := s.pace.Wait(ctx); err != nil {
 		return response{}, err
 	}
 	u, err := url.Parse(rawURL)
@@ -449,61 +450,4 @@ func (s *Source) FailedUsers(ctx context.Context, prefix string, max int) ([]str
 		out = out[:max]
 	}
 	return out, nil
-}
-
-// pacer keeps requests at or under n in any window of the given length,
-// across every caller of the source (Graph's reporting API allows 5 per 10 s
-// per app and tenant). It is a sliding-window log, not a token bucket: a
-// bucket of n that refills continuously lets up to 2n-1 requests into one
-// window, which is the throttling this exists to avoid. It reads the source's
-// clock and sleeps through an injected function, so that tests count what it
-// did on a fake clock instead of timing it.
-type pacer struct {
-	mu     sync.Mutex
-	n      int
-	window time.Duration
-	now    func() time.Time
-	sleep  func(context.Context, time.Duration) error
-	sent   []time.Time
-}
-
-func newPacer(n int, window time.Duration, now func() time.Time, sleep func(context.Context, time.Duration) error) *pacer {
-	return &pacer{n: n, window: window, now: now, sleep: sleep}
-}
-
-// wait blocks until a request may be sent, or ctx ends.
-func (p *pacer) wait(ctx context.Context) error {
-	for {
-		p.mu.Lock()
-		now := p.now()
-		keep := p.sent[:0]
-		for _, t := range p.sent {
-			if now.Sub(t) < p.window {
-				keep = append(keep, t)
-			}
-		}
-		p.sent = keep
-		if len(p.sent) < p.n {
-			p.sent = append(p.sent, now)
-			p.mu.Unlock()
-			return nil
-		}
-		wait := p.window - now.Sub(p.sent[0])
-		p.mu.Unlock()
-		if err := p.sleep(ctx, wait); err != nil {
-			return fmt.Errorf("waiting for Graph's request budget (%d per %s): %w", p.n, p.window, err)
-		}
-	}
-}
-
-// sleepContext sleeps for d on the wall clock, or until ctx ends.
-func sleepContext(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/graph/pace/pacetest"
+
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/entra-signin-mcp/entra-signin-mcp/catalog"
@@ -300,7 +302,7 @@ func TestCancellationStopsAtOnce(t *testing.T) {
 func TestSearchIsPacedOnTheSourceClock(t *testing.T) {
 	raws, recs := fixture(t, 600)
 	now := newest(recs)
-	clock := newFakeClock(now, true)
+	clock := pacetest.NewFakeClock(now, true)
 	src, fake := newSource(t, raws, now, func(c *Config) {
 		c.RequestsPerWindow, c.PacingWindow = 2, 10*time.Second
 		c.PageSize, c.MaxPages = 10, 7
@@ -315,8 +317,8 @@ func TestSearchIsPacedOnTheSourceClock(t *testing.T) {
 		t.Fatalf("the fake saw %d list requests, want MaxPages = 7: the test needs more than the budget", sent)
 	}
 	// 7 requests at 2 per window: 3 full windows waited out, 30 s on the clock.
-	if clock.sleeps != 3 || !clock.Now().Equal(now.Add(30*time.Second)) {
-		t.Errorf("%d waits, clock at +%s; want 3 waits and +30s", clock.sleeps, clock.Now().Sub(now))
+	if clock.Sleeps() != 3 || !clock.Now().Equal(now.Add(30*time.Second)) {
+		t.Errorf("%d waits, clock at +%s; want 3 waits and +30s", clock.Sleeps(), clock.Now().Sub(now))
 	}
 }
 
