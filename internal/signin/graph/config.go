@@ -8,7 +8,6 @@ package graph
 
 import (
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -27,7 +26,6 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/loopback"
-	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin"
 )
 
 // Cloud is a national cloud: its Graph endpoint and its sign-in authority go
@@ -247,43 +245,6 @@ func (t staticToken) GetToken(context.Context, policy.TokenRequestOptions) (azco
 // oboCacheSize bounds the per-caller credentials kept (each holds its own
 // token cache); the oldest is dropped first.
 const oboCacheSize = 256
-
-// callerCredential resolves, per request, the on-behalf-of credential of the
-// caller the request's context names. Callers never share a credential or a
-// token cache.
-type callerCredential struct {
-	cfg   *Config
-	mu    sync.Mutex
-	creds map[[32]byte]azcore.TokenCredential
-	order [][32]byte
-}
-
-// GetToken implements azcore.TokenCredential for the caller in ctx.
-func (c *callerCredential) GetToken(ctx context.Context, o policy.TokenRequestOptions) (azcore.AccessToken, error) {
-	assertion := signin.CallerAssertion(ctx)
-	if assertion == "" {
-		return azcore.AccessToken{}, fmt.Errorf("%w: --graph-auth on-behalf-of acts for a signed-in caller, and this request has none: serve with --transport http --http-auth entra", errConfig)
-	}
-	key := sha256.Sum256([]byte(assertion))
-	c.mu.Lock()
-	cred, ok := c.creds[key]
-	if !ok {
-		var err error
-		cred, err = c.cfg.oboCredential(assertion)
-		if err != nil {
-			c.mu.Unlock()
-			return azcore.AccessToken{}, err
-		}
-		if len(c.order) >= oboCacheSize {
-			delete(c.creds, c.order[0])
-			c.order = c.order[1:]
-		}
-		c.creds[key] = cred
-		c.order = append(c.order, key)
-	}
-	c.mu.Unlock()
-	return cred.GetToken(ctx, o)
-}
 
 // newOBOCredential exchanges the caller's token for a Graph token as the
 // server's app (client secret).

@@ -15,6 +15,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/graph/callers"
+
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/graph/pace"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -54,7 +56,7 @@ func New(cfg Config) (*Source, error) {
 		if cfg.oboCredential == nil {
 			cfg.oboCredential = cfg.newOBOCredential
 		}
-		tokens = &callerCredential{cfg: &cfg, creds: map[[32]byte]azcore.TokenCredential{}}
+		tokens = callers.New(cfg.oboCredential, oboCacheSize)
 	}
 	host, _ := url.Parse(cfg.GraphURL)
 	provider, err := kauth.NewAzureIdentityAuthenticationProviderWithScopesAndValidHosts(tokens, []string{cfg.scope()}, []string{host.Hostname()})
@@ -135,7 +137,7 @@ func (s *Source) get(ctx context.Context, rawURL string) (response, error) {
 
 // transportError explains a request that got no answer.
 func (s *Source) transportError(ctx context.Context, err error) error {
-	if errors.Is(err, errConfig) {
+	if errors.Is(err, errConfig) || errors.Is(err, callers.ErrNoCaller) {
 		return err
 	}
 	if ctx.Err() != nil {
