@@ -273,6 +273,7 @@ func (s *Source) fetchPage(ctx context.Context, index int, st *stream, q signin.
 	if err != nil {
 		return 0, fmt.Errorf("decode a Graph page (request-id %s): %w", resp.requestID, err)
 	}
+	signin.SanitizeAll(p.SignIns)
 	st.pages++
 	st.next = p.NextLink
 	if st.next != "" && !strings.HasPrefix(st.next, s.cfg.GraphURL+"/") {
@@ -376,7 +377,9 @@ func (s *Source) Get(ctx context.Context, id string) (signin.SignIn, error) {
 		}
 		return signin.SignIn{}, err
 	}
-	return files.DecodeGraphSignIn(ctx, resp.body)
+	si, err := files.DecodeGraphSignIn(ctx, resp.body)
+	si.Sanitize()
+	return si, err
 }
 
 // Correlated implements signin.Source: the interactive and non-interactive
@@ -399,6 +402,7 @@ func (s *Source) Correlated(ctx context.Context, correlationID string) ([]signin
 		if err != nil {
 			return nil, fmt.Errorf("decode a Graph page (request-id %s): %w", resp.requestID, err)
 		}
+		signin.SanitizeAll(p.SignIns)
 		out = append(out, p.SignIns...)
 	}
 	slices.SortStableFunc(out, func(a, b signin.SignIn) int { return a.CreatedAt.Compare(b.CreatedAt) })
@@ -436,6 +440,7 @@ func (s *Source) FailedUsers(ctx context.Context, prefix string, max int) ([]str
 	if err != nil {
 		return nil, err
 	}
+	signin.SanitizeAll(p.SignIns)
 	seen := map[string]bool{}
 	out := []string{}
 	for _, r := range p.SignIns {
