@@ -273,7 +273,7 @@ func (s *Source) fetchPage(ctx context.Context, index int, st *stream, q signin.
 	if err != nil {
 		return 0, fmt.Errorf("decode a Graph page (request-id %s): %w", resp.requestID, err)
 	}
-	signin.SanitizeAll(p.SignIns)
+	signin.SanitizeAll(p.SignIns) // as in Get, Correlated and FailedUsers: no raw log text leaves the source
 	st.pages++
 	st.next = p.NextLink
 	if st.next != "" && !strings.HasPrefix(st.next, s.cfg.GraphURL+"/") {
