@@ -3,7 +3,8 @@
 // a real failure or a normal interrupt, who must act first and how to fix it.
 //
 // The data is embedded (data/catalog.json) and loaded once. The package
-// imports nothing else of this module, so every other package may use it.
+// imports nothing else of this module but two leaf packages (guid and logtext,
+// which import nothing of ours), so every other package may use it.
 package catalog
 
 import (

@@ -6,6 +6,9 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/guid"
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/logtext"
 )
 
 // MaxCodeDigits is the longest code accepted. Real codes have five to seven
@@ -30,9 +33,8 @@ const Accepted = `a non-negative integer of at most 10 digits (50126), "AADSTS50
 var (
 	digitsOnly  = regexp.MustCompile(`^[0-9]+$`)
 	aadstsToken = regexp.MustCompile(`(?i)\bAADSTS(-?[0-9]+)`)
-	guid        = `[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}`
-	traceIDRe   = regexp.MustCompile(`(?i)trace[ _-]?id["']?\s*[:=]\s*["']?(` + guid + `)`)
-	corrIDRe    = regexp.MustCompile(`(?i)correlation[ _-]?id["']?\s*[:=]\s*["']?(` + guid + `)`)
+	traceIDRe   = regexp.MustCompile(`(?i)trace[ _-]?id["']?\s*[:=]\s*["']?(` + guid.Pattern + `)`)
+	corrIDRe    = regexp.MustCompile(`(?i)correlation[ _-]?id["']?\s*[:=]\s*["']?(` + guid.Pattern + `)`)
 	timestampRe = regexp.MustCompile(`(?i)timestamp["']?\s*[:=]\s*["']?([0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?(?:Z|[+-][0-9]{2}:?[0-9]{2})?)`)
 )
 
@@ -52,14 +54,14 @@ func ParseCode(text string) (Reference, error) {
 		return Reference{Code: code}, err
 	}
 	if strings.HasPrefix(s, "-") && digitsOnly.MatchString(s[1:]) {
-		return Reference{}, fmt.Errorf("code %s is negative; give %s", s, Accepted)
+		return Reference{}, fmt.Errorf("code %s is negative; give %s", logtext.Clip(s, 24), Accepted)
 	}
 	m := aadstsToken.FindStringSubmatch(s)
 	if m == nil {
-		return Reference{}, fmt.Errorf("%w in %q; give %s", ErrNoCode, clip(s, 80), Accepted)
+		return Reference{}, fmt.Errorf("%w in %q; give %s", ErrNoCode, logtext.Clip(s, 80), Accepted)
 	}
 	if strings.HasPrefix(m[1], "-") {
-		return Reference{}, fmt.Errorf("code AADSTS%s is negative; give %s", m[1], Accepted)
+		return Reference{}, fmt.Errorf("code AADSTS%s is negative; give %s", logtext.Clip(m[1], 24), Accepted)
 	}
 	code, err := checkDigits(m[1])
 	if err != nil {
@@ -89,22 +91,14 @@ func CheckCode(n int64) (int, error) {
 func checkDigits(d string) (int, error) {
 	trimmed := strings.TrimLeft(d, "0")
 	if len(trimmed) > MaxCodeDigits {
-		return 0, fmt.Errorf("code %s has %d digits, more than the %d accepted; give %s", clip(d, 24), len(trimmed), MaxCodeDigits, Accepted)
+		return 0, fmt.Errorf("code %s has %d digits, more than the %d accepted; give %s", logtext.Clip(d, 24), len(trimmed), MaxCodeDigits, Accepted)
 	}
 	if trimmed == "" {
 		return 0, nil
 	}
 	n, err := strconv.Atoi(trimmed)
 	if err != nil {
-		return 0, fmt.Errorf("code %s is not a number; give %s", clip(d, 24), Accepted)
+		return 0, fmt.Errorf("code %s is not a number; give %s", logtext.Clip(d, 24), Accepted)
 	}
 	return n, nil
-}
-
-func clip(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n]) + "…"
 }

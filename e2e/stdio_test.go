@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/files"
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/files/filestest"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/graph/graphfake"
 )
 
@@ -267,7 +268,7 @@ func TestFilesSourceStartupErrors(t *testing.T) {
 // Graph: the search and check commands with --auth token, and a refused token.
 func TestGraphSourceThroughBinary(t *testing.T) {
 	var buf bytes.Buffer
-	if err := files.Generate(&buf, files.FormatGraphJSONLines, 300, 5); err != nil {
+	if err := filestest.Generate(&buf, files.FormatGraphJSONLines, 300, 5); err != nil {
 		t.Fatal(err)
 	}
 	var recs []json.RawMessage

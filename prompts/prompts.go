@@ -55,11 +55,25 @@ func Register(s *server.MCPServer, src signin.Source, cat *catalog.Catalog) {
 	})
 }
 
+// maxArgLen bounds a troubleshoot_signin argument, as search_failed_signins
+// bounds user, app and correlationId.
+const maxArgLen = 256
+
+// echoMax is the most of a caller's value an error quotes.
+const echoMax = 64
+
 func troubleshoot(cat *catalog.Catalog, args map[string]string) (*mcp.GetPromptResult, error) {
 	user, app := strings.TrimSpace(args["user"]), strings.TrimSpace(args["app"])
 	when, corr := strings.TrimSpace(args["when"]), strings.TrimSpace(args["correlationId"])
 	if user == "" && app == "" && when == "" && corr == "" {
 		return nil, fmt.Errorf("%s needs at least one of user, app, when or correlationId", TroubleshootName)
+	}
+	// The arguments are written into the prompt: an overlong one is a
+	// mistake, and would fill the model's context with it.
+	for _, a := range []struct{ name, v string }{{"user", user}, {"app", app}, {"when", when}, {"correlationId", corr}} {
+		if len(a.v) > maxArgLen {
+			return nil, fmt.Errorf("%s: %s is %d characters long; at most %d are accepted", TroubleshootName, a.name, len(a.v), maxArgLen)
+		}
 	}
 	var about []string
 	search := map[string]string{}
@@ -123,7 +137,7 @@ func argList(m map[string]string) string {
 func escalation(ctx context.Context, src signin.Source, cat *catalog.Catalog, args map[string]string) (*mcp.GetPromptResult, error) {
 	audience := strings.TrimSpace(args["audience"])
 	if !slices.Contains(Audiences, audience) {
-		return nil, fmt.Errorf("audience %q is not accepted; give one of %s", audience, strings.Join(Audiences, ", "))
+		return nil, fmt.Errorf("audience %q is not accepted; give one of %s", logtext.Clip(audience, echoMax), strings.Join(Audiences, ", "))
 	}
 	d, err := diagnosis.OpenDetails(ctx, src, cat, args["signInId"], args["correlationId"])
 	if err != nil {

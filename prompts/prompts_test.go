@@ -139,3 +139,50 @@ func TestPromptCompletion(t *testing.T) {
 		t.Errorf("audience: %v", got)
 	}
 }
+
+// TestBadArgumentsAreEchoedShort: a prompt error quotes at most a short
+// prefix of a caller's value, names the argument and says what is accepted.
+func TestBadArgumentsAreEchoedShort(t *testing.T) {
+	c := connect(t)
+	big := strings.Repeat("x", 1<<20)
+	for _, tc := range []struct {
+		prompt string
+		args   map[string]string
+		want   []string
+	}{
+		{prompts.EscalationName, map[string]string{"audience": big, "signInId": "req-1"}, []string{"audience", "helpdesk"}},
+		{prompts.EscalationName, map[string]string{"audience": "helpdesk", "signInId": big}, []string{"id", "correlationId"}},
+		{prompts.EscalationName, map[string]string{"audience": "helpdesk", "correlationId": big}, []string{"id", "correlationId"}},
+		{prompts.EscalationName, map[string]string{"audience": "helpdesk", "correlationId": strings.Repeat("y", 200)}, []string{"correlation ID", "check the ID"}},
+		{prompts.TroubleshootName, map[string]string{"user": big}, []string{"user", "256"}},
+		{prompts.TroubleshootName, map[string]string{"app": big}, []string{"app", "256"}},
+		{prompts.TroubleshootName, map[string]string{"when": big}, []string{"when", "256"}},
+		{prompts.TroubleshootName, map[string]string{"correlationId": big}, []string{"correlationId", "256"}},
+	} {
+		_, err := get(c, tc.prompt, tc.args)
+		if err == nil {
+			t.Errorf("%s %v: accepted", tc.prompt, keys(tc.args))
+			continue
+		}
+		msg := err.Error()
+		if strings.Contains(msg, strings.Repeat("y", 65)) {
+			t.Errorf("%s %v: the error quotes more than 64 characters of the value: %.300s", tc.prompt, keys(tc.args), msg)
+		}
+		if len(msg) > 1024 {
+			t.Errorf("%s %v: the error is %d bytes: %.200s…", tc.prompt, keys(tc.args), len(msg), msg)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(msg, w) {
+				t.Errorf("%s %v: the error does not say %q: %.300s", tc.prompt, keys(tc.args), w, msg)
+			}
+		}
+	}
+}
+
+func keys(m map[string]string) []string {
+	out := []string{}
+	for k, v := range m {
+		out = append(out, k+"="+v[:min(8, len(v))])
+	}
+	return out
+}

@@ -19,6 +19,7 @@ import (
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/diagnosis"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/files"
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/files/filestest"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/memory"
 	"github.com/entra-signin-mcp/entra-signin-mcp/tools"
 )
@@ -53,7 +54,7 @@ func loadExport(b *testing.B) (*memory.Store, string, string) {
 			export.err = err
 			return
 		}
-		if err := files.Generate(f, files.FormatGraphJSON, exportRows, 1); err != nil {
+		if err := filestest.Generate(f, files.FormatGraphJSON, exportRows, 1); err != nil {
 			export.err = err
 			return
 		}

@@ -12,6 +12,7 @@ import (
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/demo"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/files"
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/files/filestest"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/memory"
 	"github.com/entra-signin-mcp/entra-signin-mcp/tools"
 )
@@ -68,7 +69,7 @@ func TestOutputBudget100kExport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := files.Generate(f, files.FormatPortalCSV, 100_000, 7); err != nil {
+	if err := filestest.Generate(f, files.FormatPortalCSV, 100_000, 7); err != nil {
 		t.Fatal(err)
 	}
 	if err := f.Close(); err != nil {

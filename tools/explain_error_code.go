@@ -12,6 +12,7 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/entra-signin-mcp/entra-signin-mcp/catalog"
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/logtext"
 )
 
 // ExplainErrorCodeName is the tool's name; it is API and never changes.
@@ -100,20 +101,20 @@ func parseCodeArg(raw json.RawMessage) (catalog.Reference, error) {
 	case '"':
 		var s string
 		if err := json.Unmarshal(raw, &s); err != nil {
-			return catalog.Reference{}, fmt.Errorf("the string is not valid JSON (%v); give %s", err, catalog.Accepted)
+			return catalog.Reference{}, fmt.Errorf("the string is not valid JSON (%s); give %s", logtext.Clip(err.Error(), 2*echoMax), catalog.Accepted)
 		}
 		return catalog.ParseCode(s)
 	case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
 		var n json.Number
 		if err := json.Unmarshal(raw, &n); err != nil {
-			return catalog.Reference{}, fmt.Errorf("%s is not a number (%v); give %s", raw, err, catalog.Accepted)
+			return catalog.Reference{}, fmt.Errorf("%s is not a number; give %s", echo(string(raw)), catalog.Accepted)
 		}
 		s := n.String()
 		if strings.ContainsAny(s, ".eE") {
-			return catalog.Reference{}, fmt.Errorf("%s is not a whole number; give %s", s, catalog.Accepted)
+			return catalog.Reference{}, fmt.Errorf("%s is not a whole number; give %s", logtext.Clip(s, echoMax), catalog.Accepted)
 		}
 		if strings.HasPrefix(s, "-") {
-			return catalog.Reference{}, fmt.Errorf("code %s is negative; give %s", s, catalog.Accepted)
+			return catalog.Reference{}, fmt.Errorf("code %s is negative; give %s", logtext.Clip(s, echoMax), catalog.Accepted)
 		}
 		return catalog.ParseCode(s)
 	default:

@@ -15,6 +15,7 @@ import (
 
 	"github.com/entra-signin-mcp/entra-signin-mcp/catalog"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/diagnosis"
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/logtext"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin"
 )
 
@@ -44,7 +45,7 @@ type SearchFailedSigninsArgs struct {
 	SignInTypes       []string `json:"signInTypes,omitempty" jsonschema:"uniqueItems=true" jsonschema_description:"Kinds of sign-in to search: interactive, nonInteractive, servicePrincipal, managedIdentity. Default: the source's default, stated in coverage.signInTypes."`
 	IncludeInterrupts bool     `json:"includeInterrupts,omitempty" jsonschema_description:"Also return interrupts (MFA prompts, KMSI, no SSO session): normal steps that are not failures. Default false."`
 	Limit             *int     `json:"limit,omitempty" jsonschema_description:"Rows to return, 1 to 200 (default 25). Fewer may come back to keep the answer small: coverage.truncated and nextCursor say so."`
-	Cursor            string   `json:"cursor,omitempty" jsonschema_description:"coverage.nextCursor from the previous answer, to continue it; the other arguments must be the same."`
+	Cursor            string   `json:"cursor,omitempty" jsonschema_description:"coverage.nextCursor from the previous answer, to continue it; the other filters must be the same. The cursor keeps the first answer's window: since and until are not read with it."`
 }
 
 // SignInRow is one failed sign-in, compact.
@@ -168,17 +169,27 @@ func (a SearchFailedSigninsArgs) query(now time.Time, cat *catalog.Catalog) (sig
 	if ip := strings.TrimSpace(a.IPAddress); ip != "" {
 		addr, err := netip.ParseAddr(ip)
 		if err != nil {
-			return q, fmt.Errorf("ipAddress %q is not an IP address; give one IPv4 or IPv6 address such as 203.0.113.7", ip)
+			return q, fmt.Errorf("ipAddress %s is not an IP address; give one IPv4 or IPv6 address such as 203.0.113.7", echo(ip))
 		}
 		q.IPAddress = addr.String()
 	}
 	for _, t := range a.SignInTypes {
 		typ, err := signin.ParseType(t)
 		if err != nil {
-			return q, fmt.Errorf("signInTypes: %v", err)
+			return q, fmt.Errorf("signInTypes: unknown sign-in type %s; give interactive, nonInteractive, servicePrincipal or managedIdentity", echo(t))
 		}
 		if !slices.Contains(q.Types, typ) {
 			q.Types = append(q.Types, typ)
+		}
+	}
+	// A cursor carries the window of the search that issued it: a relative
+	// window resolved again against a clock that moved since page one would
+	// be another window, and the source would refuse the cursor. since and
+	// until are not read with a cursor (the source refuses an altered one).
+	if a.Cursor != "" {
+		if since, until, ok := signin.CursorWindow(a.Cursor); ok {
+			q.Since, q.Until = since, until
+			return q, nil
 		}
 	}
 	var err error
@@ -189,19 +200,59 @@ func (a SearchFailedSigninsArgs) query(now time.Time, cat *catalog.Catalog) (sig
 func rowOf(r signin.Row) SignInRow {
 	return SignInRow{
 		ID: r.ID, CreatedDateTime: r.CreatedAt.UTC().Format(rfc3339), User: r.WhoName(), App: r.AppName(),
-		ErrorCode: r.Status.ErrorCode, FailureReason: clipText(r.Status.FailureReason, 120),
+		ErrorCode: r.Status.ErrorCode, FailureReason: logtext.Clip(r.Status.FailureReason, 120),
 		Outcome: string(r.Outcome), FollowedBySuccess: r.FollowedBySuccess, SignInType: string(r.Type),
 		IPAddress: r.IPAddress, Location: r.Location.String(), ClientApp: r.ClientApp,
 		CorrelationID: r.CorrelationID, ConditionalAccessStatus: r.ConditionalAccessStatus,
+	}.clipped(logtext.MaxName)
+}
+
+// clipped returns the row with every free-text field cut to n runes. The ID
+// is cut at maxRowID only: a shorter cut would make it useless to
+// get_signin_details, and real IDs are GUIDs.
+func (r SignInRow) clipped(n int) SignInRow {
+	for _, f := range []*string{&r.User, &r.App, &r.FailureReason, &r.SignInType, &r.IPAddress, &r.Location, &r.ClientApp, &r.CorrelationID, &r.ConditionalAccessStatus} {
+		*f = logtext.Clip(*f, n)
 	}
+	r.ID = logtext.Clip(r.ID, maxRowID)
+	return r
+}
+
+// maxRowID is the longest ID a row carries (get_signin_details refuses longer).
+const maxRowID = 256
+
+// rowCuts are the field lengths tried, in turn, on a first row that does not
+// fit the answer as it is: a page always carries at least one row, so that
+// its cursor moves on.
+var rowCuts = []int{64, 24, 8, 1}
+
+// groupNames is how long a name in a group may be; groupCuts are the
+// shorter cuts tried on a first group that overflows its share.
+const groupNames = 128
+
+var groupCuts = []int{32, 8, 1}
+
+// clipNames cuts each name to n runes, in a new slice.
+func clipNames(names []string, n int) []string {
+	out := make([]string, len(names))
+	for i, v := range names {
+		out[i] = logtext.Clip(v, n)
+	}
+	return out
+}
+
+// clipGroup cuts the names a group lists to n runes.
+func clipGroup(g GroupRow, n int) GroupRow {
+	g.Users, g.Apps, g.TopIPs = clipNames(g.Users, n), clipNames(g.Apps, n), clipNames(g.TopIPs, n)
+	return g
 }
 
 func groupOf(g signin.Group, cat *catalog.Catalog) GroupRow {
 	x := cat.Explain(g.ErrorCode)
 	return GroupRow{
 		ErrorCode: g.ErrorCode, Title: x.Title, Outcome: string(x.Outcome), WhoFixes: x.WhoFixes,
-		Count: g.Count, UserCount: g.UserCount, Users: head(g.Users, groupUsers), AppCount: g.AppCount, Apps: head(g.Apps, groupApps),
-		IPCount: g.IPCount, TopIPs: head(g.IPAddresses, groupIPs),
+		Count: g.Count, UserCount: g.UserCount, Users: clipNames(head(g.Users, groupUsers), groupNames), AppCount: g.AppCount, Apps: clipNames(head(g.Apps, groupApps), groupNames),
+		IPCount: g.IPCount, TopIPs: clipNames(head(g.IPAddresses, groupIPs), groupNames),
 		FirstSeen: g.FirstSeen.UTC().Format(rfc3339), LastSeen: g.LastSeen.UTC().Format(rfc3339),
 	}
 }
@@ -234,10 +285,8 @@ func buildSearchResult(page signin.Page, q signin.Query, args SearchFailedSignin
 	for _, g := range page.Groups {
 		res.Groups = append(res.Groups, groupOf(g, cat))
 	}
-	rows := make([]SignInRow, len(page.Rows))
-	for i, r := range page.Rows {
-		rows[i] = rowOf(r)
-	}
+	// Rows are shaped as they are added: only those that fit are built.
+	rows := make([]SignInRow, 0, len(page.Rows))
 	size := func() int {
 		text := searchSummary(res, q, args, now, page)
 		b, _ := json.Marshal(mcp.NewToolResultStructured(res, text))
@@ -258,6 +307,14 @@ func buildSearchResult(page signin.Page, q signin.Query, args SearchFailedSignin
 		keep++
 	}
 	res.Groups = all[:keep]
+	// The first group is always kept: when its names alone overflow the
+	// share, they are cut shorter.
+	for _, cut := range groupCuts {
+		if keep != 1 || size() <= groupsShare {
+			break
+		}
+		res.Groups = []GroupRow{clipGroup(all[0], cut)}
+	}
 	if dropped := len(all) - keep; dropped > 0 {
 		res.Coverage.Truncated = true
 		res.Coverage.Notes = append(res.Coverage.Notes, fmt.Sprintf("%d smaller groups left out to keep the answer small; filter by errorCode to see one", dropped))
@@ -266,7 +323,9 @@ func buildSearchResult(page signin.Page, q signin.Query, args SearchFailedSignin
 	// answer and give back rows until it fits.
 	used = size() + 200 // room for the cursor and the truncation note
 	n := 0
-	for _, r := range rows {
+	for _, pr := range page.Rows {
+		r := rowOf(pr)
+		rows = append(rows, r)
 		b, _ := json.Marshal(r)
 		if used+len(b)+1 > SearchBudget-envelopeMargin {
 			break
@@ -281,16 +340,34 @@ func buildSearchResult(page signin.Page, q signin.Query, args SearchFailedSignin
 		res.Coverage.Returned = n
 		res.Coverage.Notes = notes
 		res.Coverage.Truncated = truncated
-		if n < len(rows) {
+		res.Coverage.NextCursor = cov.NextCursor
+		if n < len(page.Rows) {
 			res.Coverage.Truncated = true
 			res.Coverage.NextCursor = page.Resume(n)
-			res.Coverage.Notes = append(slices.Clone(notes), fmt.Sprintf("%d of the %d rows asked for fit in this answer; continue with nextCursor", n, len(rows)))
+			res.Coverage.Notes = append(slices.Clone(notes), fmt.Sprintf("%d of the %d rows asked for fit in this answer; continue with nextCursor", n, len(page.Rows)))
 		}
 		return size()
 	}
 	for finish(n) > SearchBudget-envelopeMargin && n > 0 {
 		n--
 	}
+	// A first row too big for the answer is cut until it fits: a page
+	// without a row would hand back the same cursor forever.
+	for _, cut := range rowCuts {
+		if n > 0 || len(rows) == 0 {
+			break
+		}
+		rows[0] = rows[0].clipped(cut)
+		if finish(1) <= SearchBudget-envelopeMargin {
+			n = 1
+		}
+	}
+	if n == 0 && len(rows) > 0 {
+		// Only groups and coverage that a source made huge can get here;
+		// a row still goes out, over budget rather than stuck.
+		n = 1
+	}
+	finish(n)
 	return res, searchSummary(res, q, args, now, page)
 }
 

@@ -15,11 +15,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/invopop/jsonschema"
 	"github.com/mark3labs/mcp-go/mcp"
 
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/logtext"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin"
 )
 
@@ -100,18 +102,31 @@ func bindArgs(req mcp.CallToolRequest, args any, accepted string) error {
 	if err == nil {
 		return nil
 	}
+	// Every branch clips what it quotes: the decoder's messages carry the
+	// caller's text (a field name, "number 999…"), which may be a megabyte.
 	var typeErr *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &typeErr) && typeErr.Field != "":
-		return fmt.Errorf("%s: a JSON %s is not accepted here; accepted arguments: %s", typeErr.Field, typeErr.Value, accepted)
+		return fmt.Errorf("%s: a JSON %s is not accepted here; accepted arguments: %s", logtext.Clip(typeErr.Field, echoMax), logtext.Clip(typeErr.Value, echoMax), accepted)
 	case errors.As(err, &typeErr):
-		return fmt.Errorf("the arguments must be a JSON object, not a %s; accepted arguments: %s", typeErr.Value, accepted)
+		return fmt.Errorf("the arguments must be a JSON object, not a %s; accepted arguments: %s", logtext.Clip(typeErr.Value, echoMax), accepted)
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		return fmt.Errorf("unknown argument %s; accepted arguments: %s", strings.TrimPrefix(err.Error(), "json: unknown field "), accepted)
+		name, uerr := strconv.Unquote(strings.TrimPrefix(err.Error(), "json: unknown field "))
+		if uerr != nil {
+			name = strings.TrimPrefix(err.Error(), "json: unknown field ")
+		}
+		return fmt.Errorf("unknown argument %s; accepted arguments: %s", echo(name), accepted)
 	default:
-		return fmt.Errorf("the arguments could not be read (%v); accepted arguments: %s", err, accepted)
+		return fmt.Errorf("the arguments could not be read (%s); accepted arguments: %s", logtext.Clip(err.Error(), 2*echoMax), accepted)
 	}
 }
+
+// echoMax is the most of a caller's value an error quotes: enough to
+// recognise it, never enough to fill the model's context with it.
+const echoMax = 64
+
+// echo quotes a caller's value for an error message, clipped to echoMax runes.
+func echo(v string) string { return strconv.Quote(logtext.Clip(v, echoMax)) }
 
 // envelopeMargin is kept free under each budget for what the protocol layer
 // adds to a result (mcp-go's _meta with the server's name and version).

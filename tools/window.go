@@ -19,16 +19,36 @@ var relativeRe = regexp.MustCompile(`^([0-9]{1,6})(m|h|d|w)$`)
 
 const timeAccepted = `an RFC 3339 time such as 2025-01-09T08:00:00Z, a date such as 2025-01-09 (UTC midnight), or a duration before now such as 90m, 24h, 7d or 2w`
 
+// earliestTime and latestTime bound since and until: no sign-in log reaches
+// back before 2000, and the server prints times as RFC 3339, whose years
+// have four digits. A time past them (9999-12-31T23:59:59-01:00 is in year
+// 10000 in UTC) would print as something that is not a time.
+var (
+	earliestTime = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+	latestTime   = time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC)
+)
+
 // parseTime reads since/until: RFC 3339, a date, or a relative duration
-// before now.
+// before now; the time must be in 2000-01-01..9999-12-31 (UTC).
 func parseTime(field, s string, now time.Time) (time.Time, error) {
+	t, err := parseAnyTime(field, s, now)
+	if err != nil {
+		return t, err
+	}
+	if t.Before(earliestTime) || t.After(latestTime) {
+		return time.Time{}, fmt.Errorf("%s %q is outside 2000-01-01..9999-12-31 (UTC); give %s within that range", field, strings.TrimSpace(s), timeAccepted)
+	}
+	return t, nil
+}
+
+func parseAnyTime(field, s string, now time.Time) (time.Time, error) {
 	s = strings.TrimSpace(s)
 	if m := relativeRe.FindStringSubmatch(strings.ToLower(s)); m != nil {
 		n, _ := strconv.Atoi(m[1])
 		unit := map[string]time.Duration{"m": time.Minute, "h": time.Hour, "d": 24 * time.Hour, "w": 7 * 24 * time.Hour}[m[2]]
 		d := time.Duration(n) * unit
 		if d <= 0 || d > maxRelative || d/unit != time.Duration(n) {
-			return time.Time{}, fmt.Errorf("%s %q: the duration must be more than zero and at most 10 years; give %s", field, s, timeAccepted)
+			return time.Time{}, fmt.Errorf("%s %s: the duration must be more than zero and at most 10 years; give %s", field, echo(s), timeAccepted)
 		}
 		return now.Add(-d), nil
 	}
@@ -37,7 +57,7 @@ func parseTime(field, s string, now time.Time) (time.Time, error) {
 			return t.UTC(), nil
 		}
 	}
-	return time.Time{}, fmt.Errorf("%s %q is not a time; give %s", field, s, timeAccepted)
+	return time.Time{}, fmt.Errorf("%s %s is not a time; give %s", field, echo(s), timeAccepted)
 }
 
 // parseWindow resolves since and until against now. The default window is

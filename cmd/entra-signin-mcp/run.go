@@ -73,8 +73,10 @@ type config struct {
 	httpOn   bool
 }
 
-// sources lists the --source values.
-var sources = []string{"graph", "files", "demo", "loganalytics"}
+// sources lists the --source values. Log Analytics is planned; until that
+// source exists, --source loganalytics is a usage error, not a server whose
+// sign-in tools all fail.
+var sources = []string{"graph", "files", "demo"}
 
 const usageText = `entra-signin-mcp: an MCP server for troubleshooting Microsoft Entra ID sign-in failures.
 
@@ -102,7 +104,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		fs.PrintDefaults()
 	}
 	logLevel := fs.String("log-level", "info", "log level on stderr: debug, info, warn or error")
-	source := fs.String("source", "graph", "where sign-ins come from: graph, files, demo or loganalytics")
+	source := fs.String("source", "graph", "where sign-ins come from: graph, files or demo")
 	filesFlag := fs.String("files", "", "with --source files: exported sign-in logs, comma-separated paths or globs")
 	var gc graph.Config
 	fs.StringVar(&gc.Auth, "auth", "default", "Graph credential: "+strings.Join(graph.AuthModes, ", "))
@@ -123,7 +125,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	fs.StringVar(&hc.Auth, "http-auth", "none", "with --transport http: none (loopback only), token (ENTRA_SIGNIN_HTTP_TOKEN) or entra (Entra ID access tokens)")
 	audience := fs.String("http-audience", "", "with --http-auth entra: this API's app ID URI and/or client ID, comma-separated")
 	fs.StringVar(&hc.Entra.RequiredScope, "http-required-scope", "", "with --http-auth entra: the scope or app role callers need")
-	fs.StringVar(&hc.Entra.Authority, "http-authority", "https://login.microsoftonline.com", "with --http-auth entra: the sign-in authority that issues and publishes keys for tokens")
+	fs.StringVar(&hc.Entra.Authority, "http-authority", "", "with --http-auth entra: the sign-in authority that issues tokens and publishes their keys, https only (default: the --cloud's, such as https://login.microsoftonline.com)")
+	fs.StringVar(&hc.PublicURL, "http-public-url", "", "with --transport http: the https URL clients reach this server at, such as https://mcp.contoso.com (a reverse proxy's); the OAuth metadata names it. Default: the --addr URL, when that is loopback")
+	fs.IntVar(&hc.MaxSessions, "max-sessions", httpserve.DefaultMaxSessions, "with --transport http: live MCP sessions allowed; past it a new session is answered 503 with Retry-After")
+	fs.IntVar(&hc.MaxSessionsPerCaller, "max-sessions-per-caller", httpserve.DefaultMaxSessionsPerCaller, "with --http-auth entra: live MCP sessions one caller (user or app, per client app) may hold")
+	fs.DurationVar(&hc.SessionIdleTimeout, "session-idle-timeout", httpserve.DefaultSessionIdleTimeout, "with --transport http: a session unused this long ends")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -140,7 +146,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 
 	cfg.source = strings.ToLower(strings.TrimSpace(*source))
 	if !slices.Contains(sources, cfg.source) {
-		return usageError{fmt.Sprintf("--source %q: want one of %s", *source, strings.Join(sources, ", "))}
+		msg := fmt.Sprintf("--source %q: want one of %s", *source, strings.Join(sources, ", "))
+		if cfg.source == "loganalytics" {
+			msg += " (Log Analytics is planned, not in this version: export SigninLogs from the workspace and read them with --source files --files PATH)"
+		}
+		return usageError{msg}
 	}
 	cfg.files = splitList(*filesFlag)
 	if cfg.source == "files" && len(cfg.files) == 0 {
@@ -170,6 +180,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			hc.Entra.TenantID = getenv("AZURE_TENANT_ID")
 		}
 		hc.Token = getenv("ENTRA_SIGNIN_HTTP_TOKEN")
+		if hc.Entra.Authority == "" {
+			// The tokens' authority is the cloud's, as for the Graph credential.
+			if c, ok := graph.Clouds[gc.Cloud]; ok {
+				hc.Entra.Authority = strings.TrimRight(c.Authority.ActiveDirectoryAuthorityHost, "/")
+			}
+		}
 		if err := hc.Validate(); err != nil {
 			return usageError{err.Error()}
 		}
@@ -245,8 +261,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	return nil
 }
 
-// openSource builds the configured sign-in source. A source that cannot be
-// used yet still yields a server: its tools answer with the reason, and the
+// openSource builds the configured sign-in source. A Graph source without a
+// credential still yields a server: its tools answer with the reason, and the
 // catalog works. Bad exported files stop start-up, naming the file.
 func openSource(ctx context.Context, cfg config, logger *slog.Logger) (signin.Source, error) {
 	switch cfg.source {
@@ -265,7 +281,11 @@ func openSource(ctx context.Context, cfg config, logger *slog.Logger) (signin.So
 		for _, f := range res.Files {
 			logger.Info("loaded sign-in export", "path", f.Path, "format", f.Format, "records", f.Records, "bytes", f.Bytes)
 		}
-		store := memory.New("files", res.SignIns)
+		if res.Implausible > 0 {
+			logger.Warn("sign-ins with implausible dates left out", "count", res.Implausible,
+				"from", res.PlausibleFrom, "until", res.PlausibleUntil, "first", res.ImplausibleSample)
+		}
+		store := memory.New("files", res.SignIns, memory.WithNotes(res.Notes()...))
 		oldest, newest := store.Range()
 		logger.Info("files source ready", "signIns", store.Len(), "duplicatesMerged", res.Duplicates, "from", oldest, "to", newest, "took", time.Since(start))
 		return store, nil
@@ -278,8 +298,8 @@ func openSource(ctx context.Context, cfg config, logger *slog.Logger) (signin.So
 		logger.Info("graph source configured", "graphURL", c.GraphURL, "cloud", c.Cloud, "auth", c.Auth, "requestsPer10s", c.RequestsPerWindow)
 		return src, nil
 	default:
-		return signin.Unavailable{SourceName: cfg.source, Err: fmt.Errorf(
-			"the %s source is not available in this version yet; use --source graph, --source demo (a synthetic tenant) or --source files --files PATH (sign-in logs exported from the Entra admin center, Graph or Log Analytics)", cfg.source)}, nil
+		// run accepts only the sources above.
+		return nil, fmt.Errorf("--source %q: no such source", cfg.source)
 	}
 }
 
@@ -287,13 +307,22 @@ func openSource(ctx context.Context, cfg config, logger *slog.Logger) (signin.So
 // drains in-flight requests.
 func serveHTTP(ctx context.Context, srv *server.MCPServer, hc httpserve.Config, logger *slog.Logger, source string) error {
 	hc.Logger = logger
-	hs, err := httpserve.New(srv, hc)
-	if err != nil {
-		return usageError{err.Error()}
-	}
 	ln, err := net.Listen("tcp", hc.Addr)
 	if err != nil {
 		return fmt.Errorf("--addr %s: %w", hc.Addr, err)
+	}
+	if _, port, _ := net.SplitHostPort(hc.Addr); port == "0" {
+		// The public URL derived from a loopback --addr must name the port
+		// the system picked.
+		if hc.PublicURL == "http://"+hc.Addr {
+			hc.PublicURL = ""
+		}
+		hc.Addr = ln.Addr().String()
+	}
+	hs, err := httpserve.New(srv, hc)
+	if err != nil {
+		ln.Close()
+		return usageError{err.Error()}
 	}
 	logger.Info("serving MCP over streamable HTTP", "url", "http://"+ln.Addr().String()+"/mcp", "auth", hc.Auth, "stateless", hc.Stateless, "source", source)
 	err = hs.Serve(ctx, ln, 15*time.Second)

@@ -67,12 +67,18 @@ func TestUsageErrors(t *testing.T) {
 		"http graph url":                  {"--source", "graph", "--graph-url", "http://graph.example.com", "call", "explain_error_code", "{}"},
 		"versioned url":                   {"--source", "graph", "--graph-url", "https://graph.microsoft.com/v1.0", "call", "explain_error_code", "{}"},
 		"unknown source":                  {"--source", "splunk", "version"},
+		"planned source":                  {"--source", "loganalytics", "call", "explain_error_code", "{}"},
 		"files without path":              {"--source", "files", "call", "explain_error_code", "{}"},
 		"http off loopback without auth":  {"--transport", "http", "--addr", "0.0.0.0:0"},
 		"http token auth without a token": {"--transport", "http", "--addr", "0.0.0.0:0", "--http-auth", "token"},
 		"bad transport":                   {"--transport", "carrier-pigeon"},
 		"obo without http":                {"--graph-auth", "on-behalf-of"},
 		"obo without entra":               {"--transport", "http", "--graph-auth", "on-behalf-of"},
+		"negative max sessions":           {"--transport", "http", "--max-sessions", "-1"},
+		"negative idle timeout":           {"--transport", "http", "--session-idle-timeout", "-1s"},
+		"plain http public url":           {"--transport", "http", "--addr", "0.0.0.0:0", "--http-auth", "token", "--http-public-url", "http://mcp.contoso.com"},
+		"plain http authority":            {"--transport", "http", "--http-auth", "entra", "--tenant", "11111111-2222-3333-4444-555555555555", "--http-audience", "api://x", "--http-required-scope", "s", "--http-authority", "http://login.microsoftonline.com"},
+		"entra off loopback, no url":      {"--transport", "http", "--addr", "0.0.0.0:0", "--http-auth", "entra", "--tenant", "11111111-2222-3333-4444-555555555555", "--http-audience", "api://x", "--http-required-scope", "s"},
 	} {
 		_, stderr, code := runCmd(t, nil, nil, args...)
 		if code != 2 || stderr == "" {
@@ -82,6 +88,14 @@ func TestUsageErrors(t *testing.T) {
 	_, stderr, code := runCmd(t, nil, nil, "call", "no_such_tool", "{}")
 	if code != 1 || !strings.Contains(stderr, "no_such_tool") {
 		t.Errorf("unknown tool: exit %d stderr %q", code, stderr)
+	}
+	// Log Analytics is planned: the refusal names the accepted values and
+	// what to do meanwhile.
+	_, stderr, code = runCmd(t, nil, nil, "--source", "loganalytics", "version")
+	for _, want := range []string{`--source "loganalytics"`, "graph, files, demo", "planned", "--source files"} {
+		if code != 2 || !strings.Contains(stderr, want) {
+			t.Errorf("--source loganalytics: exit %d, stderr %q lacks %q", code, stderr, want)
+		}
 	}
 }
 
@@ -100,6 +114,28 @@ func TestEnvironmentFallbackAndPrecedence(t *testing.T) {
 	out, stderr, code := runCmd(t, map[string]string{"ENTRA_SIGNIN_LOG_LEVEL": "debug"}, nil, "call", "explain_error_code", `{"code":50126}`)
 	if code != 0 || !strings.Contains(stderr, "tool call") || strings.Contains(out, "tool call") {
 		t.Errorf("debug log: exit %d, stderr %q", code, stderr)
+	}
+}
+
+// The HTTP flags added for sessions and the public URL read their
+// ENTRA_SIGNIN_* variables like every other flag.
+func TestHTTPFlagsFromEnvironment(t *testing.T) {
+	for name, v := range map[string]string{
+		"ENTRA_SIGNIN_MAX_SESSIONS":            "-1",
+		"ENTRA_SIGNIN_MAX_SESSIONS_PER_CALLER": "-1",
+		"ENTRA_SIGNIN_SESSION_IDLE_TIMEOUT":    "-1m",
+		"ENTRA_SIGNIN_HTTP_PUBLIC_URL":         "http://mcp.contoso.com",
+	} {
+		_, stderr, code := runCmd(t, map[string]string{name: v, "ENTRA_SIGNIN_HTTP_AUTH": "token", "ENTRA_SIGNIN_HTTP_TOKEN": "0123456789abcdef", "ENTRA_SIGNIN_ADDR": "0.0.0.0:0"}, nil, "--transport", "http")
+		if code != 2 || stderr == "" {
+			t.Errorf("%s=%s: exit %d %q, want the value applied and refused", name, v, code, stderr)
+		}
+	}
+	_, stderr, _ := runCmd(t, nil, nil, "-h")
+	for _, f := range []string{"-http-public-url", "-max-sessions", "-max-sessions-per-caller", "-session-idle-timeout"} {
+		if !strings.Contains(stderr, f) {
+			t.Errorf("help lacks %s", f)
+		}
 	}
 }
 

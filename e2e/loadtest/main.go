@@ -5,6 +5,13 @@
 //	go build -o bin/entra-signin-mcp ./cmd/entra-signin-mcp
 //	go run ./e2e/loadtest -server ./bin/entra-signin-mcp -clients 50 -duration 30s
 //
+// With -sessions N it floods the server with N initialize calls that never
+// end their sessions (as an abusive or broken client would), and reports
+// how many were accepted or refused (503) and the server's memory before
+// and after: with the session cap, memory stays flat past it.
+//
+//	go run ./e2e/loadtest -server ./bin/entra-signin-mcp -sessions 20000
+//
 // It starts the server itself (--source demo --transport http on 127.0.0.1)
 // and never sends traffic anywhere else.
 package main
@@ -15,6 +22,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -23,6 +31,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mark3labs/mcp-go/client"
@@ -34,12 +43,21 @@ func main() {
 	bin := flag.String("server", "./bin/entra-signin-mcp", "the built server")
 	clients := flag.Int("clients", 50, "concurrent MCP clients (each its own session)")
 	duration := flag.Duration("duration", 30*time.Second, "how long to send load (at most 5m)")
+	sessions := flag.Int("sessions", 0, "instead of tool calls: open this many sessions and never end them (at most 100000)")
+	serverArgs := flag.String("server-args", "", "extra server flags, space-separated (such as --max-sessions 500)")
 	flag.Parse()
-	if *duration > 5*time.Minute || *clients < 1 || *clients > 500 {
-		fmt.Fprintln(os.Stderr, "loadtest: -duration at most 5m, -clients 1..500")
+	if *duration > 5*time.Minute || *clients < 1 || *clients > 500 || *sessions < 0 || *sessions > 100000 {
+		fmt.Fprintln(os.Stderr, "loadtest: -duration at most 5m, -clients 1..500, -sessions 0..100000")
 		os.Exit(2)
 	}
-	if err := run(*bin, *clients, *duration); err != nil {
+	extra := strings.Fields(*serverArgs)
+	var err error
+	if *sessions > 0 {
+		err = flood(*bin, extra, *sessions)
+	} else {
+		err = run(*bin, extra, *clients, *duration)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "loadtest:", err)
 		os.Exit(1)
 	}
@@ -85,29 +103,99 @@ func threads(pid int) int {
 	return len(entries)
 }
 
-func run(bin string, clients int, duration time.Duration) error {
+// startServer starts the demo server on a free loopback port and waits
+// until it answers; stop ends it.
+func startServer(bin string, extra []string) (base string, pid int, stop func(), err error) {
 	addr, err := freePort()
 	if err != nil {
-		return err
+		return "", 0, nil, err
 	}
-	cmd := exec.Command(bin, "--source", "demo", "--transport", "http", "--addr", addr, "--log-level", "warn")
+	args := append([]string{"--source", "demo", "--transport", "http", "--addr", addr, "--log-level", "error"}, extra...)
+	cmd := exec.Command(bin, args...)
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
-		return err
+		return "", 0, nil, err
 	}
-	defer func() { _ = cmd.Process.Signal(os.Interrupt); _ = cmd.Wait() }()
-	base := "http://" + addr
+	stop = func() { _ = cmd.Process.Signal(os.Interrupt); _ = cmd.Wait() }
+	base = "http://" + addr
 	for i := 0; ; i++ {
 		if resp, err := http.Get(base + "/healthz"); err == nil {
 			resp.Body.Close()
 			break
 		}
 		if i > 100 {
-			return errors.New("the server did not start")
+			stop()
+			return "", 0, nil, errors.New("the server did not start")
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	pid := cmd.Process.Pid
+	return base, cmd.Process.Pid, stop, nil
+}
+
+const initBody = `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"flood","version":"1"}}}`
+
+// flood opens n sessions (16 at a time) and ends none of them.
+func flood(bin string, extra []string, n int) error {
+	base, pid, stop, err := startServer(bin, extra)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	rss0, _ := status(pid)
+	var accepted, refused, failed atomic.Int32
+	jobs := make(chan struct{})
+	var wg sync.WaitGroup
+	hc := &http.Client{Timeout: 30 * time.Second}
+	for range 16 {
+		wg.Go(func() {
+			for range jobs {
+				req, _ := http.NewRequest(http.MethodPost, base+"/mcp", strings.NewReader(initBody))
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("Accept", "application/json, text/event-stream")
+				resp, err := hc.Do(req)
+				if err != nil {
+					failed.Add(1)
+					continue
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				switch resp.StatusCode {
+				case http.StatusOK:
+					accepted.Add(1)
+				case http.StatusServiceUnavailable:
+					refused.Add(1)
+				default:
+					failed.Add(1)
+				}
+			}
+		})
+	}
+	start := time.Now()
+	for range n {
+		jobs <- struct{}{}
+	}
+	close(jobs)
+	wg.Wait()
+	took := time.Since(start)
+	time.Sleep(2 * time.Second)
+	rss1, peak := status(pid)
+	b, _ := json.MarshalIndent(map[string]any{
+		"sessionsAttempted": n, "accepted": accepted.Load(), "refused503": refused.Load(), "failed": failed.Load(),
+		"seconds": took.Seconds(), "rssStartMB": rss0 / 1024, "rssPeakMB": peak / 1024, "rssAfterMB": rss1 / 1024,
+	}, "", "  ")
+	fmt.Println(string(b))
+	if failed.Load() > 0 {
+		return fmt.Errorf("%d initialize calls failed", failed.Load())
+	}
+	return nil
+}
+
+func run(bin string, extra []string, clients int, duration time.Duration) error {
+	base, pid, stop, err := startServer(bin, extra)
+	if err != nil {
+		return err
+	}
+	defer stop()
 	rss0, _ := status(pid)
 	thr0 := threads(pid)
 

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/entra-signin-mcp/entra-signin-mcp/catalog"
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/logtext"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin"
 )
 
@@ -158,7 +159,7 @@ func BuildDetails(s signin.SignIn, related []signin.SignIn, cat *catalog.Catalog
 			User:      UserOut{ID: s.User.ID, UPN: s.User.UPN, DisplayName: s.User.DisplayName, Type: s.User.Type},
 			App:       NamedID{ID: s.App.ID, Name: s.App.Name},
 			Resource:  NamedID{ID: s.Resource.ID, Name: s.Resource.Name},
-			ClientApp: s.ClientApp, UserAgent: clip(s.UserAgent, 200), IPAddress: s.IPAddress, Location: s.Location.String(),
+			ClientApp: s.ClientApp, UserAgent: logtext.Clip(s.UserAgent, 200), IPAddress: s.IPAddress, Location: s.Location.String(),
 			Status:                    StatusOut{ErrorCode: s.Status.ErrorCode, FailureReason: s.Status.FailureReason, AdditionalDetails: s.Status.AdditionalDetails},
 			ConditionalAccessStatus:   s.ConditionalAccessStatus,
 			AuthenticationRequirement: s.AuthRequirement,
@@ -215,13 +216,6 @@ func BuildDetails(s signin.SignIn, related []signin.SignIn, cat *catalog.Catalog
 }
 
 // clip shortens s to n runes, marking the cut.
-func clip(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n-1]) + "…"
-}
 
 // nonNil returns s, or an empty slice for nil: structured output must carry
 // [] and never null.

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/entra-signin-mcp/entra-signin-mcp/catalog"
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/logtext"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin"
 )
 
@@ -76,7 +77,7 @@ func Lookup(ctx context.Context, src signin.Source, id, correlationID string, cl
 	}
 	if id == "" {
 		if len(flow) == 0 {
-			return s, nil, fmt.Errorf("%w: no sign-in with correlation ID %q in the %s source; check the ID, widen the source's window, or allow up to 2 hours for new sign-ins to appear", signin.ErrNotFound, corr, src.Name())
+			return s, nil, fmt.Errorf("%w: no sign-in with correlation ID %q in the %s source; check the ID, widen the source's window, or allow up to 2 hours for new sign-ins to appear", signin.ErrNotFound, logtext.Clip(corr, 64), src.Name())
 		}
 		s = flow[len(flow)-1]
 		for i := len(flow) - 1; i >= 0; i-- {

@@ -7,20 +7,26 @@
 package httpserve
 
 import (
+	"bytes"
 	"context"
 	"crypto/subtle"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/mark3labs/mcp-go/server"
 
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/loopback"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin"
 )
 
@@ -40,10 +46,31 @@ type Config struct {
 	Auth           string   // none, token or entra
 	Token          string   // with token: the bearer token (from ENTRA_SIGNIN_HTTP_TOKEN)
 	Entra          EntraConfig
+	// PublicURL is where clients reach this server (scheme://host[:port],
+	// no path): the protected-resource metadata and 401 challenges name it.
+	// Default: the listen address, when that is loopback; required for
+	// --http-auth entra off loopback.
+	PublicURL string
+	// MaxSessions bounds live MCP sessions (default 1000); past it an
+	// initialize is answered 503 with Retry-After.
+	MaxSessions int
+	// MaxSessionsPerCaller bounds one Entra ID caller's live sessions
+	// (default 50). Static-token and unauthenticated modes have a single
+	// caller, so only MaxSessions applies to them.
+	MaxSessionsPerCaller int
+	// SessionIdleTimeout ends a session unused this long (default 10m).
+	SessionIdleTimeout time.Duration
 	// BodyLimit bounds a request body; MCP messages are small.
 	BodyLimit int64
 	Logger    *slog.Logger
 }
+
+// Session defaults.
+const (
+	DefaultMaxSessions          = 1000
+	DefaultMaxSessionsPerCaller = 50
+	DefaultSessionIdleTimeout   = 10 * time.Minute
+)
 
 // ErrConfig marks a configuration the server refuses to start with.
 var ErrConfig = errors.New("http configuration")
@@ -58,7 +85,7 @@ func (c *Config) Validate() error {
 	switch c.Auth {
 	case "", AuthNone:
 		c.Auth = AuthNone
-		if !isLoopback(host) {
+		if !loopback.Host(host) {
 			return fmt.Errorf("%w: --addr %s is not a loopback address and --http-auth is none: anyone who can reach it could read your sign-in logs. Bind to 127.0.0.1, or set --http-auth token (with ENTRA_SIGNIN_HTTP_TOKEN) or --http-auth entra (with --tenant and --http-audience)", ErrConfig, c.Addr)
 		}
 	case AuthToken:
@@ -78,6 +105,28 @@ func (c *Config) Validate() error {
 			return fmt.Errorf("%w: --allowed-origins %q: want scheme://host[:port] such as https://admin.contoso.com", ErrConfig, o)
 		}
 	}
+	if c.PublicURL != "" {
+		c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+		if err := checkServiceURL(c.PublicURL); err != nil {
+			return fmt.Errorf("%w: --http-public-url %q: %v", ErrConfig, c.PublicURL, err)
+		}
+	} else if loopback.Host(host) {
+		c.PublicURL = loopbackURL(c.Addr)
+	} else if c.Auth == AuthEntra {
+		return fmt.Errorf("%w: --http-auth entra off loopback needs --http-public-url: the https URL clients reach this server at (the OAuth metadata names it)", ErrConfig)
+	}
+	if c.MaxSessions < 0 || c.MaxSessionsPerCaller < 0 || c.SessionIdleTimeout < 0 {
+		return fmt.Errorf("%w: --max-sessions, --max-sessions-per-caller and --session-idle-timeout must not be negative", ErrConfig)
+	}
+	if c.MaxSessions == 0 {
+		c.MaxSessions = DefaultMaxSessions
+	}
+	if c.MaxSessionsPerCaller == 0 {
+		c.MaxSessionsPerCaller = DefaultMaxSessionsPerCaller
+	}
+	if c.SessionIdleTimeout == 0 {
+		c.SessionIdleTimeout = DefaultSessionIdleTimeout
+	}
 	if c.BodyLimit <= 0 {
 		c.BodyLimit = 1 << 20
 	}
@@ -87,21 +136,13 @@ func (c *Config) Validate() error {
 	return nil
 }
 
-func isLoopback(host string) bool {
-	host = strings.Trim(host, "[]")
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
-
 // Server is the HTTP front of one MCP server.
 type Server struct {
-	cfg     Config
-	mcp     *server.StreamableHTTPServer
-	handler http.Handler
-	entra   *entraValidator
+	cfg      Config
+	mcp      *server.StreamableHTTPServer
+	handler  http.Handler
+	entra    *entraValidator
+	sessions *sessionStore // nil when stateless
 }
 
 // New builds the HTTP server for s.
@@ -112,12 +153,21 @@ func New(s *server.MCPServer, cfg Config) (*Server, error) {
 	// mcp-go's own localhost protection is replaced by guard's Host check,
 	// which also knows the allowed reverse-proxy names.
 	opts := []server.StreamableHTTPOption{server.WithEndpointPath("/mcp"), server.WithDisableLocalhostProtection(true)}
+	hs := &Server{cfg: cfg}
 	if cfg.Stateless {
 		opts = append(opts, server.WithStateLess(true))
 	} else {
-		opts = append(opts, server.WithStateful(true), server.WithSessionIdleTTL(30*time.Minute))
+		perCaller := 0
+		if cfg.Auth == AuthEntra {
+			perCaller = cfg.MaxSessionsPerCaller
+		}
+		hs.sessions = newSessionStore(cfg.MaxSessions, perCaller, cfg.SessionIdleTimeout, time.Now)
+		// Our store replaces mcp-go's InsecureStatefulSessionIdManager (which
+		// keeps every ID ever issued); mcp-go's sweeper frees its own
+		// per-session state after the same idle time.
+		opts = append(opts, server.WithSessionIdManagerResolver(sessionResolver{hs.sessions}), server.WithSessionIdleTTL(cfg.SessionIdleTimeout))
 	}
-	hs := &Server{cfg: cfg, mcp: server.NewStreamableHTTPServer(s, opts...)}
+	hs.mcp = server.NewStreamableHTTPServer(s, opts...)
 	if cfg.Auth == AuthEntra {
 		hs.entra = newEntraValidator(cfg.Entra)
 	}
@@ -127,8 +177,9 @@ func New(s *server.MCPServer, cfg Config) (*Server, error) {
 		_, _ = w.Write([]byte("ok\n"))
 	})
 	if hs.entra != nil {
-		mux.HandleFunc("/.well-known/oauth-protected-resource", hs.protectedResourceMetadata)
-		mux.HandleFunc("/.well-known/oauth-protected-resource/mcp", hs.protectedResourceMetadata)
+		meta := hs.hostGuard(http.HandlerFunc(hs.protectedResourceMetadata))
+		mux.Handle("/.well-known/oauth-protected-resource", meta)
+		mux.Handle("/.well-known/oauth-protected-resource/mcp", meta)
 	}
 	mux.Handle("/mcp", hs.guard(hs.mcp))
 	hs.handler = mux
@@ -164,30 +215,88 @@ func (hs *Server) Serve(ctx context.Context, ln net.Listener, drain time.Duratio
 	return nil
 }
 
-// guard checks Host, Origin and authentication, and bounds the body, before
-// a request reaches the MCP handler.
-func (hs *Server) guard(next http.Handler) http.Handler {
+// hostGuard refuses a request whose Host is not served here.
+func (hs *Server) hostGuard(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !hs.hostAllowed(r) {
-			http.Error(w, fmt.Sprintf("Forbidden: Host %q is not served here", r.Host), http.StatusForbidden)
+			http.Error(w, fmt.Sprintf("Forbidden: Host %.100q is not served here", r.Host), http.StatusForbidden)
 			return
 		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// guard checks Host, Origin and authentication, bounds the body, and
+// enforces the session rules, before a request reaches the MCP handler.
+func (hs *Server) guard(next http.Handler) http.Handler {
+	return hs.hostGuard(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if origin := r.Header.Get("Origin"); origin != "" && !hs.originAllowed(origin) {
-			http.Error(w, fmt.Sprintf("Forbidden: Origin %q is not allowed (see --allowed-origins)", origin), http.StatusForbidden)
+			http.Error(w, fmt.Sprintf("Forbidden: Origin %.100q is not allowed (see --allowed-origins)", origin), http.StatusForbidden)
 			return
 		}
-		if !hs.authenticate(w, r) {
+		caller, ok := hs.authenticate(w, r)
+		if !ok {
 			return
 		}
+		ctx := withSessionCaller(r.Context(), caller)
 		if hs.cfg.Auth == AuthEntra {
 			// The validated token travels with this request only: a source
 			// acting on the caller's behalf reads it from the context.
 			tok, _ := bearer(r)
-			r = r.WithContext(signin.WithCaller(r.Context(), tok))
+			ctx = signin.WithCaller(ctx, tok)
 		}
+		r = r.WithContext(ctx)
 		r.Body = http.MaxBytesReader(w, r.Body, hs.cfg.BodyLimit)
-		next.ServeHTTP(w, r)
-	})
+		if hs.sessions == nil {
+			next.ServeHTTP(w, r)
+			return
+		}
+		hs.sessionGuard(next, w, r, caller)
+	}))
+}
+
+// sessionGuard binds sessions to callers and bounds them. An initialize
+// gets a reserved slot (or 503 with Retry-After); any other request naming a
+// session must name a live session of the same caller, else 404 — the same
+// answer as for an unknown session, so one caller cannot probe for another's
+// sessions, nor use, listen on or end them.
+func (hs *Server) sessionGuard(next http.Handler, w http.ResponseWriter, r *http.Request, caller string) {
+	if r.Method == http.MethodPost {
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			http.Error(w, "Request Entity Too Large", http.StatusRequestEntityTooLarge)
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		var msg struct {
+			Method string `json:"method"`
+		}
+		// The same test mcp-go applies before it generates a session ID.
+		if json.Unmarshal(body, &msg) == nil && msg.Method == "initialize" {
+			wait, ok := hs.sessions.reserve(caller)
+			if !ok {
+				hs.cfg.Logger.Warn("refused a new MCP session: at the session cap", "live", hs.sessions.count())
+				w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+				http.Error(w, "Service Unavailable: too many open MCP sessions; retry later, and end sessions you no longer use (DELETE /mcp)", http.StatusServiceUnavailable)
+				return
+			}
+			res := &reservation{}
+			defer func() {
+				if !res.used.Load() {
+					hs.sessions.release(caller)
+				}
+			}()
+			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), reservationKey{}, res)))
+			return
+		}
+	}
+	if id := r.Header.Get("Mcp-Session-Id"); id != "" {
+		if err := hs.sessions.use(id, caller); err != nil {
+			http.Error(w, "Session not found: initialize a new session", http.StatusNotFound)
+			return
+		}
+	}
+	next.ServeHTTP(w, r)
 }
 
 // hostAllowed: the Host must be the address the request arrived on, a
@@ -211,8 +320,8 @@ func (hs *Server) hostAllowed(r *http.Request) bool {
 	}
 	lh, _, _ := net.SplitHostPort(local.String())
 	lh = strings.Trim(lh, "[]")
-	if isLoopback(lh) {
-		return isLoopback(h)
+	if loopback.Host(lh) {
+		return loopback.Host(h)
 	}
 	return strings.EqualFold(h, lh)
 }
@@ -228,36 +337,49 @@ func (hs *Server) originAllowed(origin string) bool {
 		return false
 	}
 	bound, _, _ := net.SplitHostPort(hs.cfg.Addr)
-	return isLoopback(bound) && isLoopback(u.Hostname())
+	return loopback.Host(bound) && loopback.Host(u.Hostname())
 }
 
+// Callers of the modes without per-user identity.
+const (
+	callerLocal = "local" // --http-auth none: whoever reaches loopback
+	callerToken = "token" // --http-auth token: whoever holds the token
+)
+
 // authenticate answers 401 with a WWW-Authenticate challenge when the
-// request lacks a valid bearer token. It never logs the token.
-func (hs *Server) authenticate(w http.ResponseWriter, r *http.Request) bool {
+// request lacks a valid bearer token, else returns the caller's key. It
+// never logs the token; why a token was refused goes to the debug log only.
+func (hs *Server) authenticate(w http.ResponseWriter, r *http.Request) (string, bool) {
 	if hs.cfg.Auth == AuthNone {
-		return true
+		return callerLocal, true
 	}
 	tok, ok := bearer(r)
 	switch hs.cfg.Auth {
 	case AuthToken:
 		if ok && subtle.ConstantTimeCompare([]byte(tok), []byte(hs.cfg.Token)) == 1 {
-			return true
+			return callerToken, true
 		}
-		hs.challenge(w, r, "invalid_token", "a valid bearer token is required")
-		return false
+		hs.challenge(w, "invalid_token", "a valid bearer token is required: send the server's token as Authorization: Bearer")
+		return "", false
 	case AuthEntra:
 		if !ok {
-			hs.challenge(w, r, "", "an Entra ID access token is required")
-			return false
+			hs.challenge(w, "", "an Entra ID access token is required: "+hs.entra.fixHint)
+			return "", false
 		}
-		if err := hs.entra.validate(r.Context(), tok); err != nil {
-			hs.cfg.Logger.Info("rejected a bearer token", "reason", err.Error(), "remote", r.RemoteAddr)
-			hs.challenge(w, r, "invalid_token", err.Error())
-			return false
+		caller, err := hs.entra.validate(r.Context(), tok)
+		if err != nil {
+			public := "the access token is not valid: " + hs.entra.fixHint
+			var ae *authError
+			if errors.As(err, &ae) {
+				public = ae.Public
+			}
+			hs.cfg.Logger.Debug("rejected a bearer token", "reason", err.Error(), "remote", r.RemoteAddr)
+			hs.challenge(w, "invalid_token", public)
+			return "", false
 		}
-		return true
+		return caller.key(), true
 	}
-	return false
+	return "", false
 }
 
 func bearer(r *http.Request) (string, bool) {
@@ -270,24 +392,15 @@ func bearer(r *http.Request) (string, bool) {
 }
 
 // challenge writes 401 with the RFC 6750 challenge, pointing Entra clients to
-// the protected-resource metadata (RFC 9728).
-func (hs *Server) challenge(w http.ResponseWriter, r *http.Request, code, desc string) {
+// the protected-resource metadata (RFC 9728) at the configured public URL.
+func (hs *Server) challenge(w http.ResponseWriter, code, desc string) {
 	parts := []string{`Bearer realm="entra-signin-mcp"`}
 	if hs.entra != nil {
-		parts = append(parts, fmt.Sprintf(`resource_metadata=%q`, baseURL(r)+"/.well-known/oauth-protected-resource"))
+		parts = append(parts, fmt.Sprintf(`resource_metadata=%q`, hs.cfg.PublicURL+"/.well-known/oauth-protected-resource"))
 	}
 	if code != "" {
 		parts = append(parts, fmt.Sprintf(`error=%q`, code), fmt.Sprintf(`error_description=%q`, strings.ReplaceAll(desc, `"`, "'")))
 	}
 	w.Header().Set("WWW-Authenticate", strings.Join(parts, ", "))
 	http.Error(w, "Unauthorized: "+desc, http.StatusUnauthorized)
-}
-
-// baseURL is the URL the client used to reach this server.
-func baseURL(r *http.Request) string {
-	scheme := "http"
-	if r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host
 }

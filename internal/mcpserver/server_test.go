@@ -1,7 +1,6 @@
 package mcpserver_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
@@ -14,6 +13,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/entra-signin-mcp/entra-signin-mcp/catalog"
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/linediff"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/mcpserver"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/mcpserver/mcpservertest"
 )
@@ -69,8 +69,8 @@ func TestSurfaceGolden(t *testing.T) {
 	if err != nil {
 		t.Fatalf("read golden %s (create it with go test ./internal/mcpserver -update): %v", path, err)
 	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("the surface clients see changed; if that is intended, run go test ./internal/mcpserver -update and review the diff.\ngot:\n%s", got)
+	if d := linediff.Unified(path, "what clients see now", want, got); d != "" {
+		t.Errorf("the surface clients see changed; if that is intended, run go test ./internal/mcpserver -update and review the diff.\n%s", d)
 	}
 }
 

@@ -80,6 +80,12 @@ func (q Query) Fingerprint(types []Type) string {
 // Cursors issues and checks opaque, tamper-evident cursors. The key is random
 // per process: a cursor is valid only against the server that issued it, for
 // the query it was issued for.
+//
+// A cursor carries the resolved window of the search that issued it, because
+// a relative window ("the last 24 hours") resolved again on page two against a
+// moving clock is another window: the caller reads it back with CursorWindow
+// and searches that window, and the MAC (over the query's fingerprint, which
+// includes the window, and the body, which carries it) refuses any other.
 type Cursors struct{ key []byte }
 
 // NewCursors returns a Cursors with a fresh random key.
@@ -92,9 +98,11 @@ func NewCursors() *Cursors {
 }
 
 // Issue returns a cursor for position pos (and an optional source token) of
-// the query with fingerprint fp.
-func (c *Cursors) Issue(fp string, pos int, token string) string {
+// the query with fingerprint fp over the window [since, until).
+func (c *Cursors) Issue(fp string, since, until time.Time, pos int, token string) string {
 	body := make([]byte, 0, 64)
+	body = appendTime(body, since)
+	body = appendTime(body, until)
 	body = binary.AppendUvarint(body, uint64(pos))
 	body = append(body, token...)
 	mac := c.mac(fp, body)
@@ -104,19 +112,71 @@ func (c *Cursors) Issue(fp string, pos int, token string) string {
 // Check returns the position and token of cursor if it was issued by c for
 // the query with fingerprint fp; otherwise an error wrapping ErrBadCursor.
 func (c *Cursors) Check(fp, cursor string) (pos int, token string, err error) {
-	raw, err := base64.RawURLEncoding.DecodeString(cursor)
-	if err != nil || len(raw) < sha256.Size/2+1 {
+	body, mac, ok := splitCursor(cursor)
+	if !ok {
 		return 0, "", fmt.Errorf("%w: it is not a cursor this server issued; pass nextCursor from the previous answer unchanged, with the same filters", ErrBadCursor)
 	}
-	body, mac := raw[:len(raw)-sha256.Size/2], raw[len(raw)-sha256.Size/2:]
 	if !hmac.Equal(mac, c.mac(fp, body)) {
-		return 0, "", fmt.Errorf("%w: it was altered, or it belongs to a search with other filters; repeat the search without a cursor, or with the same filters as the search that returned it", ErrBadCursor)
+		return 0, "", fmt.Errorf("%w: it was altered, or it belongs to a search with other filters; pass nextCursor from the previous answer unchanged, with the same filters, or repeat the search without a cursor", ErrBadCursor)
 	}
-	p, n := binary.Uvarint(body)
+	_, _, rest, ok := readWindow(body)
+	if !ok {
+		return 0, "", fmt.Errorf("%w: malformed window", ErrBadCursor)
+	}
+	p, n := binary.Uvarint(rest)
 	if n <= 0 || p > 1<<31 {
 		return 0, "", fmt.Errorf("%w: malformed position", ErrBadCursor)
 	}
-	return int(p), string(body[n:]), nil
+	return int(p), string(rest[n:]), nil
+}
+
+// CursorWindow returns the window a cursor was issued for, read from its body
+// without checking its MAC (the source checks it): the caller searches this
+// window, so that a relative one is not resolved again against a clock that
+// has moved. ok is false for a string that is not a cursor's shape.
+func CursorWindow(cursor string) (since, until time.Time, ok bool) {
+	body, _, ok := splitCursor(cursor)
+	if !ok {
+		return time.Time{}, time.Time{}, false
+	}
+	since, until, _, ok = readWindow(body)
+	return since, until, ok
+}
+
+// macLen is the length of a cursor's MAC, at its end.
+const macLen = sha256.Size / 2
+
+// splitCursor decodes a cursor into its body and MAC.
+func splitCursor(cursor string) (body, mac []byte, ok bool) {
+	raw, err := base64.RawURLEncoding.DecodeString(cursor)
+	if err != nil || len(raw) < macLen+1 {
+		return nil, nil, false
+	}
+	return raw[:len(raw)-macLen], raw[len(raw)-macLen:], true
+}
+
+// appendTime encodes t exactly (seconds and nanoseconds, UTC), for any year.
+func appendTime(b []byte, t time.Time) []byte {
+	b = binary.AppendVarint(b, t.Unix())
+	return binary.AppendUvarint(b, uint64(t.Nanosecond()))
+}
+
+// readWindow decodes the two times at the start of a cursor's body.
+func readWindow(body []byte) (since, until time.Time, rest []byte, ok bool) {
+	var ts [2]time.Time
+	for i := range ts {
+		sec, n := binary.Varint(body)
+		if n <= 0 {
+			return time.Time{}, time.Time{}, nil, false
+		}
+		nsec, m := binary.Uvarint(body[n:])
+		if m <= 0 || nsec >= 1e9 {
+			return time.Time{}, time.Time{}, nil, false
+		}
+		ts[i] = time.Unix(sec, int64(nsec)).UTC()
+		body = body[n+m:]
+	}
+	return ts[0], ts[1], body, true
 }
 
 func (c *Cursors) mac(fp string, body []byte) []byte {
@@ -124,5 +184,5 @@ func (c *Cursors) mac(fp string, body []byte) []byte {
 	h.Write([]byte(fp))
 	h.Write([]byte{0})
 	h.Write(body)
-	return h.Sum(nil)[:sha256.Size/2]
+	return h.Sum(nil)[:macLen]
 }

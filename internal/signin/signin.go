@@ -1,7 +1,7 @@
 // Package signin is the domain of entra-signin-mcp: the SignIn record that
 // troubleshooting needs (a subset of Microsoft Graph's signIn, v1.0 and beta),
 // the Query a tool asks, the Page a source answers, and the Source interface
-// every sign-in source implements (graph, files, demo, loganalytics). Tools
+// every sign-in source implements (graph, files, demo). Tools
 // depend on this package only, never on a source.
 package signin
 
@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/logtext"
 )
 
 // Type is the kind of sign-in; the values are the tool's signInTypes values.
@@ -27,20 +29,35 @@ const (
 // AllTypes lists every Type in a stable order.
 var AllTypes = []Type{Interactive, NonInteractive, ServicePrincipal, ManagedIdentity}
 
-// ParseType reads a sign-in type, accepting the Graph signInEventTypes
-// spellings (interactiveUser, nonInteractiveUser) too.
-func ParseType(s string) (Type, error) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "interactive", "interactiveuser":
-		return Interactive, nil
-	case "noninteractive", "noninteractiveuser":
-		return NonInteractive, nil
-	case "serviceprincipal":
-		return ServicePrincipal, nil
-	case "managedidentity":
-		return ManagedIdentity, nil
+// eventTypes maps each Type to Graph's signInEventTypes value, the one table
+// of that mapping: the Graph filter builder, the Graph fake and the decoders
+// read it through EventType and ParseType.
+var eventTypes = map[Type]string{
+	Interactive:      "interactiveUser",
+	NonInteractive:   "nonInteractiveUser",
+	ServicePrincipal: "servicePrincipal",
+	ManagedIdentity:  "managedIdentity",
+}
+
+// EventType is Graph's signInEventTypes value of t (interactiveUser for an
+// unknown type, Graph's own default).
+func (t Type) EventType() string {
+	if e, ok := eventTypes[t]; ok {
+		return e
 	}
-	return "", fmt.Errorf("unknown sign-in type %q: want interactive, nonInteractive, servicePrincipal or managedIdentity", s)
+	return eventTypes[Interactive]
+}
+
+// ParseType reads a sign-in type, accepting the Graph signInEventTypes
+// spellings (interactiveUser, nonInteractiveUser) too, in any case.
+func ParseType(s string) (Type, error) {
+	v := strings.TrimSpace(s)
+	for _, t := range AllTypes {
+		if strings.EqualFold(v, string(t)) || strings.EqualFold(v, t.EventType()) {
+			return t, nil
+		}
+	}
+	return "", fmt.Errorf("unknown sign-in type %q: want interactive, nonInteractive, servicePrincipal or managedIdentity", logtext.Clip(s, 64))
 }
 
 // SignIn is one sign-in event.
@@ -245,7 +262,7 @@ type Page struct {
 // Source is where sign-ins come from. Implementations are safe for
 // concurrent use and hold no per-caller state.
 type Source interface {
-	// Name is the --source value: graph, files, demo, loganalytics.
+	// Name is the --source value: graph, files, demo.
 	Name() string
 	// Now is the reference time for relative windows: the clock for live
 	// sources, the newest loaded record for files and the demo.

@@ -1,6 +1,7 @@
 package signin
 
 import (
+	"encoding/base64"
 	"errors"
 	"strings"
 	"testing"
@@ -59,7 +60,7 @@ func TestFingerprintSeparatesQueries(t *testing.T) {
 
 func TestCursorsRoundTrip(t *testing.T) {
 	c := NewCursors()
-	cur := c.Issue("fp", 1234, "skiptoken-xyz")
+	cur := c.Issue("fp", time.Time{}, time.Time{}, 1234, "skiptoken-xyz")
 	pos, tok, err := c.Check("fp", cur)
 	if err != nil || pos != 1234 || tok != "skiptoken-xyz" {
 		t.Fatalf("Check = %d %q %v", pos, tok, err)
@@ -74,13 +75,51 @@ func TestCursorsRoundTrip(t *testing.T) {
 	}
 }
 
+// TestCursorWindow: a cursor carries its search's window to the nanosecond,
+// for any year; a cursor whose window was altered is refused.
+func TestCursorWindow(t *testing.T) {
+	c := NewCursors()
+	for _, w := range [][2]time.Time{
+		{time.Date(2025, 3, 3, 12, 0, 0, 123456789, time.UTC), time.Date(2025, 3, 4, 12, 0, 1, 987654321, time.UTC)},
+		{time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC)},
+	} {
+		q := Query{Since: w[0], Until: w[1]}
+		cur := c.Issue(q.Fingerprint(AllTypes), q.Since, q.Until, 42, "tok")
+		since, until, ok := CursorWindow(cur)
+		if !ok || !since.Equal(w[0]) || !until.Equal(w[1]) {
+			t.Fatalf("CursorWindow = %v %v %v, want %v %v", since, until, ok, w[0], w[1])
+		}
+		if pos, tok, err := c.Check(q.Fingerprint(AllTypes), cur); err != nil || pos != 42 || tok != "tok" {
+			t.Fatalf("Check = %d %q %v", pos, tok, err)
+		}
+		// Another window in the body, under the fingerprint of that window.
+		moved := Query{Since: w[0].Add(time.Minute), Until: w[1]}
+		raw, _ := base64.RawURLEncoding.DecodeString(cur)
+		body := appendTime(appendTime(nil, moved.Since), moved.Until)
+		_, _, rest, _ := readWindow(raw[:len(raw)-macLen])
+		forged := base64.RawURLEncoding.EncodeToString(append(append(body, rest...), raw[len(raw)-macLen:]...))
+		if s, _, ok := CursorWindow(forged); !ok || !s.Equal(moved.Since) {
+			t.Fatalf("forged window not read back: %v %v", s, ok)
+		}
+		if _, _, err := c.Check(moved.Fingerprint(AllTypes), forged); !errors.Is(err, ErrBadCursor) {
+			t.Errorf("a cursor with an altered window was accepted: %v", err)
+		}
+	}
+	for _, bad := range []string{"", "***", "AAAA"} {
+		if _, _, ok := CursorWindow(bad); ok {
+			t.Errorf("CursorWindow(%q) ok", bad)
+		}
+	}
+}
+
 func FuzzCursorCheck(f *testing.F) {
 	c := NewCursors()
-	f.Add(c.Issue("fp", 3, ""))
+	t0 := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	f.Add(c.Issue("fp", t0, t0.Add(time.Hour), 3, ""))
 	f.Add("")
 	f.Add("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
 	f.Fuzz(func(t *testing.T, s string) {
-		if _, _, err := c.Check("fp", s); err == nil && s != c.Issue("fp", mustPos(t, c, s), "") {
+		if _, _, err := c.Check("fp", s); err == nil && !reissued(t, c, s) {
 			// A cursor that checks out must be one c issued (HMAC): any other
 			// accepted string would be a forgery.
 			t.Fatalf("forged cursor %q accepted", s)
@@ -88,10 +127,12 @@ func FuzzCursorCheck(f *testing.F) {
 	})
 }
 
-func mustPos(t *testing.T, c *Cursors, s string) int {
+// reissued reports whether c issues s itself for what s says.
+func reissued(t *testing.T, c *Cursors, s string) bool {
 	pos, tok, _ := c.Check("fp", s)
-	if tok != "" {
-		t.Fatalf("token %q from a cursor issued without one", tok)
+	since, until, ok := CursorWindow(s)
+	if !ok {
+		t.Fatalf("a cursor that checks out has no window: %q", s)
 	}
-	return pos
+	return s == c.Issue("fp", since, until, pos, tok)
 }

@@ -1,4 +1,4 @@
-package files
+package files_test
 
 import (
 	"context"
@@ -10,28 +10,31 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/files"
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/files/filestest"
 )
 
 // benchRows is the size of the largest admin-center download.
 const benchRows = 100_000
 
-func BenchmarkLoadGraphJSON(b *testing.B)        { benchmarkLoad(b, FormatGraphJSON) }
-func BenchmarkLoadGraphJSONLines(b *testing.B)   { benchmarkLoad(b, FormatGraphJSONLines) }
-func BenchmarkLoadPortalJSON(b *testing.B)       { benchmarkLoad(b, FormatPortalJSON) }
-func BenchmarkLoadPortalCSV(b *testing.B)        { benchmarkLoad(b, FormatPortalCSV) }
-func BenchmarkLoadLogAnalyticsCSV(b *testing.B)  { benchmarkLoad(b, FormatLogAnalyticsCSV) }
-func BenchmarkLoadLogAnalyticsJSON(b *testing.B) { benchmarkLoad(b, FormatLogAnalyticsJSON) }
+func BenchmarkLoadGraphJSON(b *testing.B)        { benchmarkLoad(b, files.FormatGraphJSON) }
+func BenchmarkLoadGraphJSONLines(b *testing.B)   { benchmarkLoad(b, files.FormatGraphJSONLines) }
+func BenchmarkLoadPortalJSON(b *testing.B)       { benchmarkLoad(b, files.FormatPortalJSON) }
+func BenchmarkLoadPortalCSV(b *testing.B)        { benchmarkLoad(b, files.FormatPortalCSV) }
+func BenchmarkLoadLogAnalyticsCSV(b *testing.B)  { benchmarkLoad(b, files.FormatLogAnalyticsCSV) }
+func BenchmarkLoadLogAnalyticsJSON(b *testing.B) { benchmarkLoad(b, files.FormatLogAnalyticsJSON) }
 
 // benchmarkLoad loads a generated export of benchRows sign-ins. Besides
 // MB/s it reports the file size, the heap in use once the result is loaded
 // (after a collection), and the peak heap sampled while loading.
-func benchmarkLoad(b *testing.B, format Format) {
+func benchmarkLoad(b *testing.B, format files.Format) {
 	path := filepath.Join(b.TempDir(), "export")
 	f, err := os.Create(path)
 	if err != nil {
 		b.Fatal(err)
 	}
-	if err := Generate(f, format, benchRows, 1); err != nil {
+	if err := filestest.Generate(f, format, benchRows, 1); err != nil {
 		b.Fatal(err)
 	}
 	if err := f.Close(); err != nil {
@@ -51,10 +54,10 @@ func benchmarkLoad(b *testing.B, format Format) {
 	wg.Go(func() { samplePeakHeap(&peak, stop) })
 
 	ctx := context.Background()
-	var res *Result
+	var res *files.Result
 	for b.Loop() {
 		res = nil
-		res, err = Load(ctx, []string{path})
+		res, err = files.Load(ctx, []string{path})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -10,7 +10,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/logtext"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin"
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/graphjson"
 )
 
 // normalizeHeader makes header names comparable: the admin center writes
@@ -78,15 +80,18 @@ func delimiter(line []byte) rune {
 // readCSV reads an admin center or Log Analytics CSV export.
 func readCSV(s *sink, br *bufio.Reader) (Format, error) {
 	comma, format := csvKind(peekLine(br))
-	cr := csv.NewReader(br)
+	limit := &csvLimit{r: br}
+	cr := csv.NewReader(limit)
+	limit.cr = cr
 	cr.Comma = comma
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
 	header, err := cr.Read()
 	if err != nil {
-		return format, fmt.Errorf("header at line 1: %w", csvProblem(err))
+		return format, fmt.Errorf("header at line 1: %w", csvProblem(limit.explain(err)))
 	}
 	header = append([]string(nil), header...) // ReuseRecord: the next Read overwrites it
+	next := nextLine(cr, header)
 	clock := &csvClock{s: s}
 	var convert func(rec []string, line int) (signin.SignIn, bool, error)
 	switch format {
@@ -125,14 +130,23 @@ func readCSV(s *sink, br *bufio.Reader) (Format, error) {
 			return format, nil
 		}
 		if err != nil {
+			if errors.Is(err, graphjson.ErrRecordTooLarge) {
+				return format, fmt.Errorf("record at line %d (byte %d): %w", next, limit.at, err)
+			}
 			return format, fmt.Errorf("record at line %d: %w", lineOf(err, 0), csvProblem(err))
 		}
 		line, _ := cr.FieldPos(0)
+		next = nextLine(cr, rec)
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
 			continue // a blank line with spaces
 		}
 		if len(rec) != len(header) {
 			return format, fmt.Errorf("record at line %d: %d fields (want %d, as in the header)", line, len(rec), len(header))
+		}
+		for i, v := range rec {
+			if len(v) > graphjson.MaxField {
+				return format, fmt.Errorf("record at line %d: %w", line, graphjson.FieldTooLarge("in column "+logtext.Clip(strings.TrimSpace(header[i]), 80)))
+			}
 		}
 		si, ambiguous, err := convert(rec, line)
 		if err != nil {
@@ -149,6 +163,47 @@ func readCSV(s *sink, br *bufio.Reader) (Format, error) {
 			clock.note(idx)
 		}
 	}
+}
+
+// csvLimit refuses a CSV record over graphjson.MaxRecord while
+// encoding/csv reads it. csv.Reader buffers a whole record before it
+// returns it, so the cap is on the bytes read past the end of the last
+// record (InputOffset), checked before each read: a record never takes more
+// than the cap and one read buffer.
+type csvLimit struct {
+	r  io.Reader
+	cr *csv.Reader
+	n  int64 // bytes read
+	at int64 // where the oversized record starts, once refused
+}
+
+func (l *csvLimit) Read(p []byte) (int, error) {
+	if off := l.cr.InputOffset(); l.n-off > graphjson.MaxRecord {
+		l.at = off
+		return 0, graphjson.ErrRecordTooLarge
+	}
+	n, err := l.r.Read(p)
+	l.n += int64(n)
+	return n, err
+}
+
+// explain adds where an oversized header starts.
+func (l *csvLimit) explain(err error) error {
+	if errors.Is(err, graphjson.ErrRecordTooLarge) {
+		return fmt.Errorf("byte %d: %w", l.at, err)
+	}
+	return err
+}
+
+// nextLine is the line after the record just read: where the next record
+// starts unless blank lines come between (encoding/csv skips those).
+func nextLine(cr *csv.Reader, rec []string) int {
+	if len(rec) == 0 {
+		return 0
+	}
+	last := len(rec) - 1
+	line, _ := cr.FieldPos(last)
+	return line + strings.Count(rec[last], "\n") + 1
 }
 
 // lineOf takes the line from a csv.ParseError.
@@ -293,8 +348,8 @@ func (s *sink) portalSignIn(p *portalColumns, rec []string, clock *csvClock, lin
 	if err != nil {
 		return si, false, err
 	}
-	in := &s.strs
-	v := func(f portalField) string { return in.str(p.get(rec, f)) }
+	in := s.dec
+	v := func(f portalField) string { return in.Intern(p.get(rec, f)) }
 	si = signin.SignIn{
 		ID:            strings.Clone(id),
 		CorrelationID: strings.Clone(p.get(rec, pCorrelationID)),
@@ -306,17 +361,17 @@ func (s *sink) portalSignIn(p *portalColumns, rec []string, clock *csvClock, lin
 			ID:          v(pUserID),
 			UPN:         v(pUsername),
 			DisplayName: v(pUser),
-			Type:        in.str(enumValue(p.get(rec, pUserType))),
+			Type:        in.Intern(graphjson.EnumValue(p.get(rec, pUserType))),
 		},
 		App:                     signin.App{ID: v(pApplicationID), Name: v(pApplication)},
 		Resource:                signin.App{ID: v(pResourceID), Name: v(pResource)},
 		ServicePrincipal:        signin.App{ID: v(pServicePrincipalID), Name: v(pServicePrincipalName)},
-		ManagedIdentity:         in.str(managedIdentityType(p.get(rec, pManagedIdentityType))),
+		ManagedIdentity:         in.Intern(graphjson.ManagedIdentityType(p.get(rec, pManagedIdentityType))),
 		ClientApp:               v(pClientApp),
 		UserAgent:               v(pUserAgent),
 		IPAddress:               v(pIPAddress),
-		ConditionalAccessStatus: in.str(enumValue(p.get(rec, pConditionalAccess))),
-		AuthRequirement:         in.str(enumValue(p.get(rec, pAuthRequirement))),
+		ConditionalAccessStatus: in.Intern(graphjson.EnumValue(p.get(rec, pConditionalAccess))),
+		AuthRequirement:         in.Intern(graphjson.EnumValue(p.get(rec, pAuthRequirement))),
 		Status: signin.Status{
 			FailureReason:     v(pFailureReason),
 			AdditionalDetails: v(pMFAResult),
@@ -330,21 +385,21 @@ func (s *sink) portalSignIn(p *portalColumns, rec []string, clock *csvClock, lin
 	}
 	if loc := p.get(rec, pLocation); loc != "" {
 		l := parseLocation(loc)
-		si.Location = signin.Location{City: in.str(l.City), State: in.str(l.State), CountryOrRegion: in.str(l.CountryOrRegion)}
+		si.Location = signin.Location{City: in.Intern(l.City), State: in.Intern(l.State), CountryOrRegion: in.Intern(l.CountryOrRegion)}
 	}
-	if si.Status.ErrorCode, err = parseErrorCode(p.name[pErrorCode], p.get(rec, pErrorCode)); err != nil {
+	if si.Status.ErrorCode, err = graphjson.ParseErrorCode(p.name[pErrorCode], p.get(rec, pErrorCode)); err != nil {
 		return si, false, err
 	}
-	if si.Device.IsCompliant, err = parseBool(p.name[pCompliant], p.get(rec, pCompliant)); err != nil {
+	if si.Device.IsCompliant, err = graphjson.ParseBool(p.name[pCompliant], p.get(rec, pCompliant)); err != nil {
 		return si, false, err
 	}
-	if si.Device.IsManaged, err = parseBool(p.name[pManaged], p.get(rec, pManaged)); err != nil {
+	if si.Device.IsManaged, err = graphjson.ParseBool(p.name[pManaged], p.get(rec, pManaged)); err != nil {
 		return si, false, err
 	}
 	// The download has no event type column: a service principal or managed
 	// identity with no user says what it is; otherwise the file's name tells
 	// the four downloads apart; without it, interactive.
-	setType(&si, nil, nil, "")
+	graphjson.SetType(&si, nil, nil, "")
 	if si.Type == signin.Interactive && s.typeHint != "" {
 		si.Type = s.typeHint
 	}

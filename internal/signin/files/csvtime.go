@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/graphjson"
 )
 
 // wantCSVTime lists the time forms accepted in CSV files, for error messages.
@@ -49,12 +51,12 @@ type csvClock struct {
 // the order is open (the caller passes its index to note).
 func (c *csvClock) parse(col, v string, line int) (t time.Time, ambiguous bool, err error) {
 	v = strings.TrimSpace(v)
-	if t, err := parseISOTime(v); err == nil {
+	if t, err := graphjson.ParseTime(v); err == nil {
 		return t, false, nil
 	}
 	lt, ok := parseLocalTime(v)
 	if !ok {
-		return time.Time{}, false, fieldError(col, v, "is not a time", wantCSVTime)
+		return time.Time{}, false, graphjson.FieldError(col, v, "is not a time", wantCSVTime)
 	}
 	month, day := lt.a, lt.b
 	switch lt.order {
@@ -63,17 +65,17 @@ func (c *csvClock) parse(col, v string, line int) (t time.Time, ambiguous bool, 
 	case orderOpen:
 		switch {
 		case lt.a > 12 && lt.b > 12:
-			return time.Time{}, false, fieldError(col, v, "is not a date", wantCSVTime)
+			return time.Time{}, false, graphjson.FieldError(col, v, "is not a date", wantCSVTime)
 		case lt.a > 12:
 			if c.order == orderMonthFirst {
-				return time.Time{}, false, fieldError(col, v, fmt.Sprintf("puts the day first, but line %d put the month first", c.decidedBy), "want one date order in a file")
+				return time.Time{}, false, graphjson.FieldError(col, v, fmt.Sprintf("puts the day first, but line %d put the month first", c.decidedBy), "want one date order in a file")
 			}
 			if c.order == orderOpen {
 				c.settle(orderDayFirst, line)
 			}
 		case lt.b > 12:
 			if c.order == orderDayFirst {
-				return time.Time{}, false, fieldError(col, v, fmt.Sprintf("puts the month first, but line %d put the day first", c.decidedBy), "want one date order in a file")
+				return time.Time{}, false, graphjson.FieldError(col, v, fmt.Sprintf("puts the month first, but line %d put the day first", c.decidedBy), "want one date order in a file")
 			}
 			if c.order == orderOpen {
 				c.settle(orderMonthFirst, line)
@@ -86,11 +88,11 @@ func (c *csvClock) parse(col, v string, line int) (t time.Time, ambiguous bool, 
 		}
 	}
 	if month < 1 || month > 12 || day < 1 {
-		return time.Time{}, false, fieldError(col, v, "is not a date", wantCSVTime)
+		return time.Time{}, false, graphjson.FieldError(col, v, "is not a date", wantCSVTime)
 	}
 	t = time.Date(lt.year, time.Month(month), day, lt.hour, lt.min, lt.sec, lt.nsec, time.UTC)
 	if t.Day() != day {
-		return time.Time{}, false, fieldError(col, v, "is not a date", wantCSVTime)
+		return time.Time{}, false, graphjson.FieldError(col, v, "is not a date", wantCSVTime)
 	}
 	return t, ambiguous, nil
 }

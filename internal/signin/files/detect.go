@@ -10,6 +10,8 @@ import (
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/logtext"
 )
 
 // peekSize is the read buffer: large enough to hold a JSON line or a CSV
@@ -77,7 +79,7 @@ func sniff(br *bufio.Reader) (sniffKind, *bufio.Reader, error) {
 	if _, kind := csvKind(line); kind != "" {
 		return sniffCSV, br, nil
 	}
-	return 0, br, fmt.Errorf("unknown format: the file starts with %q (%s)", clip(string(bytes.TrimSpace(firstLine(line))), 80), wantFormats)
+	return 0, br, fmt.Errorf("unknown format: the file starts with %q (%s)", logtext.Clip(string(bytes.TrimSpace(firstLine(line))), 80), wantFormats)
 }
 
 // skipSpace discards leading white space and returns the next byte.

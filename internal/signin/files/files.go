@@ -5,16 +5,17 @@
 // API's tables). Each file's format is detected from its content, never from
 // its name, and each file is decoded as a stream: a record at a time.
 //
-// JSON is cut into records by jsonStream and each record is decoded by a
-// small strict lexer that knows the sign-in shapes: members we do not keep
-// are skipped in the same pass, and repeated strings (users, apps, devices,
-// Conditional Access outcomes) are shared rather than allocated per record.
-// encoding/json, which scans every value twice and allocates every string,
-// loaded Graph exports at about 70 MB/s; this loads them at over 150 MB/s.
-// CSV goes through encoding/csv.
+// The package detects formats and walks each file's structure; decoding of
+// values is done by graphjson: its Decoder turns Graph signIn objects (and
+// the Graph-shaped JSON inside Log Analytics columns) into sign-ins and
+// shares repeated strings (users, apps, devices, Conditional Access
+// outcomes) across the records of every file loaded, its Stream cuts JSON
+// files into records and its Lexer reads Log Analytics rows. CSV goes
+// through encoding/csv. Synthetic exports for tests and benchmarks are
+// written by the filestest package.
 //
-// Only the standard library is used; the package imports nothing of ours but
-// the domain package signin.
+// The package imports nothing of ours but the domain package signin,
+// graphjson and the leaf logtext.
 package files
 
 import (
@@ -27,8 +28,11 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/logtext"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin"
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/graphjson"
 )
 
 // Format is the kind of export a file holds, as detected from its content.
@@ -71,6 +75,52 @@ type Result struct {
 	// Duplicates counts records dropped because their ID was already loaded
 	// (from an earlier file, or earlier in the same file).
 	Duplicates int
+	// Implausible counts records left out because their time is outside
+	// PlausibleFrom..PlausibleUntil: one record dated 9999 would otherwise
+	// become the source's "now" and empty every default search.
+	Implausible int
+	// ImplausibleSample describes the first few of them: file, ID and time.
+	ImplausibleSample []string
+	// PlausibleFrom and PlausibleUntil bound the times kept: EarliestSignIn,
+	// and the clock at load plus FutureSlack.
+	PlausibleFrom, PlausibleUntil time.Time
+}
+
+// EarliestSignIn is the earliest plausible sign-in time: Entra ID (then
+// Azure AD) kept no sign-in logs before 2014.
+var EarliestSignIn = time.Date(2014, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// FutureSlack is how far past the clock at load a sign-in may be dated: a
+// day absorbs clock skew and time zones written as UTC.
+const FutureSlack = 24 * time.Hour
+
+// implausibleSampleSize is how many left-out records Result describes.
+const implausibleSampleSize = 5
+
+// Notes returns what a search over the loaded records must say: how many
+// records were left out for their dates (none when none were).
+func (r *Result) Notes() []string {
+	if r.Implausible == 0 {
+		return nil
+	}
+	what := fmt.Sprintf("%d records dated outside %s..%s were left out", r.Implausible, r.PlausibleFrom.Format("2006-01-02"), r.PlausibleUntil.UTC().Format(time.RFC3339))
+	if r.Implausible == 1 {
+		what = fmt.Sprintf("1 record dated outside %s..%s was left out", r.PlausibleFrom.Format("2006-01-02"), r.PlausibleUntil.UTC().Format(time.RFC3339))
+	}
+	return []string{fmt.Sprintf("%s: such dates would move the source's now and empty the default window (first: %s)", what, r.ImplausibleSample[0])}
+}
+
+// Option configures Load.
+type Option func(*options)
+
+type options struct {
+	now func() time.Time
+}
+
+// WithClock sets the clock that bounds plausible sign-in times (by default
+// time.Now).
+func WithClock(now func() time.Time) Option {
+	return func(o *options) { o.now = now }
 }
 
 // FileStat describes one file read by Load.
@@ -90,27 +140,71 @@ type FileStat struct {
 // A file given twice (by two patterns) is read once. Loading stops at the first
 // problem, with an error that names the file and, for a bad record, where the
 // record is (line for CSV and JSON lines, index for JSON arrays) and what was
-// expected. Globs follow filepath.Match (no "**").
-func Load(ctx context.Context, patterns []string) (*Result, error) {
+// expected. Globs follow filepath.Match (no "**"). Every path must be a
+// regular file (or a symbolic link to one); a named pipe, device or socket
+// is refused before anything is opened. A record larger than
+// graphjson.MaxRecord, or with a value longer than graphjson.MaxField, stops
+// the load before it is buffered whole. Records dated before EarliestSignIn
+// or more than FutureSlack after the clock (WithClock) are left out and
+// counted in the Result, whose Notes say so.
+func Load(ctx context.Context, patterns []string, opts ...Option) (*Result, error) {
+	o := options{now: time.Now}
+	for _, opt := range opts {
+		opt(&o)
+	}
 	paths, err := expand(patterns)
 	if err != nil {
 		return nil, err
 	}
 	s := newSink(ctx)
-	res := &Result{}
+	res := &Result{PlausibleFrom: EarliestSignIn, PlausibleUntil: o.now().UTC().Add(FutureSlack).Truncate(time.Second)}
 	for _, path := range paths {
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("load %s: %w", path, err)
 		}
+		first := len(s.out)
 		st, err := loadFile(s, path)
 		if err != nil {
 			return nil, fmt.Errorf("load %s: %w", path, err)
 		}
 		res.Files = append(res.Files, st)
+		s.dropImplausible(res, path, first)
 	}
 	res.SignIns = slices.Clip(s.out)
 	res.Duplicates = s.dups
 	return res, nil
+}
+
+// dropImplausible removes the file's records (s.out[first:]) dated outside
+// the plausible range and accounts for them in res. It runs once the file
+// is read, after CSV day/month corrections. A dropped ID may load again
+// from a later file.
+func (s *sink) dropImplausible(res *Result, path string, first int) {
+	kept := s.out[:first]
+	for _, si := range s.out[first:] {
+		if !si.CreatedAt.Before(res.PlausibleFrom) && !si.CreatedAt.After(res.PlausibleUntil) {
+			kept = append(kept, si)
+			continue
+		}
+		delete(s.seen, si.ID)
+		res.Implausible++
+		if len(res.ImplausibleSample) < implausibleSampleSize {
+			res.ImplausibleSample = append(res.ImplausibleSample, fmt.Sprintf("%s: sign-in %s dated %s", path, logtext.Clean(si.ID, logtext.MaxName), printableTime(si.CreatedAt)))
+		}
+	}
+	clear(s.out[len(kept):])
+	s.out = kept
+}
+
+// printableTime formats t as RFC 3339, which has only four-digit years.
+func printableTime(t time.Time) string {
+	switch t = t.UTC(); {
+	case t.Year() > 9999:
+		return "after 9999-12-31"
+	case t.Year() < 0:
+		return "before year 0"
+	}
+	return t.Format(time.RFC3339)
 }
 
 // expand resolves the patterns to files, in pattern order then name order.
@@ -136,24 +230,75 @@ func expand(patterns []string) ([]string, error) {
 			}
 		}
 	}
+	// Every file is checked before any is opened: opening a named pipe
+	// blocks until something writes to it, which would hang start-up.
+	for _, p := range paths {
+		if _, err := statRegular(p); err != nil {
+			return nil, fmt.Errorf("load %s: %w", p, err)
+		}
+	}
 	return paths, nil
+}
+
+// wantRegular says what Load accepts, for errors about other kinds of file.
+const wantRegular = "want a regular file: an export saved to disk, or a glob such as exports/*.csv"
+
+// statRegular returns the file's information, or an error unless path is a
+// regular file or a symbolic link to one. Named pipes, devices and sockets
+// are refused before they are opened: a pipe blocks the open, a device such
+// as /dev/zero never ends.
+func statRegular(path string) (os.FileInfo, error) {
+	info, err := os.Stat(path) // follows symbolic links
+	if err != nil {
+		return nil, err
+	}
+	if err := checkRegular(info); err != nil {
+		return nil, err
+	}
+	return info, nil
+}
+
+// checkRegular describes why info is not a regular file.
+func checkRegular(info os.FileInfo) error {
+	m := info.Mode()
+	if m.IsRegular() {
+		return nil
+	}
+	if m.IsDir() {
+		return errors.New("is a directory (want a file, or a glob such as dir/*.json)")
+	}
+	kind := "a special file"
+	switch {
+	case m&os.ModeNamedPipe != 0:
+		kind = "a named pipe (FIFO)"
+	case m&os.ModeSocket != 0:
+		kind = "a socket"
+	case m&os.ModeDevice != 0:
+		kind = "a device"
+	}
+	return fmt.Errorf("not a regular file: %s (%s)", kind, wantRegular)
 }
 
 // loadFile reads one file into s.
 func loadFile(s *sink, path string) (FileStat, error) {
 	st := FileStat{Path: path}
-	info, err := os.Stat(path)
-	if err != nil {
+	if _, err := statRegular(path); err != nil {
 		return st, err
-	}
-	if info.IsDir() {
-		return st, errors.New("is a directory (want a file, or a glob such as dir/*.json)")
 	}
 	f, err := os.Open(path)
 	if err != nil {
 		return st, err
 	}
 	defer f.Close()
+	// The file may have been replaced since it was checked: check what was
+	// opened, and take its size from it.
+	info, err := f.Stat()
+	if err != nil {
+		return st, err
+	}
+	if err := checkRegular(info); err != nil {
+		return st, err
+	}
 	cr := &countingReader{r: f}
 	s.startFile(info.Size())
 	s.typeHint = typeFromName(path)
@@ -210,9 +355,7 @@ type sink struct {
 	seen        map[string]struct{}
 	dups        int
 	fileRecords int
-	strs        interner
-	policies    policyCache
-	lx          lexer // for the JSON in Log Analytics columns
+	dec         *graphjson.Decoder // shared by every file: strings and policies are kept once
 	// typeHint is the sign-in type the file's name announces, for the
 	// admin-center CSV whose four downloads share one header.
 	typeHint signin.Type
@@ -240,10 +383,9 @@ func typeFromName(path string) signin.Type {
 
 func newSink(ctx context.Context) *sink {
 	return &sink{
-		ctx:      ctx,
-		seen:     map[string]struct{}{},
-		strs:     interner{m: map[string]string{}},
-		policies: policyCache{m: map[string][]signin.Policy{}},
+		ctx:  ctx,
+		seen: map[string]struct{}{},
+		dec:  graphjson.NewDecoder(),
 	}
 }
 
@@ -285,28 +427,4 @@ func (s *sink) add(si *signin.SignIn) (int, error) {
 	s.seen[si.ID] = struct{}{}
 	s.out = append(s.out, *si)
 	return len(s.out) - 1, nil
-}
-
-// interner shares repeated strings (user, app, device, location, ...) between
-// records. It clones what it keeps, so a CSV record's backing string is never
-// retained.
-type interner struct {
-	m map[string]string
-}
-
-// maxInterned bounds the interner; past it, strings are cloned instead.
-const maxInterned = 1 << 18
-
-func (in *interner) str(s string) string {
-	if s == "" {
-		return ""
-	}
-	if v, ok := in.m[s]; ok {
-		return v
-	}
-	v := strings.Clone(s)
-	if len(in.m) < maxInterned {
-		in.m[v] = v
-	}
-	return v
 }

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"strings"
 	"testing"
 )
@@ -102,23 +101,6 @@ func FuzzCSVTime(f *testing.F) {
 			if got.IsZero() && !strings.HasPrefix(strings.TrimSpace(v), "0001-01-01") {
 				t.Fatalf("parse(%q) = zero time", v)
 			}
-		}
-	})
-}
-
-// FuzzLexer: the lexer accepts exactly what encoding/json accepts as one
-// JSON value (short of our nesting bound).
-func FuzzLexer(f *testing.F) {
-	f.Fuzz(func(t *testing.T, data []byte) {
-		if bytes.Count(data, []byte("["))+bytes.Count(data, []byte("{")) > maxDepth {
-			return
-		}
-		var l lexer
-		l.reset(data)
-		l.skip()
-		l.end()
-		if got, want := l.err == nil, json.Valid(data); got != want {
-			t.Fatalf("lexer accepts %q: %v (%v), encoding/json: %v", data, got, l.err, want)
 		}
 	})
 }

@@ -11,16 +11,17 @@ import (
 	"strings"
 
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin"
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/graphjson"
 )
 
 // readJSON reads a stream of JSON values, one after another: Graph list
 // pages, arrays of signIn objects or Log Analytics rows, single objects, and
 // Log Analytics query API responses. The format is that of the first value.
 func readJSON(s *sink, br *bufio.Reader) (Format, error) {
-	st := &jsonStream{r: br}
+	st := graphjson.NewStream(br)
 	var format Format
 	for value := 1; ; value++ {
-		c, err := st.peek()
+		c, err := st.Peek()
 		if err == io.EOF {
 			return format, nil
 		}
@@ -34,12 +35,12 @@ func readJSON(s *sink, br *bufio.Reader) (Format, error) {
 		var f Format
 		switch c {
 		case '[':
-			st.consume()
+			st.Consume()
 			f, err = readArray(s, st, where, false)
 		case '{':
 			f, err = readObject(s, st, where)
 		default:
-			return format, fmt.Errorf("%sat byte %d: %q (want an object or an array of sign-ins)", where, st.off, c)
+			return format, fmt.Errorf("%sat byte %d: %q (want an object or an array of sign-ins)", where, st.Offset(), c)
 		}
 		if format == "" {
 			format = f
@@ -53,11 +54,10 @@ func readJSON(s *sink, br *bufio.Reader) (Format, error) {
 // recordReader decodes the records of one array (or one JSON lines file),
 // whose kind is taken from its first record.
 type recordReader struct {
-	s     *sink
-	kind  recordKind
-	lx    lexer
-	graph graphRecord
-	row   laRow
+	s    *sink
+	kind recordKind
+	lx   graphjson.Lexer
+	row  laRow
 }
 
 // setKind picks the decoder from the first record's keys.
@@ -65,7 +65,7 @@ func (rr *recordReader) setKind(raw []byte) error {
 	if len(raw) == 0 || raw[0] != '{' {
 		k := "empty"
 		if len(raw) > 0 {
-			k = jsonKind(raw[0])
+			k = graphjson.ValueKind(raw[0])
 		}
 		return fmt.Errorf("a JSON %s (want a sign-in object)", k)
 	}
@@ -81,24 +81,20 @@ func (rr *recordReader) setKind(raw []byte) error {
 
 // decodeRaw decodes one record from its JSON text and adds it to the sink.
 func (rr *recordReader) decodeRaw(raw []byte) error {
-	l := &rr.lx
-	l.reset(raw)
 	var si signin.SignIn
 	var err error
 	switch rr.kind {
 	case kindGraph:
-		l.graph(&rr.graph, rr.s)
-		if l.end(); l.err != nil {
-			return l.err
-		}
-		si, err = rr.graph.signIn(rr.s)
+		si, err = rr.s.dec.SignIn(raw)
 	default:
-		if l.peek() != '{' {
-			l.typeError("the record", "an object")
+		l := &rr.lx
+		l.Reset(raw)
+		if l.Peek() != '{' {
+			l.TypeError("the record", "an object")
 		}
-		l.laRow(&rr.row)
-		if l.end(); l.err != nil {
-			return l.err
+		laRowJSON(l, &rr.row)
+		if l.End(); l.Err() != nil {
+			return l.Err()
 		}
 		si, _, err = rr.s.laSignIn(&rr.row, isoClock)
 	}
@@ -110,16 +106,16 @@ func (rr *recordReader) decodeRaw(raw []byte) error {
 }
 
 // readArray reads the elements of an array whose '[' was consumed.
-func readArray(s *sink, st *jsonStream, where string, inPage bool) (Format, error) {
+func readArray(s *sink, st *graphjson.Stream, where string, inPage bool) (Format, error) {
 	rr := &recordReader{s: s}
-	c, err := st.peek()
+	c, err := st.Peek()
 	if err == nil && c == ']' {
-		st.consume()
+		st.Consume()
 		return arrayFormat(rr.kind, inPage), nil
 	}
 	for i := 0; ; i++ {
-		at := st.off
-		raw, err := st.value()
+		at := st.Offset()
+		raw, err := st.Value()
 		if err == nil {
 			if i == 0 {
 				err = rr.setKind(raw)
@@ -135,37 +131,16 @@ func readArray(s *sink, st *jsonStream, where string, inPage bool) (Format, erro
 			return arrayFormat(rr.kind, inPage), fmt.Errorf("%srecord at index %d (byte %d): %w", where, i, at, err)
 		}
 		if s.fileRecords == hintAt {
-			s.hint(st.off)
+			s.hint(st.Offset())
 		}
-		if err := next(st, ']'); err != nil {
-			return arrayFormat(rr.kind, inPage), fmt.Errorf("%safter the record at index %d (byte %d): %w", where, i, st.off, err)
+		if err := st.Next(']'); err != nil {
+			return arrayFormat(rr.kind, inPage), fmt.Errorf("%safter the record at index %d (byte %d): %w", where, i, st.Offset(), err)
 		}
-		if c, _ := st.peek(); c == ']' {
-			st.consume()
+		if c, _ := st.Peek(); c == ']' {
+			st.Consume()
 			return arrayFormat(rr.kind, inPage), nil
 		}
 	}
-}
-
-// next reads the ',' between two elements or members, or leaves the
-// closing byte for the caller.
-func next(st *jsonStream, closing byte) error {
-	c, err := st.peek()
-	switch {
-	case err == io.EOF:
-		return errCutShort
-	case err != nil:
-		return err
-	case c == ',':
-		st.consume()
-		if c, err := st.peek(); err == nil && c == closing {
-			return fmt.Errorf("invalid JSON: %q after ','", c)
-		}
-		return nil
-	case c == closing:
-		return nil
-	}
-	return fmt.Errorf("invalid JSON: %q where ',' or %q belongs", c, closing)
 }
 
 func arrayFormat(k recordKind, inPage bool) Format {
@@ -180,8 +155,8 @@ func arrayFormat(k recordKind, inPage bool) Format {
 
 // readObject reads an object at the next byte: a Graph page or a Log
 // Analytics query response (streamed), or a single record (cut out whole).
-func readObject(s *sink, st *jsonStream, where string) (Format, error) {
-	key := st.firstKey()
+func readObject(s *sink, st *graphjson.Stream, where string) (Format, error) {
+	key := st.FirstKey()
 	switch lower := strings.ToLower(key); {
 	case lower == "value", lower == "tables", lower == "records", strings.HasPrefix(key, "@"):
 		return readWrapper(s, st, where)
@@ -189,76 +164,24 @@ func readObject(s *sink, st *jsonStream, where string) (Format, error) {
 	return readSingle(s, st, where)
 }
 
-// readMembers calls member with each member name of the object at the next
-// byte; member must read the value.
-func readMembers(st *jsonStream, member func(key string) error) error {
-	st.consume() // '{'
-	if c, err := st.peek(); err == nil && c == '}' {
-		st.consume()
-		return nil
-	}
-	var lx lexer
-	for {
-		raw, err := st.value()
-		if err != nil {
-			return err
-		}
-		lx.reset(raw)
-		if lx.peek() != '"' {
-			return fmt.Errorf("invalid JSON: want a member name at byte %d", st.off-int64(len(raw)))
-		}
-		key := lx.str("member name")
-		if lx.end(); lx.err != nil {
-			return lx.err
-		}
-		if c, err := st.peek(); err != nil || c != ':' {
-			return fmt.Errorf("invalid JSON: want ':' after %q at byte %d", key, st.off)
-		}
-		st.consume()
-		if err := member(key); err != nil {
-			return err
-		}
-		if err := next(st, '}'); err != nil {
-			return err
-		}
-		if c, _ := st.peek(); c == '}' {
-			st.consume()
-			return nil
-		}
-	}
-}
-
-// skipValue reads a value we do not use, checking that it is JSON.
-func skipValue(st *jsonStream) error {
-	raw, err := st.value()
-	if err != nil {
-		return err
-	}
-	var lx lexer
-	lx.reset(raw)
-	lx.skip()
-	lx.end()
-	return lx.err
-}
-
 // readWrapper reads the members of a page or query response, streaming the
 // array of records. The other members are kept: an object that starts with
 // "@odata.context" may be a single record (a GET response), decoded whole
 // at the end.
-func readWrapper(s *sink, st *jsonStream, where string) (Format, error) {
+func readWrapper(s *sink, st *graphjson.Stream, where string) (Format, error) {
 	format := FormatGraphJSON
-	at := st.off
+	at := st.Offset()
 	streamed := false
 	var rest bytes.Buffer
-	err := readMembers(st, func(key string) error {
+	err := st.Members(func(key string) error {
 		switch strings.ToLower(key) {
 		case "value":
 			streamed = true
-			c, err := st.peek()
+			c, err := st.Peek()
 			if err != nil || c != '[' {
-				return fmt.Errorf(`%s"value" at byte %d is not an array (want an array of sign-ins)`, where, st.off)
+				return fmt.Errorf(`%s"value" at byte %d is not an array (want an array of sign-ins)`, where, st.Offset())
 			}
-			st.consume()
+			st.Consume()
 			f, err := readArray(s, st, where, true)
 			if f == FormatLogAnalyticsJSON {
 				format = f
@@ -271,15 +194,12 @@ func readWrapper(s *sink, st *jsonStream, where string) (Format, error) {
 		case "records":
 			return errDiagnostic
 		}
-		raw, err := st.value()
+		raw, err := st.Value()
 		if err != nil {
 			return err
 		}
-		var lx lexer
-		lx.reset(raw)
-		lx.skip()
-		if lx.end(); lx.err != nil {
-			return lx.err
+		if err := graphjson.Check(raw); err != nil {
+			return err
 		}
 		if rest.Len() == 0 {
 			rest.WriteByte('{')
@@ -293,7 +213,7 @@ func readWrapper(s *sink, st *jsonStream, where string) (Format, error) {
 		return nil
 	})
 	if err != nil && !strings.HasPrefix(err.Error(), where) && !isCtxErr(err) && err != errDiagnostic {
-		err = fmt.Errorf("%sat byte %d: %w", where, st.off, err)
+		err = fmt.Errorf("%sat byte %d: %w", where, st.Offset(), err)
 	}
 	if err != nil || streamed || rest.Len() == 0 {
 		return format, err
@@ -316,15 +236,15 @@ func readWrapper(s *sink, st *jsonStream, where string) (Format, error) {
 
 // readSingle reads one record object, as a GET response or pretty-printed
 // objects one after another hold them.
-func readSingle(s *sink, st *jsonStream, where string) (Format, error) {
-	at := st.off
-	raw, err := st.value()
+func readSingle(s *sink, st *graphjson.Stream, where string) (Format, error) {
+	at := st.Offset()
+	raw, err := st.Value()
 	if err == nil && len(raw) > 0 && raw[0] == '{' {
 		switch classifyObject(raw) {
 		case kindPage, kindTables, kindDiagnostic:
 			// A wrapper whose first member name was out of sight: read it
 			// from memory.
-			inner := &jsonStream{r: bufio.NewReader(bytes.NewReader(bytes.Clone(raw)))}
+			inner := graphjson.NewStream(bufio.NewReader(bytes.NewReader(bytes.Clone(raw))))
 			return readWrapper(s, inner, where)
 		}
 	}
@@ -346,25 +266,25 @@ func readSingle(s *sink, st *jsonStream, where string) (Format, error) {
 
 // readTables reads a Log Analytics query API response's "tables" array:
 // [{"name":..., "columns":[{"name":..., "type":...}], "rows":[[...], ...]}].
-func readTables(s *sink, st *jsonStream, where string) error {
-	if c, err := st.peek(); err != nil || c != '[' {
+func readTables(s *sink, st *graphjson.Stream, where string) error {
+	if c, err := st.Peek(); err != nil || c != '[' {
 		return fmt.Errorf(`%s"tables" is not an array (want the query API's tables)`, where)
 	}
-	st.consume()
-	if c, err := st.peek(); err == nil && c == ']' {
-		st.consume()
+	st.Consume()
+	if c, err := st.Peek(); err == nil && c == ']' {
+		st.Consume()
 		return nil
 	}
 	for t := 0; ; t++ {
 		tw := fmt.Sprintf("%stable %d: ", where, t)
-		if c, err := st.peek(); err != nil || c != '{' {
-			return fmt.Errorf("%sat byte %d: want a table object", tw, st.off)
+		if c, err := st.Peek(); err != nil || c != '{' {
+			return fmt.Errorf("%sat byte %d: want a table object", tw, st.Offset())
 		}
 		var cols []laColumn
-		err := readMembers(st, func(key string) error {
+		err := st.Members(func(key string) error {
 			switch strings.ToLower(key) {
 			case "columns":
-				raw, err := st.value()
+				raw, err := st.Value()
 				if err != nil {
 					return err
 				}
@@ -372,7 +292,7 @@ func readTables(s *sink, st *jsonStream, where string) error {
 					Name string `json:"name"`
 				}
 				if err := json.Unmarshal(raw, &c); err != nil {
-					return fmt.Errorf("%scolumns: %w", tw, jsonProblem(err))
+					return fmt.Errorf("%scolumns: %w", tw, graphjson.JSONProblem(err))
 				}
 				cols = make([]laColumn, len(c))
 				for i, col := range c {
@@ -388,48 +308,48 @@ func readTables(s *sink, st *jsonStream, where string) error {
 				}
 				return readTableRows(s, st, tw, cols)
 			}
-			return skipValue(st)
+			return st.SkipValue()
 		})
 		if err != nil {
 			if !strings.HasPrefix(err.Error(), tw) && !isCtxErr(err) {
-				err = fmt.Errorf("%sat byte %d: %w", tw, st.off, err)
+				err = fmt.Errorf("%sat byte %d: %w", tw, st.Offset(), err)
 			}
 			return err
 		}
-		if err := next(st, ']'); err != nil {
-			return fmt.Errorf("%sat byte %d: %w", tw, st.off, err)
+		if err := st.Next(']'); err != nil {
+			return fmt.Errorf("%sat byte %d: %w", tw, st.Offset(), err)
 		}
-		if c, _ := st.peek(); c == ']' {
-			st.consume()
+		if c, _ := st.Peek(); c == ']' {
+			st.Consume()
 			return nil
 		}
 	}
 }
 
-func readTableRows(s *sink, st *jsonStream, where string, cols []laColumn) error {
-	if c, err := st.peek(); err != nil || c != '[' {
-		return fmt.Errorf(`%s"rows" at byte %d is not an array`, where, st.off)
+func readTableRows(s *sink, st *graphjson.Stream, where string, cols []laColumn) error {
+	if c, err := st.Peek(); err != nil || c != '[' {
+		return fmt.Errorf(`%s"rows" at byte %d is not an array`, where, st.Offset())
 	}
-	st.consume()
-	if c, err := st.peek(); err == nil && c == ']' {
-		st.consume()
+	st.Consume()
+	if c, err := st.Peek(); err == nil && c == ']' {
+		st.Consume()
 		return nil
 	}
 	var (
 		row laRow
-		lx  lexer
+		lx  graphjson.Lexer
 	)
 	for i := 0; ; i++ {
-		at := st.off
-		raw, err := st.value()
+		at := st.Offset()
+		raw, err := st.Value()
 		if err == nil {
-			lx.reset(raw)
-			if lx.peek() != '[' {
-				lx.typeError("the row", "an array")
+			lx.Reset(raw)
+			if lx.Peek() != '[' {
+				lx.TypeError("the row", "an array")
 			}
-			n := lx.laValues(&row, cols)
-			lx.end()
-			err = lx.err
+			n := laValues(&lx, &row, cols)
+			lx.End()
+			err = lx.Err()
 			if err == nil && n != len(cols) {
 				err = fmt.Errorf("%d values (want %d, one per column)", n, len(cols))
 			}
@@ -447,11 +367,11 @@ func readTableRows(s *sink, st *jsonStream, where string, cols []laColumn) error
 			}
 			return fmt.Errorf("%srecord at index %d (byte %d): %w", where, i, at, err)
 		}
-		if err := next(st, ']'); err != nil {
+		if err := st.Next(']'); err != nil {
 			return fmt.Errorf("%safter the record at index %d: %w", where, i, err)
 		}
-		if c, _ := st.peek(); c == ']' {
-			st.consume()
+		if c, _ := st.Peek(); c == ']' {
+			st.Consume()
 			return nil
 		}
 	}
@@ -469,6 +389,10 @@ func readJSONLines(s *sink, br *bufio.Reader) (Format, error) {
 			long = append(long[:0], b...)
 			for err == bufio.ErrBufferFull {
 				b, err = br.ReadSlice('\n')
+				if len(long)+len(b) > graphjson.MaxRecord {
+					// Refused before the line is kept whole.
+					return format, fmt.Errorf("record at line %d: %w", line, graphjson.ErrRecordTooLarge)
+				}
 				long = append(long, b...)
 			}
 			b = long

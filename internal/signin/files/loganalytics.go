@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin"
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/graphjson"
 )
 
 // laField is a Log Analytics column we read. The sign-in tables share their
@@ -212,9 +213,9 @@ type laClock func(col, v string) (t time.Time, ambiguous bool, err error)
 
 // isoClock parses the times of JSON rows.
 func isoClock(col, v string) (time.Time, bool, error) {
-	t, err := parseISOTime(strings.TrimSpace(v))
+	t, err := graphjson.ParseTime(strings.TrimSpace(v))
 	if err != nil {
-		return t, false, fieldError(col, v, "is not a time", wantISOTime)
+		return t, false, graphjson.FieldError(col, v, "is not a time", graphjson.WantTime)
 	}
 	return t, false, nil
 }
@@ -237,8 +238,8 @@ func (s *sink) laSignIn(r *laRow, clock laClock) (si signin.SignIn, ambiguous bo
 	if err != nil {
 		return si, false, err
 	}
-	in := &s.strs
-	v := func(f laField) string { return in.str(strings.TrimSpace(r.v[f])) }
+	in := s.dec
+	v := func(f laField) string { return in.Intern(strings.TrimSpace(r.v[f])) }
 	resourceID := r.v[laResourceIdentity]
 	if resourceID == "" && !strings.HasPrefix(r.v[laResourceID], "/") {
 		// ResourceId is the Azure resource path of the log ("/tenants/..."),
@@ -251,22 +252,22 @@ func (s *sink) laSignIn(r *laRow, clock laClock) (si signin.SignIn, ambiguous bo
 		OriginalRequestID: strings.Clone(strings.TrimSpace(r.v[laOriginalRequestID])),
 		SessionID:         strings.Clone(strings.TrimSpace(r.v[laSessionID])),
 		CreatedAt:         t,
-		TenantID:          in.str(strings.TrimSpace(first(r.v[laResourceTenantID], r.v[laAADTenantID]))),
+		TenantID:          in.Intern(strings.TrimSpace(first(r.v[laResourceTenantID], r.v[laAADTenantID]))),
 		HomeTenantID:      v(laHomeTenantID),
 		User: signin.User{
 			ID:          v(laUserID),
 			UPN:         v(laUserPrincipalName),
-			DisplayName: in.str(strings.TrimSpace(first(r.v[laUserDisplayName], r.v[laIdentity]))),
-			Type:        in.str(enumValue(r.v[laUserType])),
+			DisplayName: in.Intern(strings.TrimSpace(first(r.v[laUserDisplayName], r.v[laIdentity]))),
+			Type:        in.Intern(graphjson.EnumValue(r.v[laUserType])),
 		},
 		App:                     signin.App{ID: v(laAppID), Name: v(laAppDisplayName)},
-		Resource:                signin.App{ID: in.str(strings.TrimSpace(resourceID)), Name: v(laResourceDisplayName)},
+		Resource:                signin.App{ID: in.Intern(strings.TrimSpace(resourceID)), Name: v(laResourceDisplayName)},
 		ServicePrincipal:        signin.App{ID: v(laServicePrincipalID), Name: v(laServicePrincipalName)},
 		ClientApp:               v(laClientAppUsed),
 		UserAgent:               v(laUserAgent),
 		IPAddress:               v(laIPAddress),
-		ConditionalAccessStatus: in.str(enumValue(r.v[laConditionalAccessStatus])),
-		AuthRequirement:         in.str(enumValue(r.v[laAuthenticationRequirement])),
+		ConditionalAccessStatus: in.Intern(graphjson.EnumValue(r.v[laConditionalAccessStatus])),
+		AuthRequirement:         in.Intern(graphjson.EnumValue(r.v[laAuthenticationRequirement])),
 		Risk: signin.Risk{
 			LevelDuringSignIn: v(laRiskLevelDuringSignIn),
 			LevelAggregated:   v(laRiskLevelAggregated),
@@ -277,49 +278,32 @@ func (s *sink) laSignIn(r *laRow, clock laClock) (si signin.SignIn, ambiguous bo
 
 	// Status: ResultType is the error code as text; the Status column has it
 	// too, with the failure reason and additional details.
-	var st graphStatus
-	if err := s.dynamic(r, laStatus, func(l *lexer) { l.status(&st, r.col(laStatus), in) }); err != nil {
+	st, err := in.Status(r.col(laStatus), r.v[laStatus])
+	if err != nil {
 		return si, false, err
 	}
 	code := strings.TrimSpace(r.v[laResultType])
 	field := r.col(laResultType)
 	if code == "" {
-		if code, err = rawScalar(r.col(laStatus)+".errorCode", st.ErrorCode); err != nil {
+		if code, err = st.ErrorCodeText(r.col(laStatus) + ".errorCode"); err != nil {
 			return si, false, err
 		}
 		field = r.col(laStatus) + ".errorCode"
 	}
-	if si.Status.ErrorCode, err = parseErrorCode(field, code); err != nil {
+	if si.Status.ErrorCode, err = graphjson.ParseErrorCode(field, code); err != nil {
 		return si, false, err
 	}
-	si.Status.FailureReason = in.str(first(st.FailureReason, strings.TrimSpace(r.v[laResultDescription])))
-	si.Status.AdditionalDetails = in.str(st.AdditionalDetails)
+	si.Status.FailureReason = in.Intern(first(st.FailureReason, strings.TrimSpace(r.v[laResultDescription])))
+	si.Status.AdditionalDetails = st.AdditionalDetails
 
-	var loc graphLocation
-	if err := s.dynamic(r, laLocationDetails, func(l *lexer) { l.location(&loc, r.col(laLocationDetails), in) }); err != nil {
+	if si.Location, err = in.Location(r.col(laLocationDetails), r.v[laLocationDetails]); err != nil {
 		return si, false, err
 	}
-	si.Location = signin.Location{
-		City:            in.str(loc.City),
-		State:           in.str(loc.State),
-		CountryOrRegion: in.str(first(loc.CountryOrRegion, strings.TrimSpace(r.v[laLocation]))),
+	if si.Location.CountryOrRegion == "" {
+		si.Location.CountryOrRegion = in.Intern(strings.TrimSpace(r.v[laLocation]))
 	}
 
-	var dev graphDevice
-	if err := s.dynamic(r, laDeviceDetail, func(l *lexer) { l.device(&dev, r.col(laDeviceDetail), in) }); err != nil {
-		return si, false, err
-	}
-	si.Device = signin.Device{
-		ID:              in.str(dev.DeviceID),
-		Name:            in.str(dev.DisplayName),
-		OperatingSystem: in.str(dev.OperatingSystem),
-		Browser:         in.str(dev.Browser),
-		TrustType:       in.str(dev.TrustType),
-	}
-	if si.Device.IsCompliant, err = rawBool(r.col(laDeviceDetail)+".isCompliant", dev.IsCompliant); err != nil {
-		return si, false, err
-	}
-	if si.Device.IsManaged, err = rawBool(r.col(laDeviceDetail)+".isManaged", dev.IsManaged); err != nil {
+	if si.Device, err = in.Device(r.col(laDeviceDetail), r.v[laDeviceDetail]); err != nil {
 		return si, false, err
 	}
 
@@ -327,17 +311,11 @@ func (s *sink) laSignIn(r *laRow, clock laClock) (si signin.SignIn, ambiguous bo
 	if strings.TrimSpace(r.v[pf]) == "" {
 		pf = laAppliedConditionalAccessPolicies
 	}
-	if p := strings.TrimSpace(r.v[pf]); p != "" && p != "null" {
-		if si.Policies, err = s.policies.get([]byte(p), in); err != nil {
-			return si, false, fmt.Errorf("%s%w", r.col(pf), err)
-		}
-	}
-
-	var steps []graphAuthStep
-	if err := s.dynamic(r, laAuthenticationDetails, func(l *lexer) { steps = l.steps(r.col(laAuthenticationDetails), in) }); err != nil {
+	if si.Policies, err = in.Policies(r.col(pf), r.v[pf]); err != nil {
 		return si, false, err
 	}
-	if si.AuthDetails, err = authSteps(in, r.col(laAuthenticationDetails), steps); err != nil {
+
+	if si.AuthDetails, err = in.AuthDetails(r.col(laAuthenticationDetails), r.v[laAuthenticationDetails]); err != nil {
 		return si, false, err
 	}
 
@@ -350,30 +328,72 @@ func (s *sink) laSignIn(r *laRow, clock laClock) (si signin.SignIn, ambiguous bo
 	if err != nil {
 		return si, false, err
 	}
-	si.Risk.EventTypes = internAll(in, events)
+	si.Risk.EventTypes = in.InternAll(events)
 
 	eventTypes, err := stringList(r.col(laSignInEventTypes), r.v[laSignInEventTypes])
 	if err != nil {
 		return si, false, err
 	}
-	interactive, err := parseBool(r.col(laIsInteractive), r.v[laIsInteractive])
+	interactive, err := graphjson.ParseBool(r.col(laIsInteractive), r.v[laIsInteractive])
 	if err != nil {
 		return si, false, err
 	}
-	setType(&si, eventTypes, interactive, first(r.v[laCategory], r.v[laType]))
+	table, _ := tableType(first(r.v[laCategory], r.v[laType]))
+	graphjson.SetType(&si, eventTypes, interactive, table)
 	return si, ambiguous, nil
 }
 
-// dynamic decodes a dynamic column's JSON text with read; empty is fine.
-func (s *sink) dynamic(r *laRow, f laField, read func(l *lexer)) error {
-	text := strings.TrimSpace(r.v[f])
-	if text == "" || text == "null" {
-		return nil
-	}
-	s.lx.reset([]byte(text))
-	read(&s.lx)
-	if s.lx.end(); s.lx.err != nil {
-		return fmt.Errorf("%s: %w", r.col(f), s.lx.err)
-	}
-	return nil
+// laRow decodes a Log Analytics row object into r: each column we read
+// becomes text (a string's content, a number's or boolean's literal, an
+// object's or array's JSON).
+func laRowJSON(l *graphjson.Lexer, r *laRow) {
+	r.reset()
+	l.Object("", func() {
+		c, ok := laJSONColumns[string(l.Key())]
+		if !ok {
+			l.Skip()
+			return
+		}
+		switch l.Peek() {
+		case '{', '[':
+			r.set(c, string(l.Raw()))
+		default:
+			r.set(c, l.Scalar(c.name))
+		}
+	})
 }
+
+// laValues decodes a row of the query API's tables shape: an array of
+// values, one per column. It returns the number of values.
+func laValues(l *graphjson.Lexer, r *laRow, cols []laColumn) int {
+	r.reset()
+	n := 0
+	l.Array("", func(i int) {
+		n++
+		if i >= len(cols) {
+			l.Skip()
+			return
+		}
+		switch l.Peek() {
+		case '{', '[':
+			r.set(cols[i], string(l.Raw()))
+		default:
+			r.set(cols[i], l.Scalar(cols[i].name))
+		}
+	})
+	return n
+}
+
+// laJSONColumns maps lower-cased JSON member names to columns.
+var laJSONColumns = func() map[string]laColumn {
+	m := map[string]laColumn{}
+	for f, name := range laCanonical {
+		c := laColumn{field: laField(f), name: name}
+		m[strings.ToLower(name)] = c
+		if laDynamic[laField(f)] {
+			m[strings.ToLower(name)+"_dynamic"] = laColumn{field: laField(f), name: name + "_dynamic"}
+			m[strings.ToLower(name)+"_string"] = laColumn{field: laField(f), name: name + "_string"}
+		}
+	}
+	return m
+}()

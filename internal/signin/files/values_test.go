@@ -3,9 +3,6 @@ package files
 import (
 	"bytes"
 	"context"
-	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -173,31 +170,6 @@ func TestPowerShellAndSingleObjects(t *testing.T) {
 	}
 }
 
-func TestEnumValue(t *testing.T) {
-	for in, want := range map[string]string{
-		"Not Applied": "notApplied", "notApplied": "notApplied", "Success": "success", "FAILURE": "failure",
-		"Multifactor authentication": "multiFactorAuthentication", "MultifactorAuthentication": "multiFactorAuthentication",
-		"Single-factor authentication": "singleFactorAuthentication", "Member": "member", "Guest": "guest",
-		"Report-only Failure": "reportOnlyFailure", "Some New Value": "someNewValue", "applied": "applied", "": "",
-	} {
-		if got := enumValue(in); got != want {
-			t.Errorf("enumValue(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
-func TestConditions(t *testing.T) {
-	for in, want := range map[string]string{
-		"0": "none", "3": "application,users", "1035": "application,users,location,ipAddressSeenByAzureAD",
-		"263": "application,users,devicePlatform,deviceState", `"application,users"`: "application,users", "null": "",
-		"262144": "262144",
-	} {
-		if got, err := conditions("c", json.RawMessage(in)); err != nil || got != want {
-			t.Errorf("conditions(%s) = %q, %v; want %q", in, got, err, want)
-		}
-	}
-}
-
 func TestParseLocation(t *testing.T) {
 	for in, want := range map[string]signin.Location{
 		"Redmond, Washington, US":       {City: "Redmond", State: "Washington", CountryOrRegion: "US"},
@@ -209,51 +181,5 @@ func TestParseLocation(t *testing.T) {
 		if got := parseLocation(in); got != want {
 			t.Errorf("parseLocation(%q) = %+v, want %+v", in, got, want)
 		}
-	}
-}
-
-func TestGenerate(t *testing.T) {
-	dir := t.TempDir()
-	for _, f := range Formats {
-		var a, b bytes.Buffer
-		if err := Generate(&a, f, 300, 42); err != nil {
-			t.Fatal(err)
-		}
-		if err := Generate(&b, f, 300, 42); err != nil {
-			t.Fatal(err)
-		}
-		if !bytes.Equal(a.Bytes(), b.Bytes()) {
-			t.Errorf("%s: two runs with one seed differ", f)
-		}
-		p := filepath.Join(dir, "gen-"+string(f))
-		if err := os.WriteFile(p, a.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		res := load(t, p)
-		if res.Files[0].Format != f || len(res.SignIns) != 300 {
-			t.Errorf("%s: loaded %d as %s", f, len(res.SignIns), res.Files[0].Format)
-		}
-		types := map[signin.Type]int{}
-		failed, withPolicies := 0, 0
-		for _, s := range res.SignIns {
-			types[s.Type]++
-			if s.Failed() {
-				failed++
-			}
-			if len(s.Policies) > 0 {
-				withPolicies++
-			}
-		}
-		// The admin center's user sign-in CSV has no column that tells a
-		// service principal or a non-interactive sign-in apart.
-		if types[signin.Interactive] == 0 || (f != FormatPortalCSV && types[signin.ServicePrincipal] == 0) || failed == 0 {
-			t.Errorf("%s: types %v, %d failures: not a realistic mix", f, types, failed)
-		}
-		if f != FormatPortalCSV && withPolicies == 0 {
-			t.Errorf("%s: no Conditional Access policies", f)
-		}
-	}
-	if err := Generate(&bytes.Buffer{}, "xml", 1, 1); err == nil {
-		t.Error("Generate(xml) succeeded, want an error")
 	}
 }

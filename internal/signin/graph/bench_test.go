@@ -10,13 +10,15 @@ import (
 	"github.com/microsoftgraph/msgraph-sdk-go/models"
 
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/files"
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/files/filestest"
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/graphjson"
 )
 
 // page1000 is one Graph list page of 1,000 generated sign-ins (v1.0 and
 // beta properties, as Graph's beta endpoint returns them).
 func page1000(b *testing.B) []byte {
 	var lines bytes.Buffer
-	if err := files.Generate(&lines, files.FormatGraphJSONLines, 1000, 9); err != nil {
+	if err := filestest.Generate(&lines, files.FormatGraphJSONLines, 1000, 9); err != nil {
 		b.Fatal(err)
 	}
 	var page bytes.Buffer
@@ -58,7 +60,7 @@ func BenchmarkDecodePage1000(b *testing.B) {
 		b.SetBytes(int64(len(page)))
 		b.ReportAllocs()
 		for b.Loop() {
-			p, err := files.DecodeGraphPage(context.Background(), bytes.NewReader(page))
+			p, err := graphjson.DecodePage(context.Background(), bytes.NewReader(page))
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -12,7 +12,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/url"
 	"os"
 	"slices"
@@ -25,6 +24,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/loopback"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin"
 )
 
@@ -75,7 +75,11 @@ type Config struct {
 	oboCredential func(assertion string) (azcore.TokenCredential, error)
 	Getenv        func(string) string
 	Prompt        io.Writer // device-code instructions go here (stderr, never stdout)
-	Now           func() time.Time
+	// Now is the clock of "the last 24 hours" and of the pacing window.
+	Now func() time.Time
+	// sleep waits out the pacing window; tests replace it with a fake
+	// clock's.
+	sleep func(context.Context, time.Duration) error
 }
 
 // Validate checks the flags that can be checked without a network, so that
@@ -101,7 +105,7 @@ func (c *Config) Validate() error {
 	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
 		return fmt.Errorf("--graph-url %q: want the service root such as https://graph.microsoft.com", c.GraphURL)
 	}
-	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
+	if u.Scheme == "http" && !loopback.Host(u.Hostname()) {
 		return fmt.Errorf("--graph-url %q: plain http is accepted only for a loopback address (127.0.0.1, ::1, localhost); use https", c.GraphURL)
 	}
 	if v := strings.TrimRight(u.Path, "/"); v == "/v1.0" || v == "/beta" {
@@ -144,15 +148,10 @@ func (c *Config) Validate() error {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
-	return nil
-}
-
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
+	if c.sleep == nil {
+		c.sleep = sleepContext
 	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	return nil
 }
 
 // scope is the .default scope of the configured Graph endpoint's cloud.

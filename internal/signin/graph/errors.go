@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/logtext"
 )
 
 // Error is a Graph answer other than success, explained: what failed, Graph's
@@ -27,7 +29,7 @@ func (e *Error) Error() string {
 		fmt.Fprintf(&b, " %s", e.Code)
 	}
 	if e.Message != "" {
-		fmt.Fprintf(&b, " (%s)", redact(clip(e.Message, 300)))
+		fmt.Fprintf(&b, " (%s)", redact(logtext.Clean(e.Message, 300)))
 	}
 	if e.RequestID != "" {
 		fmt.Fprintf(&b, ", request-id %s", e.RequestID)
@@ -36,13 +38,6 @@ func (e *Error) Error() string {
 		fmt.Fprintf(&b, ". %s", e.Fix)
 	}
 	return b.String()
-}
-
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
 }
 
 // Permissions the source needs, named in errors and the README.

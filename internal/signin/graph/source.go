@@ -22,8 +22,8 @@ import (
 	msgraphsdk "github.com/microsoftgraph/msgraph-sdk-go"
 
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin"
-	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/files"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/graph/graphfilter"
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/graphjson"
 )
 
 // maxPageSize is $top for list requests: Graph's maximum, so that a search
@@ -64,7 +64,7 @@ func New(cfg Config) (*Source, error) {
 	if err != nil {
 		return nil, fmt.Errorf("graph request adapter: %w", err)
 	}
-	return &Source{cfg: cfg, cred: cred, adapter: adapter, pace: newPacer(cfg.RequestsPerWindow, cfg.PacingWindow), cursors: signin.NewCursors()}, nil
+	return &Source{cfg: cfg, cred: cred, adapter: adapter, pace: newPacer(cfg.RequestsPerWindow, cfg.PacingWindow, cfg.Now, cfg.sleep), cursors: signin.NewCursors()}, nil
 }
 
 // Config returns the validated configuration (it holds no secrets: those
@@ -269,7 +269,7 @@ func (s *Source) fetchPage(ctx context.Context, index int, st *stream, q signin.
 	if err != nil {
 		return 0, err
 	}
-	p, err := files.DecodeGraphPage(ctx, bytes.NewReader(resp.body))
+	p, err := graphjson.DecodePage(ctx, bytes.NewReader(resp.body))
 	if err != nil {
 		return 0, fmt.Errorf("decode a Graph page (request-id %s): %w", resp.requestID, err)
 	}
@@ -353,7 +353,7 @@ func (s *Source) page(q signin.Query, fp string, types []signin.Type, streams []
 			return ""
 		}
 		b, _ := json.Marshal(pos)
-		return s.cursors.Issue(fp, 0, string(b))
+		return s.cursors.Issue(fp, q.Since, q.Until, 0, string(b))
 	}
 	page.Coverage.NextCursor = page.Resume(len(rows))
 	page.Coverage.Truncated = page.Coverage.NextCursor != ""
@@ -377,7 +377,7 @@ func (s *Source) Get(ctx context.Context, id string) (signin.SignIn, error) {
 		}
 		return signin.SignIn{}, err
 	}
-	si, err := files.DecodeGraphSignIn(ctx, resp.body)
+	si, err := graphjson.DecodeSignIn(ctx, resp.body)
 	si.Sanitize()
 	return si, err
 }
@@ -393,12 +393,12 @@ func (s *Source) Correlated(ctx context.Context, correlationID string) ([]signin
 	var out []signin.SignIn
 	for _, t := range []signin.Type{signin.Interactive, signin.NonInteractive} {
 		filter := "correlationId eq " + graphfilter.Quote(strings.ToLower(correlationID)) +
-			" and signInEventTypes/any(t: t eq " + graphfilter.Quote(graphfilter.EventType(t)) + ")"
+			" and signInEventTypes/any(t: t eq " + graphfilter.Quote(t.EventType()) + ")"
 		resp, err := s.get(ctx, s.listURL("beta", filter))
 		if err != nil {
 			return nil, err
 		}
-		p, err := files.DecodeGraphPage(ctx, bytes.NewReader(resp.body))
+		p, err := graphjson.DecodePage(ctx, bytes.NewReader(resp.body))
 		if err != nil {
 			return nil, fmt.Errorf("decode a Graph page (request-id %s): %w", resp.requestID, err)
 		}
@@ -436,7 +436,7 @@ func (s *Source) FailedUsers(ctx context.Context, prefix string, max int) ([]str
 	if err != nil {
 		return nil, err
 	}
-	p, err := files.DecodeGraphPage(ctx, bytes.NewReader(resp.body))
+	p, err := graphjson.DecodePage(ctx, bytes.NewReader(resp.body))
 	if err != nil {
 		return nil, err
 	}
@@ -456,22 +456,31 @@ func (s *Source) FailedUsers(ctx context.Context, prefix string, max int) ([]str
 	return out, nil
 }
 
-// pacer keeps requests under n per window, across every caller of the
-// source (the limit is per app and tenant).
+// pacer keeps requests at or under n in any window of the given length,
+// across every caller of the source (Graph's reporting API allows 5 per 10 s
+// per app and tenant). It is a sliding-window log, not a token bucket: a
+// bucket of n that refills continuously lets up to 2n-1 requests into one
+// window, which is the throttling this exists to avoid. It reads the source's
+// clock and sleeps through an injected function, so that tests count what it
+// did on a fake clock instead of timing it.
 type pacer struct {
 	mu     sync.Mutex
 	n      int
 	window time.Duration
+	now    func() time.Time
+	sleep  func(context.Context, time.Duration) error
 	sent   []time.Time
 }
 
-func newPacer(n int, window time.Duration) *pacer { return &pacer{n: n, window: window} }
+func newPacer(n int, window time.Duration, now func() time.Time, sleep func(context.Context, time.Duration) error) *pacer {
+	return &pacer{n: n, window: window, now: now, sleep: sleep}
+}
 
 // wait blocks until a request may be sent, or ctx ends.
 func (p *pacer) wait(ctx context.Context) error {
 	for {
 		p.mu.Lock()
-		now := time.Now()
+		now := p.now()
 		keep := p.sent[:0]
 		for _, t := range p.sent {
 			if now.Sub(t) < p.window {
@@ -486,10 +495,20 @@ func (p *pacer) wait(ctx context.Context) error {
 		}
 		wait := p.window - now.Sub(p.sent[0])
 		p.mu.Unlock()
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("waiting for Graph's request budget (%d per %s): %w", p.n, p.window, ctx.Err())
-		case <-time.After(wait):
+		if err := p.sleep(ctx, wait); err != nil {
+			return fmt.Errorf("waiting for Graph's request budget (%d per %s): %w", p.n, p.window, err)
 		}
+	}
+}
+
+// sleepContext sleeps for d on the wall clock, or until ctx ends.
+func sleepContext(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
 	}
 }

@@ -6,17 +6,24 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/mark3labs/mcp-go/mcp"
+
 	"github.com/entra-signin-mcp/entra-signin-mcp/catalog"
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/mcpserver/mcpservertest"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/files"
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/files/filestest"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/graph/graphfake"
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/graphjson"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/memory"
+	"github.com/entra-signin-mcp/entra-signin-mcp/tools"
 )
 
 const testToken = "test-token-not-a-secret"
@@ -26,7 +33,7 @@ const testToken = "test-token-not-a-secret"
 func fixture(t testing.TB, n int) ([]json.RawMessage, []signin.SignIn) {
 	t.Helper()
 	var buf bytes.Buffer
-	if err := files.Generate(&buf, files.FormatGraphJSONLines, n, 3); err != nil {
+	if err := filestest.Generate(&buf, files.FormatGraphJSONLines, n, 3); err != nil {
 		t.Fatal(err)
 	}
 	var raws []json.RawMessage
@@ -37,7 +44,7 @@ func fixture(t testing.TB, n int) ([]json.RawMessage, []signin.SignIn) {
 	}
 	var recs []signin.SignIn
 	for _, r := range raws {
-		si, err := files.DecodeGraphSignIn(context.Background(), r)
+		si, err := graphjson.DecodeSignIn(context.Background(), r)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -65,7 +72,14 @@ func (e env) get(k string) string { return e[k] }
 func newSource(t testing.TB, raws []json.RawMessage, now time.Time, mut func(*Config), opts ...graphfake.Option) (*Source, *graphfake.Server) {
 	t.Helper()
 	fake := graphfake.New(raws, append([]graphfake.Option{graphfake.WithToken(testToken)}, opts...)...)
-	srv := httptest.NewServer(fake)
+	return newSourceAt(t, fake, now, mut), fake
+}
+
+// newSourceAt serves h (the fake, or a handler around it) and points a Graph
+// source at it.
+func newSourceAt(t testing.TB, h http.Handler, now time.Time, mut func(*Config)) *Source {
+	t.Helper()
+	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	cfg := Config{
 		GraphURL: srv.URL, Auth: "token", Getenv: env{"GRAPH_ACCESS_TOKEN": testToken}.get,
@@ -79,7 +93,7 @@ func newSource(t testing.TB, raws []json.RawMessage, now time.Time, mut func(*Co
 	if err != nil {
 		t.Fatal(err)
 	}
-	return src, fake
+	return src
 }
 
 func classify(t testing.TB) signin.Classifier {
@@ -246,14 +260,15 @@ func TestThrottling(t *testing.T) {
 		t.Errorf("%d throttled requests, want 2 (Retry-After honoured, then retried)", throttled)
 	}
 
-	src2, _ := newSource(t, raws, now, func(c *Config) { c.Timeout = 1500 * time.Millisecond }, graphfake.WithThrottle(100, time.Second))
-	start := time.Now()
+	// A deadline shorter than Retry-After: the call ends with the deadline's
+	// error, and the retry it would have waited for is never sent.
+	src2, fake2 := newSource(t, raws, now, func(c *Config) { c.Timeout = 300 * time.Millisecond }, graphfake.WithThrottle(100, time.Second))
 	_, err := src2.Search(context.Background(), q)
-	if err == nil || !(strings.Contains(err.Error(), "throttl") || strings.Contains(err.Error(), "no answer from")) {
-		t.Errorf("429 past the deadline: %v", err)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("429 past the deadline: %v, want context.DeadlineExceeded", err)
 	}
-	if time.Since(start) > 5*time.Second {
-		t.Errorf("the deadline did not stop the retries (%s)", time.Since(start))
+	if n := len(fake2.Requests()); n > 1 {
+		t.Errorf("the fake saw %d requests: the deadline did not stop the retries", n)
 	}
 }
 
@@ -262,13 +277,46 @@ func TestThrottling(t *testing.T) {
 func TestCancellationStopsAtOnce(t *testing.T) {
 	raws, recs := fixture(t, 100)
 	now := newest(recs)
-	src, _ := newSource(t, raws, now, nil, graphfake.WithThrottle(100, 5*time.Second))
+	fake := graphfake.New(raws, graphfake.WithToken(testToken), graphfake.WithThrottle(100, 5*time.Second))
 	ctx, cancel := context.WithCancel(context.Background())
-	time.AfterFunc(200*time.Millisecond, cancel)
-	start := time.Now()
+	defer cancel()
+	// The caller cancels once the first 429 is on its way.
+	src := newSourceAt(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fake.ServeHTTP(w, r)
+		cancel()
+	}), now, nil)
 	_, err := src.Search(ctx, signin.Query{Since: now.Add(-time.Hour), Until: now, Limit: 5, Classify: classify(t)})
-	if err == nil || time.Since(start) > 2*time.Second {
-		t.Errorf("cancelled search: %v after %s", err, time.Since(start))
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled search: %v, want context.Canceled", err)
+	}
+	if n := len(fake.Requests()); n != 1 {
+		t.Errorf("the fake saw %d requests, want 1: the retry after a cancel must not be sent", n)
+	}
+}
+
+// TestSearchIsPacedOnTheSourceClock: a search that needs more requests than
+// the budget waits on the configured clock, and each wait lets in no more
+// than the budget.
+func TestSearchIsPacedOnTheSourceClock(t *testing.T) {
+	raws, recs := fixture(t, 600)
+	now := newest(recs)
+	clock := newFakeClock(now, true)
+	src, fake := newSource(t, raws, now, func(c *Config) {
+		c.RequestsPerWindow, c.PacingWindow = 2, 10*time.Second
+		c.PageSize, c.MaxPages = 10, 7
+		c.Now, c.sleep = clock.Now, clock.Sleep
+	})
+	q := signin.Query{Since: now.Add(-30 * 24 * time.Hour), Until: now.Add(time.Second), Limit: 200, Classify: classify(t)}
+	if _, err := src.Search(context.Background(), q); err != nil {
+		t.Fatal(err)
+	}
+	sent := listRequests(fake)
+	if sent != 7 {
+		t.Fatalf("the fake saw %d list requests, want MaxPages = 7: the test needs more than the budget", sent)
+	}
+	// 7 requests at 2 per window: 3 full windows waited out, 30 s on the clock.
+	if clock.sleeps != 3 || !clock.Now().Equal(now.Add(30*time.Second)) {
+		t.Errorf("%d waits, clock at +%s; want 3 waits and +30s", clock.sleeps, clock.Now().Sub(now))
 	}
 }
 
@@ -396,22 +444,48 @@ func TestCredentialConfiguration(t *testing.T) {
 	}
 }
 
-func TestPacerBoundsRequests(t *testing.T) {
-	p := newPacer(3, 200*time.Millisecond)
-	start := time.Now()
-	for range 6 {
-		if err := p.wait(context.Background()); err != nil {
-			t.Fatal(err)
+// TestRelativeWindowPagesAcrossAMovingClock: through the tool, page two of
+// a relative window ("the last 7 days", resolved against the wall clock)
+// continues page one although the clock moved between the two calls.
+func TestRelativeWindowPagesAcrossAMovingClock(t *testing.T) {
+	raws, recs := fixture(t, 600)
+	clock := newest(recs)
+	src, _ := newSource(t, raws, clock, func(c *Config) {
+		c.PageSize = 40
+		c.Now = func() time.Time { return clock }
+	})
+	c := mcpservertest.Connect(t, src)
+	call := func(args string) (tools.SearchFailedSigninsResult, *mcp.CallToolResult) {
+		t.Helper()
+		res := mcpservertest.CallRaw(t, c, tools.SearchFailedSigninsName, args)
+		var out tools.SearchFailedSigninsResult
+		if !res.IsError {
+			b, _ := json.Marshal(res.StructuredContent)
+			if err := json.Unmarshal(b, &out); err != nil {
+				t.Fatal(err)
+			}
 		}
+		return out, res
 	}
-	if el := time.Since(start); el < 200*time.Millisecond {
-		t.Errorf("6 requests at 3 per 200ms took %s", el)
+	first, res := call(`{"limit":5,"since":"7d"}`)
+	if res.IsError || first.Coverage.NextCursor == "" {
+		t.Fatalf("page one: %s %+v", mcpservertest.Text(res), first.Coverage)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	full := newPacer(1, time.Hour)
-	_ = full.wait(context.Background())
-	if err := full.wait(ctx); err == nil {
-		t.Error("a cancelled wait returned no error")
+	seen := map[string]bool{}
+	for _, r := range first.SignIns {
+		seen[r.ID] = true
+	}
+	clock = clock.Add(90*time.Second + 1)
+	second, res := call(`{"limit":5,"since":"7d","cursor":"` + first.Coverage.NextCursor + `"}`)
+	if res.IsError {
+		t.Fatalf("page two after the clock moved: %s", mcpservertest.Text(res))
+	}
+	if len(second.SignIns) == 0 || second.Coverage.Since != first.Coverage.Since || second.Coverage.Until != first.Coverage.Until {
+		t.Fatalf("page two: %d rows, window %s..%s (page one %s..%s)", len(second.SignIns), second.Coverage.Since, second.Coverage.Until, first.Coverage.Since, first.Coverage.Until)
+	}
+	for _, r := range second.SignIns {
+		if seen[r.ID] {
+			t.Errorf("row %s on both pages", r.ID)
+		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/files"
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/files/filestest"
 )
 
 // loadExport generates an export of n Graph sign-ins and loads it as the
@@ -20,7 +21,7 @@ func loadExport(b *testing.B, n int) []signin.SignIn {
 	if err != nil {
 		b.Fatal(err)
 	}
-	if err := files.Generate(f, files.FormatGraphJSONLines, n, 1); err != nil {
+	if err := filestest.Generate(f, files.FormatGraphJSONLines, n, 1); err != nil {
 		b.Fatal(err)
 	}
 	if err := f.Close(); err != nil {
@@ -40,7 +41,7 @@ func BenchmarkNew(b *testing.B) {
 	recs := loadExport(b, 100_000)
 	for _, c := range []struct {
 		name string
-		new  func(string, []signin.SignIn) *Store
+		new  func(string, []signin.SignIn, ...Option) *Store
 	}{{"sanitize", New}, {"index-only", index}} {
 		b.Run(c.name, func(b *testing.B) {
 			b.ReportAllocs()

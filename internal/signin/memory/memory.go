@@ -43,6 +43,18 @@ type Store struct {
 	// small integers instead of hashing strings.
 	keys  []recKeys
 	names []string
+
+	notes []string // said on every search's coverage (WithNotes)
+}
+
+// Option configures New.
+type Option func(*Store)
+
+// WithNotes adds notes that every search's Coverage carries: what the
+// loader left out of the records, which a model must know to trust an empty
+// result.
+func WithNotes(notes ...string) Option {
+	return func(s *Store) { s.notes = append(s.notes, notes...) }
 }
 
 type recKeys struct{ user, app, ip int32 }
@@ -54,13 +66,13 @@ const noKey = -1
 // the source called name. It is the domain boundary of the sources served
 // through it (files, demo): every record is sanitized here, once, so that no
 // log text reaches a tool or a model uncleaned.
-func New(name string, recs []signin.SignIn) *Store {
+func New(name string, recs []signin.SignIn, opts ...Option) *Store {
 	signin.SanitizeAll(recs)
-	return index(name, recs)
+	return index(name, recs, opts...)
 }
 
 // index is New without sanitizing: records it is given are already clean.
-func index(name string, recs []signin.SignIn) *Store {
+func index(name string, recs []signin.SignIn, opts ...Option) *Store {
 	slices.SortFunc(recs, func(a, b signin.SignIn) int {
 		if c := b.CreatedAt.Compare(a.CreatedAt); c != 0 {
 			return c
@@ -79,6 +91,9 @@ func index(name string, recs []signin.SignIn) *Store {
 		byIP:    map[string][]int{},
 		byType:  map[signin.Type][]int{},
 		failedD: map[string]string{},
+	}
+	for _, o := range opts {
+		o(s)
 	}
 	if len(recs) > 0 {
 		s.newest = recs[0].CreatedAt
@@ -232,6 +247,7 @@ func (s *Store) Search(ctx context.Context, q signin.Query) (signin.Page, error)
 		Coverage: signin.Coverage{
 			Source: s.name, Since: q.Since, Until: q.Until, Types: types,
 			Scanned: s.countInWindow(types, lo, hi), Matched: len(matched),
+			Notes: slices.Clone(s.notes),
 		},
 	}
 	if offset > len(matched) {
@@ -248,7 +264,7 @@ func (s *Store) Search(ctx context.Context, q signin.Query) (signin.Page, error)
 		if offset+n >= total {
 			return ""
 		}
-		return s.cursors.Issue(fp, offset+n, "")
+		return s.cursors.Issue(fp, q.Since, q.Until, offset+n, "")
 	}
 	page.Coverage.NextCursor = page.Resume(len(page.Rows))
 	page.Coverage.Truncated = page.Coverage.NextCursor != ""

@@ -1,6 +1,10 @@
 package graphfake
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin"
+)
 
 // Version is a Microsoft Graph service version: the first segment of the path.
 type Version string
@@ -205,9 +209,9 @@ func lookupProp(m map[string]*prop, name string, v Version) *prop {
 }
 
 // Sign-in event types: the values of signInEventTypes.
-const (
-	eventInteractive      = "interactiveUser"
-	eventNonInteractive   = "nonInteractiveUser"
-	eventServicePrincipal = "servicePrincipal"
-	eventManagedIdentity  = "managedIdentity"
+var (
+	eventInteractive      = signin.Interactive.EventType()
+	eventNonInteractive   = signin.NonInteractive.EventType()
+	eventServicePrincipal = signin.ServicePrincipal.EventType()
+	eventManagedIdentity  = signin.ManagedIdentity.EventType()
 )

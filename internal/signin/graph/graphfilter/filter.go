@@ -7,19 +7,17 @@ package graphfilter
 
 import (
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
 	"unicode"
 
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/guid"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin"
 )
 
-var guidRe = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
-
 // IsGUID reports whether s is a GUID such as an object or app ID.
-func IsGUID(s string) bool { return guidRe.MatchString(s) }
+func IsGUID(s string) bool { return guid.Valid(s) }
 
 // Quote renders s as an OData string literal: single quotes around it, and
 // each quote inside doubled.
@@ -40,19 +38,6 @@ func checkValue(field, v string) error {
 		}
 	}
 	return nil
-}
-
-// EventType is the Graph signInEventTypes value of a sign-in type.
-func EventType(t signin.Type) string {
-	switch t {
-	case signin.NonInteractive:
-		return "nonInteractiveUser"
-	case signin.ServicePrincipal:
-		return "servicePrincipal"
-	case signin.ManagedIdentity:
-		return "managedIdentity"
-	}
-	return "interactiveUser"
 }
 
 // Build returns the $filter for q over one sign-in type. eventTypeFilter adds
@@ -107,7 +92,7 @@ func Build(q signin.Query, t signin.Type, eventTypeFilter bool) (string, error) 
 		parts = append(parts, "createdDateTime le "+Time(q.Until))
 	}
 	if eventTypeFilter {
-		parts = append(parts, fmt.Sprintf("signInEventTypes/any(t: t eq %s)", Quote(EventType(t))))
+		parts = append(parts, fmt.Sprintf("signInEventTypes/any(t: t eq %s)", Quote(t.EventType())))
 	}
 	return strings.Join(parts, " and "), nil
 }

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/files"
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/files/filestest"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/graph/graphfake"
 )
 
@@ -58,7 +59,7 @@ func run(addr string, n int, token string) error {
 // generate makes n Graph sign-ins and shifts them so that the newest is now.
 func generate(n int) ([]json.RawMessage, error) {
 	var buf bytes.Buffer
-	if err := files.Generate(&buf, files.FormatGraphJSONLines, n, 11); err != nil {
+	if err := filestest.Generate(&buf, files.FormatGraphJSONLines, n, 11); err != nil {
 		return nil, err
 	}
 	var objs []map[string]any

@@ -1,4 +1,4 @@
-package files
+package filestest
 
 import (
 	"bufio"
@@ -32,14 +32,6 @@ var portalHeader57 = []string{
 // microsoftTenant owns the first-party apps.
 const microsoftTenant = "f8cdef31-a31e-4b4a-93e4-5f571e91255a"
 
-func isInterrupt(code int) bool {
-	switch code {
-	case 50074, 50140, 50058, 50076, 16000, 50072, 50125, 50097, 50158:
-		return true
-	}
-	return false
-}
-
 func boolText(b *bool) string {
 	if b == nil {
 		return ""
@@ -68,7 +60,7 @@ func (g *generator) writePortalCSV(w *bufio.Writer, n int) error {
 		place := genPlaces[s.place]
 		status := "Success"
 		switch {
-		case isInterrupt(s.Status.ErrorCode):
+		case g.catalog.IsInterrupt(s.Status.ErrorCode):
 			status = "Interrupted"
 		case s.Status.ErrorCode != 0:
 			status = "Failure"

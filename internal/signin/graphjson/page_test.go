@@ -1,4 +1,4 @@
-package files
+package graphjson
 
 import (
 	"context"
@@ -6,12 +6,12 @@ import (
 	"testing"
 )
 
-func TestDecodeGraphPage(t *testing.T) {
+func TestDecodePage(t *testing.T) {
 	page := `{"@odata.context":"https://graph.microsoft.com/beta/$metadata#auditLogs/signIns","value":[
 	{"id":"a","createdDateTime":"2025-01-09T02:02:12Z","userPrincipalName":"rosa@contoso.com","status":{"errorCode":50126},"signInEventTypes":["nonInteractiveUser"]},
 	{"id":"b","createdDateTime":"2025-01-09T02:03:12Z","userPrincipalName":"rosa@contoso.com","status":{"errorCode":0},"isInteractive":true}
 	],"@odata.nextLink":"https://graph.microsoft.com/beta/auditLogs/signIns?$skiptoken=xyz"}`
-	p, err := DecodeGraphPage(context.Background(), strings.NewReader(page))
+	p, err := DecodePage(context.Background(), strings.NewReader(page))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -21,20 +21,20 @@ func TestDecodeGraphPage(t *testing.T) {
 	if p.NextLink != "https://graph.microsoft.com/beta/auditLogs/signIns?$skiptoken=xyz" {
 		t.Errorf("next link %q", p.NextLink)
 	}
-	last, err := DecodeGraphPage(context.Background(), strings.NewReader(`{"value":[]}`))
+	last, err := DecodePage(context.Background(), strings.NewReader(`{"value":[]}`))
 	if err != nil || len(last.SignIns) != 0 || last.NextLink != "" {
 		t.Errorf("empty last page: %+v %v", last, err)
 	}
 	for _, bad := range []string{``, `[]`, `{"value":{}}`, `{"value":[{"id":"a"}]}`, `{"value":[`} {
-		if _, err := DecodeGraphPage(context.Background(), strings.NewReader(bad)); err == nil {
+		if _, err := DecodePage(context.Background(), strings.NewReader(bad)); err == nil {
 			t.Errorf("%q accepted", bad)
 		}
 	}
-	one, err := DecodeGraphSignIn(context.Background(), []byte(`{"id":"x","createdDateTime":"2025-01-09T02:02:12Z","status":{"errorCode":53003}}`))
+	one, err := DecodeSignIn(context.Background(), []byte(`{"id":"x","createdDateTime":"2025-01-09T02:02:12Z","status":{"errorCode":53003}}`))
 	if err != nil || one.ID != "x" || one.Status.ErrorCode != 53003 {
 		t.Errorf("single: %+v %v", one, err)
 	}
-	if _, err := DecodeGraphSignIn(context.Background(), []byte(`{"foo":1}`)); err == nil {
+	if _, err := DecodeSignIn(context.Background(), []byte(`{"foo":1}`)); err == nil {
 		t.Error("a non-sign-in object was accepted")
 	}
 }

@@ -1,4 +1,4 @@
-package files
+package filestest
 
 import (
 	"bufio"
@@ -10,7 +10,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/entra-signin-mcp/entra-signin-mcp/catalog"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin"
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/files"
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/graphjson"
 )
 
 // Generate writes n synthetic but realistic sign-ins in format to w: a
@@ -20,25 +23,28 @@ import (
 // every user sign-in, devices, locations, authentication steps. The output
 // depends only on format, n and seed. Benchmarks and load tests use it; the
 // records are written newest first, as the exports are.
-func Generate(w io.Writer, format Format, n int, seed uint64) error {
+func Generate(w io.Writer, format files.Format, n int, seed uint64) error {
 	if n < 0 {
 		return fmt.Errorf("generate %s: n is %d (want 0 or more)", format, n)
 	}
-	g := newGenerator(seed, n)
+	cat, err := catalog.Load()
+	if err != nil {
+		return fmt.Errorf("generate %s: %w", format, err)
+	}
+	g := newGenerator(cat, seed, n)
 	bw := bufio.NewWriterSize(w, 1<<16)
-	var err error
 	switch format {
-	case FormatGraphJSON:
+	case files.FormatGraphJSON:
 		err = g.writeGraphPages(bw, n)
-	case FormatGraphJSONLines:
+	case files.FormatGraphJSONLines:
 		err = g.writeGraphLines(bw, n)
-	case FormatPortalJSON:
+	case files.FormatPortalJSON:
 		err = g.writePortalJSON(bw, n)
-	case FormatPortalCSV:
+	case files.FormatPortalCSV:
 		err = g.writePortalCSV(bw, n)
-	case FormatLogAnalyticsCSV:
+	case files.FormatLogAnalyticsCSV:
 		err = g.writeLACSV(bw, n)
-	case FormatLogAnalyticsJSON:
+	case files.FormatLogAnalyticsJSON:
 		err = g.writeLAJSON(bw, n)
 	default:
 		return fmt.Errorf("generate: unknown format %q (want one of %s)", format, strings.Join(formatNames(), ", "))
@@ -52,8 +58,8 @@ func Generate(w io.Writer, format Format, n int, seed uint64) error {
 	return nil
 }
 
-// Formats lists every Format, in a stable order.
-var Formats = []Format{FormatGraphJSON, FormatGraphJSONLines, FormatPortalJSON, FormatPortalCSV, FormatLogAnalyticsCSV, FormatLogAnalyticsJSON}
+// Formats lists every files.Format, in a stable order.
+var Formats = []files.Format{files.FormatGraphJSON, files.FormatGraphJSONLines, files.FormatPortalJSON, files.FormatPortalCSV, files.FormatLogAnalyticsCSV, files.FormatLogAnalyticsJSON}
 
 func formatNames() []string {
 	out := make([]string, len(Formats))
@@ -229,6 +235,7 @@ type genWorkloadID struct {
 }
 
 type generator struct {
+	catalog  *catalog.Catalog // tells the admin center's "Interrupted" status from "Failure"
 	rng      *rand.Rand
 	users    []genUser
 	workload []genWorkloadID
@@ -237,8 +244,8 @@ type generator struct {
 	lastCorr string
 }
 
-func newGenerator(seed uint64, n int) *generator {
-	g := &generator{rng: rand.New(rand.NewPCG(seed, 0x5eed5161a5)), clock: time.Date(2025, 1, 15, 0, 0, 0, 0, time.UTC)}
+func newGenerator(cat *catalog.Catalog, seed uint64, n int) *generator {
+	g := &generator{catalog: cat, rng: rand.New(rand.NewPCG(seed, 0x5eed5161a5)), clock: time.Date(2025, 1, 15, 0, 0, 0, 0, time.UTC)}
 	// A week of sign-ins, newest first.
 	g.gap = 7 * 24 * time.Hour / time.Duration(max(n, 1))
 	for i := range genMembers + genGuests {
@@ -651,10 +658,7 @@ func eventType(t signin.Type) string {
 }
 
 // conditionText writes condition flags as Graph does.
-func conditionText(n int) string {
-	s, _ := conditions("", json.RawMessage(strconv.Itoa(n)))
-	return s
-}
+func conditionText(n int) string { return graphjson.ConditionsText(uint64(n)) }
 
 func (g *generator) policiesOut(s *genSignIn, numeric bool) []graphPolicyOut {
 	if s.results == nil {

@@ -1,4 +1,4 @@
-package files
+package graphjson
 
 import (
 	"encoding/json"
@@ -10,7 +10,7 @@ import (
 )
 
 // graphRecord is what we keep of a Graph signIn object (v1.0 or beta; the
-// admin center's JSON download has the same shape), as lexer.graph reads
+// admin center's JSON download has the same shape), as Lexer.graph reads
 // it. Flags and numbers stay raw JSON until signIn converts them, with
 // messages that name the member.
 type graphRecord struct {
@@ -40,7 +40,7 @@ type graphRecord struct {
 	SignInEventTypes          []string
 	ConditionalAccessStatus   string
 	AuthenticationRequirement string
-	Status                    graphStatus
+	Status                    Status
 	DeviceDetail              graphDevice
 	Location                  graphLocation
 	Policies                  []signin.Policy
@@ -55,12 +55,6 @@ type graphRecord struct {
 
 type graphMSI struct {
 	MsiType string
-}
-
-type graphStatus struct {
-	ErrorCode         json.RawMessage
-	FailureReason     string
-	AdditionalDetails string
 }
 
 type graphDevice struct {
@@ -117,7 +111,7 @@ func (c *policyCache) get(raw []byte, strs *interner) ([]signin.Policy, error) {
 	}
 	var in []graphPolicy
 	if err := json.Unmarshal(raw, &in); err != nil {
-		return nil, fmt.Errorf(": %w", jsonProblem(err))
+		return nil, fmt.Errorf(": %w", JSONProblem(err))
 	}
 	var out []signin.Policy
 	if len(in) > 0 {
@@ -135,7 +129,7 @@ func (c *policyCache) get(raw []byte, strs *interner) ([]signin.Policy, error) {
 		out[i] = signin.Policy{
 			ID:                     strs.str(p.ID),
 			Name:                   strs.str(p.DisplayName),
-			Result:                 strs.str(enumValue(p.Result)),
+			Result:                 strs.str(EnumValue(p.Result)),
 			GrantControls:          internAll(strs, p.EnforcedGrantControls),
 			SessionControls:        internAll(strs, p.EnforcedSessionControls),
 			ConditionsSatisfied:    strs.str(sat),
@@ -175,9 +169,9 @@ func authSteps(strs *interner, field string, in []graphAuthStep) ([]signin.AuthS
 			ResultDetail: strs.str(a.AuthenticationStepResultDetail),
 		}
 		if a.AuthenticationStepDateTime != "" {
-			t, err := parseISOTime(a.AuthenticationStepDateTime)
+			t, err := ParseTime(a.AuthenticationStepDateTime)
 			if err != nil {
-				return nil, fieldError(name+".authenticationStepDateTime", a.AuthenticationStepDateTime, "is not a time", wantISOTime)
+				return nil, FieldError(name+".authenticationStepDateTime", a.AuthenticationStepDateTime, "is not a time", WantTime)
 			}
 			step.At = t
 		}
@@ -192,7 +186,7 @@ func authSteps(strs *interner, field string, in []graphAuthStep) ([]signin.AuthS
 }
 
 // signIn converts the record.
-func (r *graphRecord) signIn(s *sink) (signin.SignIn, error) {
+func (r *graphRecord) signIn(d *Decoder) (signin.SignIn, error) {
 	var si signin.SignIn
 	if r.ID == "" {
 		return si, errors.New("no id (want the sign-in's request ID)")
@@ -200,11 +194,11 @@ func (r *graphRecord) signIn(s *sink) (signin.SignIn, error) {
 	if r.CreatedDateTime == "" {
 		return si, errors.New("no createdDateTime (want the time of the sign-in, RFC 3339)")
 	}
-	t, err := parseISOTime(r.CreatedDateTime)
+	t, err := ParseTime(r.CreatedDateTime)
 	if err != nil {
-		return si, fieldError("createdDateTime", r.CreatedDateTime, "is not a time", wantISOTime)
+		return si, FieldError("createdDateTime", r.CreatedDateTime, "is not a time", WantTime)
 	}
-	in := &s.strs
+	in := &d.strs
 	si = signin.SignIn{
 		ID:                r.ID,
 		CorrelationID:     r.CorrelationID,
@@ -217,7 +211,7 @@ func (r *graphRecord) signIn(s *sink) (signin.SignIn, error) {
 			ID:          in.str(r.UserID),
 			UPN:         in.str(r.UserPrincipalName),
 			DisplayName: in.str(r.UserDisplayName),
-			Type:        in.str(enumValue(r.UserType)),
+			Type:        in.str(EnumValue(r.UserType)),
 		},
 		App:              signin.App{ID: in.str(r.AppID), Name: in.str(r.AppDisplayName)},
 		Resource:         signin.App{ID: in.str(r.ResourceID), Name: in.str(r.ResourceDisplayName)},
@@ -234,7 +228,7 @@ func (r *graphRecord) signIn(s *sink) (signin.SignIn, error) {
 			FailureReason:     in.str(r.Status.FailureReason),
 			AdditionalDetails: in.str(r.Status.AdditionalDetails),
 		},
-		ConditionalAccessStatus: in.str(enumValue(r.ConditionalAccessStatus)),
+		ConditionalAccessStatus: in.str(EnumValue(r.ConditionalAccessStatus)),
 		Policies:                r.Policies,
 		Device: signin.Device{
 			ID:              in.str(r.DeviceDetail.DeviceID),
@@ -243,7 +237,7 @@ func (r *graphRecord) signIn(s *sink) (signin.SignIn, error) {
 			Browser:         in.str(r.DeviceDetail.Browser),
 			TrustType:       in.str(r.DeviceDetail.TrustType),
 		},
-		AuthRequirement: in.str(enumValue(r.AuthenticationRequirement)),
+		AuthRequirement: in.str(EnumValue(r.AuthenticationRequirement)),
 		Risk: signin.Risk{
 			LevelDuringSignIn: in.str(r.RiskLevelDuringSignIn),
 			LevelAggregated:   in.str(r.RiskLevelAggregated),
@@ -253,13 +247,13 @@ func (r *graphRecord) signIn(s *sink) (signin.SignIn, error) {
 		},
 	}
 	if r.ManagedServiceIdentity != nil {
-		si.ManagedIdentity = in.str(managedIdentityType(r.ManagedServiceIdentity.MsiType))
+		si.ManagedIdentity = in.str(ManagedIdentityType(r.ManagedServiceIdentity.MsiType))
 	}
 	code, err := rawScalar("status.errorCode", r.Status.ErrorCode)
 	if err != nil {
 		return si, err
 	}
-	if si.Status.ErrorCode, err = parseErrorCode("status.errorCode", code); err != nil {
+	if si.Status.ErrorCode, err = ParseErrorCode("status.errorCode", code); err != nil {
 		return si, err
 	}
 	if si.Device.IsCompliant, err = rawBool("deviceDetail.isCompliant", r.DeviceDetail.IsCompliant); err != nil {
@@ -275,7 +269,7 @@ func (r *graphRecord) signIn(s *sink) (signin.SignIn, error) {
 	if err != nil {
 		return si, err
 	}
-	setType(&si, r.SignInEventTypes, interactive, "")
+	SetType(&si, r.SignInEventTypes, interactive, "")
 	return si, nil
 }
 
