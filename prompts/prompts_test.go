@@ -89,7 +89,7 @@ func TestEscalationPrompt(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, want := range []string{"Request ID: req-1", "Correlation ID: corr-1", "Timestamp (UTC): 2025-03-04T11:00:00Z", "Tenant ID: tenant-1", "User ID: oid-rosa", "AADSTS53003", `"Block legacy authentication" failed`, "support request"} {
+		for _, want := range []string{`Request ID: "req-1"`, `Correlation ID: "corr-1"`, "Timestamp (UTC): 2025-03-04T11:00:00Z", `Tenant ID: "tenant-1"`, `User ID: "oid-rosa"`, "AADSTS53003", `"Block legacy authentication" failed`, "support request"} {
 			if !strings.Contains(text, want) {
 				t.Errorf("%v: draft lacks %q:\n%s", args, want, text)
 			}

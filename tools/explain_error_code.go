@@ -175,7 +175,7 @@ func explainSummary(r ExplainErrorCodeResult) string {
 		}
 	}
 	if r.CorrelationID != "" || r.TraceID != "" || r.Timestamp != "" {
-		fmt.Fprintf(&b, "From the message: correlation ID %s, trace ID %s, timestamp %s.\n", orDash(r.CorrelationID), orDash(r.TraceID), orDash(r.Timestamp))
+		fmt.Fprintf(&b, "From the message: correlation ID %s, trace ID %s, timestamp %s.\n", quoted(r.CorrelationID), quoted(r.TraceID), quoted(r.Timestamp))
 	}
 	fmt.Fprintf(&b, "Docs: %s · current text: %s", r.DocsURL, r.LookupURL)
 	return b.String()

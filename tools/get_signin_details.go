@@ -13,6 +13,7 @@ import (
 
 	"github.com/entra-signin-mcp/entra-signin-mcp/catalog"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/diagnosis"
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/logtext"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin"
 )
 
@@ -122,32 +123,32 @@ func sortPolicies(ps []diagnosis.PolicyOut) {
 func detailsSummary(res GetSigninDetailsResult) string {
 	var b strings.Builder
 	s := res.SignIn
-	who := s.User.UPN
-	if who == "" && s.ServicePrincipal != nil {
-		who = "service principal " + s.ServicePrincipal.Name
+	who := quoted(s.User.UPN)
+	if s.User.UPN == "" && s.ServicePrincipal != nil {
+		who = "service principal " + quoted(s.ServicePrincipal.Name)
 	}
 	app := s.App.Name
 	if app == "" && s.ServicePrincipal != nil {
 		app = s.ServicePrincipal.Name
 	}
-	fmt.Fprintf(&b, "%s: %s → %s, %s sign-in at %s UTC", strings.ToUpper(res.Explanation.Outcome[:1])+res.Explanation.Outcome[1:], orDash(who), orDash(app), s.SignInType, strings.Replace(strings.TrimSuffix(s.CreatedDateTime, "Z"), "T", " ", 1))
+	fmt.Fprintf(&b, "%s: %s → %s, %s sign-in at %s UTC", strings.ToUpper(res.Explanation.Outcome[:1])+res.Explanation.Outcome[1:], who, quoted(app), s.SignInType, strings.Replace(strings.TrimSuffix(s.CreatedDateTime, "Z"), "T", " ", 1))
 	if s.Status.ErrorCode != 0 {
 		fmt.Fprintf(&b, ": %d %s (first to act: %s).", s.Status.ErrorCode, res.Explanation.Title, res.Explanation.WhoFixes)
 	} else {
 		b.WriteString(": success.")
 	}
 	if s.Status.AdditionalDetails != "" {
-		fmt.Fprintf(&b, "\nAdditional details: %s", clipText(s.Status.AdditionalDetails, 200))
+		fmt.Fprintf(&b, "\nAdditional details: %s", logtext.Quote(s.Status.AdditionalDetails, 200))
 	}
 	for _, p := range res.ConditionalAccess {
 		if p.Result == "failure" {
-			fmt.Fprintf(&b, "\nConditional Access policy %q failed (grant: %s).", p.Name, strings.Join(p.GrantControls, ", "))
+			fmt.Fprintf(&b, "\nConditional Access policy %s failed (grant: %s).", quoted(p.Name), quotedList(p.GrantControls))
 		}
 	}
 	if n := len(res.Related); n > 0 {
 		last := res.Related[n-1]
 		fmt.Fprintf(&b, "\n%d other sign-ins share the correlation ID; the latest ended %s (%d).", n, last.Outcome, last.ErrorCode)
 	}
-	fmt.Fprintf(&b, "\nRequest ID %s · correlation ID %s · tenant %s.", s.ID, orDash(res.SupportIdentifiers.CorrelationID), orDash(res.SupportIdentifiers.TenantID))
+	fmt.Fprintf(&b, "\nRequest ID %s · correlation ID %s · tenant %s.", quoted(s.ID), quoted(res.SupportIdentifiers.CorrelationID), quoted(res.SupportIdentifiers.TenantID))
 	return b.String()
 }

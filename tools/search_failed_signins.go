@@ -390,13 +390,13 @@ func searchSummary(res SearchFailedSigninsResult, q signin.Query, args SearchFai
 	}
 	who := ""
 	if q.User != "" {
-		who += " for " + q.User
+		who += " for " + quoted(q.User)
 	}
 	if q.App != "" {
-		who += " in " + q.App
+		who += " in " + quoted(q.App)
 	}
 	if q.IPAddress != "" {
-		who += " from " + q.IPAddress
+		who += " from " + quoted(q.IPAddress)
 	}
 	win := describeWindow(page.Coverage.Since, page.Coverage.Until, now)
 	if cov.Matched == 0 {
@@ -436,7 +436,7 @@ func searchSummary(res SearchFailedSigninsResult, q signin.Query, args SearchFai
 		b.WriteString(" More with cursor=coverage.nextCursor.")
 	}
 	if len(res.SignIns) > 0 {
-		fmt.Fprintf(&b, "\nNext: get_signin_details with id %s.", res.SignIns[0].ID)
+		fmt.Fprintf(&b, "\nNext: get_signin_details with id %s.", quoted(res.SignIns[0].ID))
 	}
 	return b.String()
 }

@@ -169,11 +169,3 @@ func nonNil[T any](s []T) []T {
 
 // ptr returns a pointer to a copy of v, for optional schema keywords.
 func ptr[T any](v T) *T { return &v }
-
-// orDash stands in for an empty value in a summary line.
-func orDash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
-}

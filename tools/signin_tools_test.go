@@ -99,7 +99,7 @@ func TestSearchDefaultWindowAndStory(t *testing.T) {
 	if r.Coverage.Matched != 12 || len(r.SignIns) != 12 || r.SignIns[0].ID != "rosa-lock" {
 		t.Fatalf("matched %d rows %v", r.Coverage.Matched, rowIDs(r))
 	}
-	want := "12 failures for Rosa.Diaz@contoso.com in the last 24 h: 11× 50126 Invalid username or password, then 1× 50053 "
+	want := `12 failures for "Rosa.Diaz@contoso.com" in the last 24 h: 11× 50126 Invalid username or password, then 1× 50053 `
 	if !strings.HasPrefix(text(res), want) || !strings.Contains(text(res), "at 09:15 UTC") {
 		t.Errorf("summary:\n%s\nwant it to start %q and end the story at 09:15 UTC", text(res), want)
 	}

@@ -197,7 +197,7 @@ await check("prompts: list, troubleshoot_signin, draft_escalation, completion of
   const t = await client.getPrompt({ name: "troubleshoot_signin", arguments: { user: firstRow.user ?? "x" } });
   assert(t.messages[0].content.text.includes("search_failed_signins"), "troubleshoot prompt");
   const e = await client.getPrompt({ name: "draft_escalation", arguments: { signInId: firstRow.id, audience: "helpdesk" } });
-  assert(e.messages[0].content.text.includes(`Request ID: ${firstRow.id}`), "escalation lacks the request ID");
+  assert(e.messages[0].content.text.includes(`Request ID: ${JSON.stringify(firstRow.id)}`), "escalation lacks the request ID");
   const users = await client.complete({ ref: { type: "ref/prompt", name: "troubleshoot_signin" }, argument: { name: "user", value: "" } });
   assert(users.completion.values.length > 0, "no users completed");
 });

@@ -53,6 +53,11 @@ func Clean(s string, n int) string {
 	if isPlain(s) {
 		return Clip(s, n)
 	}
+	return Clip(clean(s), n)
+}
+
+// clean is Clean's slow path, without the cap.
+func clean(s string) string {
 	var b strings.Builder
 	b.Grow(len(s))
 	space := false
@@ -82,20 +87,45 @@ func Clean(s string, n int) string {
 		b.WriteRune(r)
 		i += size
 	}
-	return Clip(b.String(), n)
+	return b.String()
 }
 
-// isPlain reports whether s needs no cleaning: printable ASCII with single
-// inner spaces, the common case, checked without allocating.
+// isPlain reports whether s needs no cleaning, checked without allocating:
+// printable ASCII with single inner spaces (the common case, byte by byte),
+// or valid UTF-8 without control, format or space characters other than
+// single inner spaces (accented names, text Clean already clipped).
 func isPlain(s string) bool {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if c < 0x20 || c >= 0x7f {
+		if c >= 0x80 {
+			return isPlainUnicode(s[i:])
+		}
+		if c < 0x20 || c == 0x7f {
 			return false
 		}
 		if c == ' ' && (i == 0 || i == len(s)-1 || s[i+1] == ' ') {
 			return false
 		}
+	}
+	return true
+}
+
+// isPlainUnicode is isPlain's rune-by-rune rest, for s after its first
+// non-ASCII byte (an inner position: the text before it was checked).
+func isPlainUnicode(s string) bool {
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			return false
+		case r == ' ':
+			if i+size == len(s) || s[i+size] == ' ' {
+				return false
+			}
+		case unicode.IsSpace(r) || unicode.IsControl(r) || unicode.Is(unicode.Cf, r):
+			return false
+		}
+		i += size
 	}
 	return true
 }

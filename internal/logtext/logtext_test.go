@@ -88,6 +88,9 @@ func FuzzClean(f *testing.F) {
 		if utf8.RuneCountInString(got) > 100 {
 			t.Fatalf("Clean(%q): %d runes", s, utf8.RuneCountInString(got))
 		}
+		if isPlain(s) && clean(s) != s {
+			t.Fatalf("isPlain(%q) but cleaning gives %q", s, clean(s))
+		}
 		if again := Clean(got, 100); again != got {
 			t.Fatalf("Clean is not idempotent: %q then %q", got, again)
 		}
@@ -97,5 +100,29 @@ func FuzzClean(f *testing.F) {
 func TestQuote(t *testing.T) {
 	if got := Quote("a\"b\nSYSTEM", 50); got != `"a\"b SYSTEM"` {
 		t.Errorf("Quote = %s", got)
+	}
+}
+
+// TestCleanPlainDoesNotAllocate: clean text, accented or already clipped,
+// is returned as it is, so that sanitizing a large load of clean records
+// costs no garbage.
+func TestCleanPlainDoesNotAllocate(t *testing.T) {
+	for _, s := range []string{
+		"rosa.diaz@contoso.com",
+		"José García-Núñez",
+		"山田 太郎",
+		Clean(strings.Repeat("é", 600), MaxName),
+	} {
+		if got := Clean(s, MaxName); got != s {
+			t.Errorf("Clean(%q) = %q, want it unchanged", s, got)
+		}
+		if n := testing.AllocsPerRun(100, func() { _ = Clean(s, MaxName) }); n != 0 {
+			t.Errorf("Clean(%q): %v allocations, want 0", s, n)
+		}
+	}
+	for _, s := range []string{"é\u00a0x", "é ", "é  x", "é\u200bx", "é\u202e", "\xffé", "é\u0085"} {
+		if isPlain(s) {
+			t.Errorf("isPlain(%q) = true; it needs cleaning", s)
+		}
 	}
 }

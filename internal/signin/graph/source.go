@@ -276,6 +276,7 @@ func (s *Source) fetchPage(ctx context.Context, index int, st *stream, q signin.
 	if err != nil {
 		return 0, fmt.Errorf("decode a Graph page (request-id %s): %w", resp.requestID, err)
 	}
+	signin.SanitizeAll(p.SignIns) // as in Get, Correlated and FailedUsers: no raw log text leaves the source
 	st.pages++
 	st.next = p.NextLink
 	if st.next != "" && !strings.HasPrefix(st.next, s.cfg.GraphURL+"/") {
@@ -379,7 +380,9 @@ func (s *Source) Get(ctx context.Context, id string) (signin.SignIn, error) {
 		}
 		return signin.SignIn{}, err
 	}
-	return graphjson.DecodeSignIn(ctx, resp.body)
+	si, err := graphjson.DecodeSignIn(ctx, resp.body)
+	si.Sanitize()
+	return si, err
 }
 
 // Correlated implements signin.Source: the interactive and non-interactive
@@ -402,6 +405,7 @@ func (s *Source) Correlated(ctx context.Context, correlationID string) ([]signin
 		if err != nil {
 			return nil, fmt.Errorf("decode a Graph page (request-id %s): %w", resp.requestID, err)
 		}
+		signin.SanitizeAll(p.SignIns)
 		out = append(out, p.SignIns...)
 	}
 	slices.SortStableFunc(out, func(a, b signin.SignIn) int { return a.CreatedAt.Compare(b.CreatedAt) })
@@ -439,6 +443,7 @@ func (s *Source) FailedUsers(ctx context.Context, prefix string, max int) ([]str
 	if err != nil {
 		return nil, err
 	}
+	signin.SanitizeAll(p.SignIns)
 	seen := map[string]bool{}
 	out := []string{}
 	for _, r := range p.SignIns {

@@ -62,9 +62,17 @@ type recKeys struct{ user, app, ip int32 }
 // noKey marks a record without that field.
 const noKey = -1
 
-// New indexes recs (which it takes ownership of and reorders) as the source
-// called name.
+// New indexes recs (which it takes ownership of, sanitizes and reorders) as
+// the source called name. It is the domain boundary of the sources served
+// through it (files, demo): every record is sanitized here, once, so that no
+// log text reaches a tool or a model uncleaned.
 func New(name string, recs []signin.SignIn, opts ...Option) *Store {
+	signin.SanitizeAll(recs)
+	return index(name, recs, opts...)
+}
+
+// index is New without sanitizing: records it is given are already clean.
+func index(name string, recs []signin.SignIn, opts ...Option) *Store {
 	slices.SortFunc(recs, func(a, b signin.SignIn) int {
 		if c := b.CreatedAt.Compare(a.CreatedAt); c != 0 {
 			return c

@@ -1,0 +1,77 @@
+package memory
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin"
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/files"
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/files/filestest"
+)
+
+// loadExport generates an export of n Graph sign-ins and loads it as the
+// files source does (so that records share Policies slices as they do there).
+func loadExport(b *testing.B, n int) []signin.SignIn {
+	b.Helper()
+	path := filepath.Join(b.TempDir(), "signins.jsonl")
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := filestest.Generate(f, files.FormatGraphJSONLines, n, 1); err != nil {
+		b.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		b.Fatal(err)
+	}
+	res, err := files.Load(context.Background(), []string{path})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return res.SignIns
+}
+
+// BenchmarkNew measures indexing 100k loaded sign-ins with the sanitizing
+// New and without it (index), so that the cost of cleaning every record at
+// the domain boundary can be read as the difference.
+func BenchmarkNew(b *testing.B) {
+	recs := loadExport(b, 100_000)
+	for _, c := range []struct {
+		name string
+		new  func(string, []signin.SignIn, ...Option) *Store
+	}{{"sanitize", New}, {"index-only", index}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				b.StopTimer()
+				in := slices.Clone(recs)
+				b.StartTimer()
+				c.new("bench", in)
+			}
+		})
+	}
+}
+
+// BenchmarkSanitize measures sanitizing the same 100k records alone: with
+// SanitizeAll as New does (shared policies cleaned once), and record by
+// record.
+func BenchmarkSanitize(b *testing.B) {
+	recs := loadExport(b, 100_000)
+	b.Run("all", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			signin.SanitizeAll(recs)
+		}
+	})
+	b.Run("each", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			for i := range recs {
+				recs[i].Sanitize()
+			}
+		}
+	})
+}
