@@ -1,6 +1,10 @@
 package signin
 
-import "github.com/entra-signin-mcp/entra-signin-mcp/internal/logtext"
+import (
+	"time"
+
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/logtext"
+)
 
 // Sanitize cleans, in place, every string of s that whoever signed in (or
 // whoever wrote the log) controls: user and display names, user agents,
@@ -78,8 +82,20 @@ func (s *SignIn) sanitizeFields() {
 		clean(&a.MethodDetail, logtext.MaxName)
 		clean(&a.Requirement, logtext.MaxName)
 		clean(&a.ResultDetail, logtext.MaxDetail)
+		if !Printable(a.At) {
+			a.At = time.Time{} // a step time RFC 3339 cannot print is not a time worth showing
+		}
 	}
 	cleanAll(s.Risk.EventTypes, logtext.MaxName)
+}
+
+// Printable reports whether t prints as valid RFC 3339 in UTC: a year from 0
+// to 9999. Sources leave out sign-ins dated outside a plausible range; times
+// inside a sign-in (authentication steps) that fall outside this one are
+// dropped by Sanitize.
+func Printable(t time.Time) bool {
+	y := t.UTC().Year()
+	return y >= 0 && y <= 9999
 }
 
 // sanitizePolicies cleans Conditional Access policies in place.

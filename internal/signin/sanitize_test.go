@@ -125,3 +125,16 @@ func TestSanitizeAllSharedPolicies(t *testing.T) {
 		t.Errorf("shared policies = %+v", shared)
 	}
 }
+
+// TestSanitizeDropsUnprintableStepTimes: an authentication step dated past
+// year 9999 in UTC would print as an invalid RFC 3339 time; Sanitize drops it
+// and keeps printable ones.
+func TestSanitizeDropsUnprintableStepTimes(t *testing.T) {
+	ok := time.Date(2026, 11, 30, 8, 0, 0, 0, time.UTC)
+	far := time.Date(9999, 12, 31, 23, 59, 59, 0, time.FixedZone("-01:00", -3600))
+	s := SignIn{AuthDetails: []AuthStep{{At: ok, Method: "Password"}, {At: far, Method: "Text message"}}}
+	s.Sanitize()
+	if !s.AuthDetails[0].At.Equal(ok) || !s.AuthDetails[1].At.IsZero() {
+		t.Errorf("step times after Sanitize: %v, %v; want %v and zero", s.AuthDetails[0].At, s.AuthDetails[1].At, ok)
+	}
+}
