@@ -18,7 +18,8 @@ import (
 
 // TestOnBehalfOfIsolation: many callers at once, each with its own token.
 // Every Graph request must carry the token exchanged for its own caller, and
-// no caller may see another's results. Run with -race in CI.
+// no caller may see another's results. The per-caller credentials themselves are
+// checked under -race in package callers.
 func TestOnBehalfOfIsolation(t *testing.T) {
 	raws, recs := fixture(t, 800)
 	now := newest(recs)
