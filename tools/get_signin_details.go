@@ -99,7 +99,7 @@ func fitDetails(res *GetSigninDetailsResult, text string) {
 		for _, l := range []*[]string{&res.Explanation.Remediation.Admin, &res.Explanation.Remediation.User, &res.Explanation.Remediation.Developer} {
 			*l = (*l)[:min(1, len(*l))]
 		}
-		res.SignIn.UserAgent = clipText(res.SignIn.UserAgent, 60)
+		res.SignIn.UserAgent = logtext.Clip(res.SignIn.UserAgent, 60)
 		res.Notes = append(res.Notes, "explanation shortened to one cause and one step per audience; explain_error_code has the rest")
 	}
 }

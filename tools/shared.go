@@ -144,15 +144,6 @@ func sourceError(src signin.Source, what string, err error) *mcp.CallToolResult 
 // rfc3339 is the layout of every time in structured output (UTC, seconds).
 const rfc3339 = "2006-01-02T15:04:05Z07:00"
 
-// clipText shortens s to n runes, marking the cut, to keep answers small.
-func clipText(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n-1]) + "…"
-}
-
 // head returns the first n elements of s, never nil.
 func head[T any](s []T, n int) []T {
 	return nonNil(s[:min(n, len(s))])

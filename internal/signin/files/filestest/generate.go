@@ -646,17 +646,6 @@ func strPtr(s string) *string {
 	return &s
 }
 
-// eventType is the signInEventTypes value of a type.
-func eventType(t signin.Type) string {
-	switch t {
-	case signin.Interactive:
-		return "interactiveUser"
-	case signin.NonInteractive:
-		return "nonInteractiveUser"
-	}
-	return string(t)
-}
-
 // conditionText writes condition flags as Graph does.
 func conditionText(n int) string { return graphjson.ConditionsText(uint64(n)) }
 
@@ -713,7 +702,7 @@ func (g *generator) graphRecord(s *genSignIn, created string) *graphOut {
 		ResourceTenantID: s.TenantID, HomeTenantID: s.HomeTenantID, AuthenticationMethodsUsed: []string{},
 		AuthenticationRequirement: s.AuthRequirement, ServicePrincipalID: s.ServicePrincipal.ID, UserType: s.User.Type,
 		AutonomousSystemNumber: 8075, CrossTenantAccessType: "none", UniqueTokenIdentifier: strings.ReplaceAll(s.ID[:22], "-", "A"),
-		IncomingTokenType: "none", AuthenticationProtocol: "none", SessionID: s.SessionID, SignInEventTypes: []string{eventType(s.Type)},
+		IncomingTokenType: "none", AuthenticationProtocol: "none", SessionID: s.SessionID, SignInEventTypes: []string{s.Type.EventType()},
 		Status:                            graphStatusOut{ErrorCode: s.Status.ErrorCode, FailureReason: strPtr(s.Status.FailureReason), AdditionalDetails: strPtr(s.Status.AdditionalDetails)},
 		DeviceDetail:                      graphDeviceOut{DeviceID: s.Device.ID, DisplayName: strPtr(s.Device.Name), OperatingSystem: s.Device.OperatingSystem, Browser: s.Device.Browser, IsCompliant: s.Device.IsCompliant, IsManaged: s.Device.IsManaged, TrustType: strPtr(s.Device.TrustType)},
 		Location:                          graphLocationOut{City: place.city, State: place.state, CountryOrRegion: place.cc, GeoCoordinates: geoOut{Latitude: place.lat, Longitude: place.lon}},
