@@ -4,12 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"runtime"
-	"runtime/metrics"
-	"sync"
-	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/files"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/files/filestest"
@@ -46,12 +41,7 @@ func benchmarkLoad(b *testing.B, format files.Format) {
 	}
 	b.SetBytes(info.Size())
 	b.ReportAllocs()
-	runtime.GC()
-
-	var peak atomic.Uint64
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Go(func() { samplePeakHeap(&peak, stop) })
+	heap := filestest.StartHeapMeter()
 
 	ctx := context.Background()
 	var res *files.Result
@@ -63,36 +53,9 @@ func benchmarkLoad(b *testing.B, format files.Format) {
 		}
 	}
 	b.StopTimer()
-	close(stop)
-	wg.Wait()
+	heap.Stop()
 	if len(res.SignIns) != benchRows {
 		b.Fatalf("loaded %d sign-ins, want %d", len(res.SignIns), benchRows)
 	}
-	runtime.GC()
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	runtime.KeepAlive(res)
-	const mb = 1 << 20
-	b.ReportMetric(float64(info.Size())/mb, "file-MB")
-	b.ReportMetric(float64(ms.HeapAlloc)/mb, "heap-MB")
-	b.ReportMetric(float64(peak.Load())/mb, "peak-heap-MB")
-}
-
-// samplePeakHeap records the largest heap (live and not yet collected
-// objects) seen until stop is closed.
-func samplePeakHeap(peak *atomic.Uint64, stop <-chan struct{}) {
-	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-	tick := time.NewTicker(2 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		metrics.Read(sample)
-		if v := sample[0].Value.Uint64(); v > peak.Load() {
-			peak.Store(v)
-		}
-		select {
-		case <-stop:
-			return
-		case <-tick.C:
-		}
-	}
+	heap.Report(b, info.Size(), res)
 }

@@ -9,13 +9,9 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	"runtime"
-	"runtime/metrics"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/files"
@@ -99,12 +95,7 @@ func benchmarkDecode(b *testing.B, decode pageDecoder) {
 	}
 	b.SetBytes(size)
 	b.ReportAllocs()
-	runtime.GC()
-
-	var peak atomic.Uint64
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Go(func() { samplePeakHeap(&peak, stop) })
+	heap := filestest.StartHeapMeter()
 
 	var out []signin.SignIn
 	for b.Loop() {
@@ -117,38 +108,11 @@ func benchmarkDecode(b *testing.B, decode pageDecoder) {
 		}
 	}
 	b.StopTimer()
-	close(stop)
-	wg.Wait()
+	heap.Stop()
 	if len(out) != benchRows {
 		b.Fatalf("decoded %d sign-ins, want %d", len(out), benchRows)
 	}
-	runtime.GC()
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	runtime.KeepAlive(out)
-	const mb = 1 << 20
-	b.ReportMetric(float64(size)/mb, "file-MB")
-	b.ReportMetric(float64(ms.HeapAlloc)/mb, "heap-MB")
-	b.ReportMetric(float64(peak.Load())/mb, "peak-heap-MB")
-}
-
-// samplePeakHeap records the largest heap (live and not yet collected
-// objects) seen until stop is closed.
-func samplePeakHeap(peak *atomic.Uint64, stop <-chan struct{}) {
-	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-	tick := time.NewTicker(2 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		metrics.Read(sample)
-		if v := sample[0].Value.Uint64(); v > peak.Load() {
-			peak.Store(v)
-		}
-		select {
-		case <-stop:
-			return
-		case <-tick.C:
-		}
-	}
+	heap.Report(b, size, out)
 }
 
 // stdRecord is a Graph signIn as encoding/json decodes it: tagged fields
