@@ -2,6 +2,7 @@ package diagnosis
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/entra-signin-mcp/entra-signin-mcp/catalog"
@@ -55,7 +56,27 @@ type SignInOut struct {
 	Status                    StatusOut `json:"status"`
 	ConditionalAccessStatus   string    `json:"conditionalAccessStatus,omitempty"`
 	AuthenticationRequirement string    `json:"authenticationRequirement,omitempty"`
+	AuthenticationProtocol    string    `json:"authenticationProtocol,omitempty" jsonschema_description:"oAuth2, ropc, deviceCode, saml20, wsFederation, ... as logged (Graph beta and exports)."`
+	IncomingTokenType         string    `json:"incomingTokenType,omitempty" jsonschema_description:"The token presented to sign in: primaryRefreshToken, refreshToken, saml20, ... or none."`
+	IsInteractive             *bool     `json:"isInteractive,omitempty" jsonschema_description:"As logged; absent when the log does not say."`
 	Risk                      *RiskOut  `json:"risk,omitempty"`
+}
+
+// WorkloadOut is the service principal or managed identity that signed in
+// and the credential it presented: the key to rotate or check.
+type WorkloadOut struct {
+	ServicePrincipalID   string `json:"servicePrincipalId,omitempty"`
+	ServicePrincipalName string `json:"servicePrincipalName,omitempty"`
+	CredentialKeyID      string `json:"credentialKeyId,omitempty" jsonschema_description:"Key ID of the certificate or secret used: compare it with the app registration's credentials."`
+	ClientCredentialType string `json:"clientCredentialType,omitempty" jsonschema_description:"clientSecret, certificate, clientAssertion, federatedIdentityCredential, managedIdentity or none."`
+}
+
+// CrossTenantOut says that the sign-in crossed a tenant boundary: a guest
+// from another tenant, or an app owned by one.
+type CrossTenantOut struct {
+	HomeTenantID          string `json:"homeTenantId,omitempty" jsonschema_description:"The user's home tenant, when it is not this one: their own admins own their account and MFA."`
+	CrossTenantAccessType string `json:"crossTenantAccessType,omitempty" jsonschema_description:"b2bCollaboration, b2bDirectConnect, microsoftSupport, serviceProvider, passthrough."`
+	AppOwnerTenantID      string `json:"appOwnerTenantId,omitempty" jsonschema_description:"The tenant that owns the client app, when it is not this one."`
 }
 
 // ExplanationOut is the catalog's explanation of the sign-in's code.
@@ -118,6 +139,10 @@ type SupportIdentifiers struct {
 	UserID        string `json:"userId"`
 	AppID         string `json:"appId"`
 	ErrorCode     int    `json:"errorCode"`
+	// Workloads and guests: who support must look up besides the tenant.
+	ServicePrincipalID string `json:"servicePrincipalId,omitempty"`
+	CredentialKeyID    string `json:"credentialKeyId,omitempty"`
+	HomeTenantID       string `json:"homeTenantId,omitempty" jsonschema_description:"A guest's home tenant."`
 }
 
 // Details is everything known about one sign-in: the sign-in, the catalog's
@@ -131,7 +156,9 @@ type Details struct {
 	Explanation                 ExplanationOut     `json:"explanation"`
 	ConditionalAccess           []PolicyOut        `json:"conditionalAccess" jsonschema_description:"Policies that applied (success, failure, report-only results); not-applied ones are only counted."`
 	ConditionalAccessNotApplied int                `json:"conditionalAccessNotApplied"`
-	Device                      DeviceOut          `json:"device"`
+	Workload                    *WorkloadOut       `json:"workload,omitempty" jsonschema_description:"Service principal and managed identity sign-ins: who signed in, with which credential."`
+	CrossTenant                 *CrossTenantOut    `json:"crossTenant,omitempty" jsonschema_description:"Present when the sign-in crossed a tenant boundary (a guest, B2B direct connect, a service provider)."`
+	Device                      *DeviceOut         `json:"device,omitempty" jsonschema_description:"Absent when the log names no device (usual for workload sign-ins)."`
 	AuthenticationSteps         []AuthStepOut      `json:"authenticationSteps"`
 	Related                     []RelatedOut       `json:"related" jsonschema_description:"Other sign-ins with the same correlation ID, oldest first."`
 	SupportIdentifiers          SupportIdentifiers `json:"supportIdentifiers"`
@@ -163,6 +190,9 @@ func BuildDetails(s signin.SignIn, related []signin.SignIn, cat *catalog.Catalog
 			Status:                    StatusOut{ErrorCode: s.Status.ErrorCode, FailureReason: s.Status.FailureReason, AdditionalDetails: s.Status.AdditionalDetails},
 			ConditionalAccessStatus:   s.ConditionalAccessStatus,
 			AuthenticationRequirement: s.AuthRequirement,
+			AuthenticationProtocol:    s.AuthenticationProtocol,
+			IncomingTokenType:         s.IncomingTokenType,
+			IsInteractive:             s.IsInteractive,
 		},
 		Explanation: ExplanationOut{
 			Code: x.Code, Known: x.Known, Title: x.Title, Summary: x.Summary, Outcome: string(x.Outcome),
@@ -171,19 +201,32 @@ func BuildDetails(s signin.SignIn, related []signin.SignIn, cat *catalog.Catalog
 		ConditionalAccess:   []PolicyOut{},
 		AuthenticationSteps: []AuthStepOut{},
 		Related:             []RelatedOut{},
-		Device: DeviceOut{ID: s.Device.ID, Name: s.Device.Name, OperatingSystem: s.Device.OperatingSystem, Browser: s.Device.Browser,
-			IsCompliant: s.Device.IsCompliant, IsManaged: s.Device.IsManaged, TrustType: s.Device.TrustType},
 		SupportIdentifiers: SupportIdentifiers{
 			RequestID: s.ID, CorrelationID: s.CorrelationID, Timestamp: s.CreatedAt.UTC().Format(time.RFC3339),
 			TenantID: s.TenantID, UserID: s.User.ID, AppID: s.App.ID, ErrorCode: s.Status.ErrorCode,
 		},
 		Notes: []string{},
 	}
+	if d := s.Device; d.ID != "" || d.Name != "" || d.OperatingSystem != "" || d.Browser != "" || d.IsCompliant != nil || d.IsManaged != nil || d.TrustType != "" {
+		res.Device = &DeviceOut{ID: d.ID, Name: d.Name, OperatingSystem: d.OperatingSystem, Browser: d.Browser,
+			IsCompliant: d.IsCompliant, IsManaged: d.IsManaged, TrustType: d.TrustType}
+	}
 	if s.ServicePrincipal != (signin.App{}) {
 		res.SignIn.ServicePrincipal = &NamedID{ID: s.ServicePrincipal.ID, Name: s.ServicePrincipal.Name}
 		if res.SupportIdentifiers.AppID == "" {
 			res.SupportIdentifiers.AppID = s.ServicePrincipal.ID
 		}
+	}
+	workload := s.Type == signin.ServicePrincipal || s.Type == signin.ManagedIdentity
+	if workload {
+		res.Workload = &WorkloadOut{ServicePrincipalID: s.ServicePrincipal.ID, ServicePrincipalName: s.ServicePrincipal.Name,
+			CredentialKeyID: s.ServicePrincipalCredentialKeyID, ClientCredentialType: s.ClientCredentialType}
+		res.SupportIdentifiers.ServicePrincipalID = s.ServicePrincipal.ID
+		res.SupportIdentifiers.CredentialKeyID = s.ServicePrincipalCredentialKeyID
+	}
+	res.CrossTenant = crossTenant(&s, workload)
+	if res.CrossTenant != nil && res.CrossTenant.HomeTenantID != "" {
+		res.SupportIdentifiers.HomeTenantID = res.CrossTenant.HomeTenantID
 	}
 	if r := s.Risk; r.LevelDuringSignIn != "" || r.LevelAggregated != "" || r.State != "" || r.Detail != "" || len(r.EventTypes) > 0 {
 		res.SignIn.Risk = &RiskOut{LevelDuringSignIn: r.LevelDuringSignIn, LevelAggregated: r.LevelAggregated, State: r.State, Detail: r.Detail, EventTypes: r.EventTypes}
@@ -215,7 +258,29 @@ func BuildDetails(s signin.SignIn, related []signin.SignIn, cat *catalog.Catalog
 	return res
 }
 
-// clip shortens s to n runes, marking the cut.
+// crossTenant is the crossTenant block of s, or nil when the sign-in stayed
+// in its tenant. The app owner's tenant alone does not make a block for a
+// user sign-in: every Microsoft app is owned by Microsoft's tenant.
+func crossTenant(s *signin.SignIn, workload bool) *CrossTenantOut {
+	differs := func(t string) string {
+		if t == "" || strings.EqualFold(t, s.TenantID) {
+			return ""
+		}
+		return t
+	}
+	c := CrossTenantOut{HomeTenantID: differs(s.HomeTenantID)}
+	if s.CrossTenantAccessType != "none" {
+		c.CrossTenantAccessType = s.CrossTenantAccessType
+	}
+	if c.HomeTenantID == "" && c.CrossTenantAccessType == "" && !workload {
+		return nil
+	}
+	c.AppOwnerTenantID = differs(s.AppOwnerTenantID)
+	if c == (CrossTenantOut{}) {
+		return nil
+	}
+	return &c
+}
 
 // nonNil returns s, or an empty slice for nil: structured output must carry
 // [] and never null.

@@ -14,9 +14,50 @@ import (
 )
 
 // MatchUser reports whether s was made by user: a UPN compared
-// case-insensitively, or an object ID compared exactly.
+// case-insensitively, or an object ID compared exactly. A guest is found by
+// their home address too: ana@fabrikam.example matches
+// ana_fabrikam.example#EXT#@contoso.com, the UPN the inviting tenant gave
+// them, which is all an admin may know of it.
 func MatchUser(s *SignIn, user string) bool {
-	return user == "" || s.User.ID == user || strings.EqualFold(s.User.UPN, user)
+	if user == "" || s.User.ID == user || strings.EqualFold(s.User.UPN, user) {
+		return true
+	}
+	p := GuestPrefix(user)
+	return p != "" && len(s.User.UPN) >= len(p) && strings.EqualFold(s.User.UPN[:len(p)], p)
+}
+
+// guestMarker separates a guest's mangled home address from the inviting
+// tenant's domain in its UPN, in lower case.
+const guestMarker = "#ext#@"
+
+// GuestPrefix is how a guest UPN made from the home address user starts, in
+// lower case ("ana_fabrikam.example#ext#@" for ana@fabrikam.example), or ""
+// when user is not an email address or is itself a guest UPN.
+func GuestPrefix(user string) string {
+	u := strings.ToLower(strings.TrimSpace(user))
+	at := strings.IndexByte(u, '@')
+	if at <= 0 || at == len(u)-1 || strings.Count(u, "@") != 1 || strings.Contains(u, "#ext#") {
+		return ""
+	}
+	return u[:at] + "_" + u[at+1:] + guestMarker
+}
+
+// HomeAddress is the home address of a guest UPN
+// (ana@fabrikam.example for ana_fabrikam.example#EXT#@contoso.com), in
+// lower case, or "" for a UPN that is not a guest's. The last underscore is
+// the @: a domain has none.
+func HomeAddress(upn string) string {
+	u := strings.ToLower(upn)
+	i := strings.Index(u, guestMarker)
+	if i <= 0 {
+		return ""
+	}
+	local := u[:i]
+	j := strings.LastIndexByte(local, '_')
+	if j <= 0 || j == len(local)-1 {
+		return ""
+	}
+	return local[:j] + "@" + local[j+1:]
 }
 
 // MatchApp reports whether s is for app: a display name compared

@@ -63,6 +63,8 @@ func (s *SignIn) sanitizeFields() {
 		&s.App.ID, &s.App.Name, &s.Resource.ID, &s.Resource.Name,
 		&s.ServicePrincipal.ID, &s.ServicePrincipal.Name, &s.ManagedIdentity,
 		&s.ClientApp, &s.IPAddress,
+		&s.ServicePrincipalCredentialKeyID, &s.ClientCredentialType, &s.CrossTenantAccessType,
+		&s.AppOwnerTenantID, &s.IncomingTokenType, &s.AuthenticationProtocol,
 		&s.Location.City, &s.Location.State, &s.Location.CountryOrRegion,
 		&s.ConditionalAccessStatus, &s.AuthRequirement,
 		&s.Device.ID, &s.Device.Name, &s.Device.OperatingSystem, &s.Device.Browser, &s.Device.TrustType,

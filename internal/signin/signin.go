@@ -76,6 +76,16 @@ type SignIn struct {
 	Resource         App
 	ServicePrincipal App    // workload sign-ins: the signing-in service principal
 	ManagedIdentity  string // managed identity type for managed identity sign-ins
+	// ServicePrincipalCredentialKeyID is the key ID of the certificate or
+	// secret a service principal signed in with (beta, Log Analytics): the
+	// one to rotate or look up in the app registration.
+	ServicePrincipalCredentialKeyID string
+	ClientCredentialType            string // beta: none, clientSecret, clientAssertion, federatedIdentityCredential, managedIdentity, certificate
+	CrossTenantAccessType           string // beta: none, b2bCollaboration, b2bDirectConnect, microsoftSupport, serviceProvider, passthrough
+	AppOwnerTenantID                string // beta: the tenant that owns the client application
+	IncomingTokenType               string // beta: none, primaryRefreshToken, saml11, saml20, remoteDesktopToken, refreshToken
+	IsInteractive                   *bool  // as logged (nil when the log does not say)
+	AuthenticationProtocol          string // beta: none, oAuth2, ropc, wsFederation, saml20, deviceCode, ...
 
 	ClientApp string // clientAppUsed: Browser, Mobile Apps and Desktop clients, IMAP4, ...
 	UserAgent string

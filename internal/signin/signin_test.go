@@ -136,3 +136,34 @@ func reissued(t *testing.T, c *Cursors, s string) bool {
 	}
 	return s == c.Issue("fp", since, until, pos, tok)
 }
+
+func TestGuestAddresses(t *testing.T) {
+	guest := &SignIn{User: User{UPN: "ana_fabrikam.example#EXT#@contoso.com"}}
+	for user, want := range map[string]bool{
+		"ana@fabrikam.example":                  true,
+		"ANA@FABRIKAM.EXAMPLE":                  true,
+		"ana_fabrikam.example#ext#@contoso.com": true,
+		"ana@fabrikam":                          false,
+		"na@fabrikam.example":                   false,
+		"ana":                                   false,
+		"ana@fabrikam.example@x":                false,
+	} {
+		if got := MatchUser(guest, user); got != want {
+			t.Errorf("MatchUser(guest, %q) = %v, want %v", user, got, want)
+		}
+	}
+	for upn, want := range map[string]string{
+		"ana_fabrikam.example#EXT#@contoso.com":   "ana@fabrikam.example",
+		"j_doe_fabrikam.example#ext#@contoso.com": "j_doe@fabrikam.example",
+		"ana@contoso.com":                         "",
+		"#EXT#@contoso.com":                       "",
+		"ana#EXT#@contoso.com":                    "",
+	} {
+		if got := HomeAddress(upn); got != want {
+			t.Errorf("HomeAddress(%q) = %q, want %q", upn, got, want)
+		}
+		if want != "" && !MatchUser(&SignIn{User: User{UPN: upn}}, want) {
+			t.Errorf("MatchUser(%q, %q) = false: the matcher and the index disagree", upn, want)
+		}
+	}
+}

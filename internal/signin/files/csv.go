@@ -260,12 +260,19 @@ const (
 	pManagedIdentityType
 	pServicePrincipalID
 	pServicePrincipalName
+	pCredentialKeyID
+	pClientCredentialType
+	pCrossTenantAccessType
+	pAppOwnerTenantID
+	pIncomingTokenType
+	pAuthenticationProtocol
 	pFieldCount
 )
 
 // portalNames maps normalized header names to fields. The other columns of
-// the download (cross tenant access type, token details, latency, ...) have
-// no place in signin.SignIn.
+// the download (token protection, latency, Global Secure Access, ...) have
+// no place in signin.SignIn. "Credential key ID" is the service principal
+// download's.
 var portalNames = map[string]portalField{
 	"date (utc)":                        pDate,
 	"request id":                        pRequestID,
@@ -299,6 +306,12 @@ var portalNames = map[string]portalField{
 	"managed identity type":             pManagedIdentityType,
 	"service principal id":              pServicePrincipalID,
 	"service principal name":            pServicePrincipalName,
+	"credential key id":                 pCredentialKeyID,
+	"client credential type":            pClientCredentialType,
+	"cross tenant access type":          pCrossTenantAccessType,
+	"app owner tenant id":               pAppOwnerTenantID,
+	"incoming token type":               pIncomingTokenType, // twice in the download: the first is read
+	"authentication protocol":           pAuthenticationProtocol,
 }
 
 // portalColumns locates the fields in one file's header.
@@ -363,15 +376,21 @@ func (s *sink) portalSignIn(p *portalColumns, rec []string, clock *csvClock, lin
 			DisplayName: v(pUser),
 			Type:        in.Intern(graphjson.EnumValue(p.get(rec, pUserType))),
 		},
-		App:                     signin.App{ID: v(pApplicationID), Name: v(pApplication)},
-		Resource:                signin.App{ID: v(pResourceID), Name: v(pResource)},
-		ServicePrincipal:        signin.App{ID: v(pServicePrincipalID), Name: v(pServicePrincipalName)},
-		ManagedIdentity:         in.Intern(graphjson.ManagedIdentityType(p.get(rec, pManagedIdentityType))),
-		ClientApp:               v(pClientApp),
-		UserAgent:               v(pUserAgent),
-		IPAddress:               v(pIPAddress),
-		ConditionalAccessStatus: in.Intern(graphjson.EnumValue(p.get(rec, pConditionalAccess))),
-		AuthRequirement:         in.Intern(graphjson.EnumValue(p.get(rec, pAuthRequirement))),
+		App:                             signin.App{ID: v(pApplicationID), Name: v(pApplication)},
+		Resource:                        signin.App{ID: v(pResourceID), Name: v(pResource)},
+		ServicePrincipal:                signin.App{ID: v(pServicePrincipalID), Name: v(pServicePrincipalName)},
+		ManagedIdentity:                 in.Intern(graphjson.ManagedIdentityType(p.get(rec, pManagedIdentityType))),
+		ServicePrincipalCredentialKeyID: v(pCredentialKeyID),
+		ClientCredentialType:            in.Intern(graphjson.EnumValue(p.get(rec, pClientCredentialType))),
+		CrossTenantAccessType:           in.Intern(graphjson.EnumValue(p.get(rec, pCrossTenantAccessType))),
+		AppOwnerTenantID:                v(pAppOwnerTenantID),
+		IncomingTokenType:               in.Intern(graphjson.EnumValue(p.get(rec, pIncomingTokenType))),
+		AuthenticationProtocol:          in.Intern(graphjson.EnumValue(p.get(rec, pAuthenticationProtocol))),
+		ClientApp:                       v(pClientApp),
+		UserAgent:                       v(pUserAgent),
+		IPAddress:                       v(pIPAddress),
+		ConditionalAccessStatus:         in.Intern(graphjson.EnumValue(p.get(rec, pConditionalAccess))),
+		AuthRequirement:                 in.Intern(graphjson.EnumValue(p.get(rec, pAuthRequirement))),
 		Status: signin.Status{
 			FailureReason:     v(pFailureReason),
 			AdditionalDetails: v(pMFAResult),

@@ -35,6 +35,12 @@ const (
 	laResourceID
 	laServicePrincipalID
 	laServicePrincipalName
+	laCredentialKeyID
+	laClientCredentialType
+	laCrossTenantAccessType
+	laAppOwnerTenantID
+	laIncomingTokenType
+	laAuthenticationProtocol
 	laAADTenantID
 	laResourceTenantID
 	laHomeTenantID
@@ -88,6 +94,12 @@ var laCanonical = [laFieldCount]string{
 	laResourceID:                       "ResourceId",
 	laServicePrincipalID:               "ServicePrincipalId",
 	laServicePrincipalName:             "ServicePrincipalName",
+	laCredentialKeyID:                  "ServicePrincipalCredentialKeyId",
+	laClientCredentialType:             "ClientCredentialType",
+	laCrossTenantAccessType:            "CrossTenantAccessType",
+	laAppOwnerTenantID:                 "AppOwnerTenantId",
+	laIncomingTokenType:                "IncomingTokenType",
+	laAuthenticationProtocol:           "AuthenticationProtocol",
 	laAADTenantID:                      "AADTenantId",
 	laResourceTenantID:                 "ResourceTenantId",
 	laHomeTenantID:                     "HomeTenantId",
@@ -260,14 +272,20 @@ func (s *sink) laSignIn(r *laRow, clock laClock) (si signin.SignIn, ambiguous bo
 			DisplayName: in.Intern(strings.TrimSpace(first(r.v[laUserDisplayName], r.v[laIdentity]))),
 			Type:        in.Intern(graphjson.EnumValue(r.v[laUserType])),
 		},
-		App:                     signin.App{ID: v(laAppID), Name: v(laAppDisplayName)},
-		Resource:                signin.App{ID: in.Intern(strings.TrimSpace(resourceID)), Name: v(laResourceDisplayName)},
-		ServicePrincipal:        signin.App{ID: v(laServicePrincipalID), Name: v(laServicePrincipalName)},
-		ClientApp:               v(laClientAppUsed),
-		UserAgent:               v(laUserAgent),
-		IPAddress:               v(laIPAddress),
-		ConditionalAccessStatus: in.Intern(graphjson.EnumValue(r.v[laConditionalAccessStatus])),
-		AuthRequirement:         in.Intern(graphjson.EnumValue(r.v[laAuthenticationRequirement])),
+		App:                             signin.App{ID: v(laAppID), Name: v(laAppDisplayName)},
+		Resource:                        signin.App{ID: in.Intern(strings.TrimSpace(resourceID)), Name: v(laResourceDisplayName)},
+		ServicePrincipal:                signin.App{ID: v(laServicePrincipalID), Name: v(laServicePrincipalName)},
+		ServicePrincipalCredentialKeyID: v(laCredentialKeyID),
+		ClientCredentialType:            in.Intern(graphjson.EnumValue(r.v[laClientCredentialType])),
+		CrossTenantAccessType:           in.Intern(graphjson.EnumValue(r.v[laCrossTenantAccessType])),
+		AppOwnerTenantID:                v(laAppOwnerTenantID),
+		IncomingTokenType:               in.Intern(graphjson.EnumValue(r.v[laIncomingTokenType])),
+		AuthenticationProtocol:          in.Intern(graphjson.EnumValue(r.v[laAuthenticationProtocol])),
+		ClientApp:                       v(laClientAppUsed),
+		UserAgent:                       v(laUserAgent),
+		IPAddress:                       v(laIPAddress),
+		ConditionalAccessStatus:         in.Intern(graphjson.EnumValue(r.v[laConditionalAccessStatus])),
+		AuthRequirement:                 in.Intern(graphjson.EnumValue(r.v[laAuthenticationRequirement])),
 		Risk: signin.Risk{
 			LevelDuringSignIn: v(laRiskLevelDuringSignIn),
 			LevelAggregated:   v(laRiskLevelAggregated),
@@ -338,6 +356,7 @@ func (s *sink) laSignIn(r *laRow, clock laClock) (si signin.SignIn, ambiguous bo
 	if err != nil {
 		return si, false, err
 	}
+	si.IsInteractive = interactive
 	table, _ := tableType(first(r.v[laCategory], r.v[laType]))
 	graphjson.SetType(&si, eventTypes, interactive, table)
 	return si, ambiguous, nil

@@ -169,7 +169,9 @@ var (
 	selectBeta = append(slices.Clone(selectV1),
 		"originalRequestId", "sessionId", "userType", "servicePrincipalId", "servicePrincipalName",
 		"managedServiceIdentity", "resourceTenantId", "homeTenantId", "userAgent", "signInEventTypes",
-		"authenticationRequirement", "authenticationDetails")
+		"authenticationRequirement", "authenticationDetails",
+		"servicePrincipalCredentialKeyId", "clientCredentialType", "crossTenantAccessType", "appOwnerTenantId",
+		"incomingTokenType", "authenticationProtocol")
 )
 
 // listURL is the first page of a list request.

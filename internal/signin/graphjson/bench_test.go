@@ -133,6 +133,12 @@ type stdRecord struct {
 	ResourceDisplayName       string   `json:"resourceDisplayName"`
 	ServicePrincipalID        string   `json:"servicePrincipalId"`
 	ServicePrincipalName      string   `json:"servicePrincipalName"`
+	CredentialKeyID           string   `json:"servicePrincipalCredentialKeyId"`
+	ClientCredentialType      string   `json:"clientCredentialType"`
+	CrossTenantAccessType     string   `json:"crossTenantAccessType"`
+	AppOwnerTenantID          string   `json:"appOwnerTenantId"`
+	IncomingTokenType         string   `json:"incomingTokenType"`
+	AuthenticationProtocol    string   `json:"authenticationProtocol"`
 	ResourceTenantID          string   `json:"resourceTenantId"`
 	TenantID                  string   `json:"tenantId"`
 	HomeTenantID              string   `json:"homeTenantId"`
@@ -284,12 +290,19 @@ func (r *stdRecord) signIn(in *graphjson.Decoder) (signin.SignIn, error) {
 			DisplayName: in.Intern(r.UserDisplayName),
 			Type:        in.Intern(graphjson.EnumValue(r.UserType)),
 		},
-		App:              signin.App{ID: in.Intern(r.AppID), Name: in.Intern(r.AppDisplayName)},
-		Resource:         signin.App{ID: in.Intern(r.ResourceID), Name: in.Intern(r.ResourceDisplayName)},
-		ServicePrincipal: signin.App{ID: in.Intern(r.ServicePrincipalID), Name: in.Intern(r.ServicePrincipalName)},
-		ClientApp:        in.Intern(r.ClientAppUsed),
-		UserAgent:        in.Intern(r.UserAgent),
-		IPAddress:        in.Intern(r.IPAddress),
+		App:                             signin.App{ID: in.Intern(r.AppID), Name: in.Intern(r.AppDisplayName)},
+		Resource:                        signin.App{ID: in.Intern(r.ResourceID), Name: in.Intern(r.ResourceDisplayName)},
+		ServicePrincipal:                signin.App{ID: in.Intern(r.ServicePrincipalID), Name: in.Intern(r.ServicePrincipalName)},
+		ServicePrincipalCredentialKeyID: in.Intern(r.CredentialKeyID),
+		ClientCredentialType:            in.Intern(r.ClientCredentialType),
+		CrossTenantAccessType:           in.Intern(r.CrossTenantAccessType),
+		AppOwnerTenantID:                in.Intern(r.AppOwnerTenantID),
+		IncomingTokenType:               in.Intern(r.IncomingTokenType),
+		AuthenticationProtocol:          in.Intern(r.AuthenticationProtocol),
+		IsInteractive:                   r.IsInteractive,
+		ClientApp:                       in.Intern(r.ClientAppUsed),
+		UserAgent:                       in.Intern(r.UserAgent),
+		IPAddress:                       in.Intern(r.IPAddress),
 		Location: signin.Location{
 			City:            in.Intern(r.Location.City),
 			State:           in.Intern(r.Location.State),

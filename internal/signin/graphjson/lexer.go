@@ -512,6 +512,18 @@ func (l *Lexer) graph(r *graphRecord, d *Decoder) {
 			r.ServicePrincipalID = l.istr("servicePrincipalId", in)
 		case "serviceprincipalname":
 			r.ServicePrincipalName = l.istr("servicePrincipalName", in)
+		case "serviceprincipalcredentialkeyid":
+			r.CredentialKeyID = l.istr("servicePrincipalCredentialKeyId", in)
+		case "clientcredentialtype":
+			r.ClientCredentialType = l.istr("clientCredentialType", in)
+		case "crosstenantaccesstype":
+			r.CrossTenantAccessType = l.istr("crossTenantAccessType", in)
+		case "appownertenantid":
+			r.AppOwnerTenantID = l.istr("appOwnerTenantId", in)
+		case "incomingtokentype":
+			r.IncomingTokenType = l.istr("incomingTokenType", in)
+		case "authenticationprotocol":
+			r.AuthenticationProtocol = l.istr("authenticationProtocol", in)
 		case "managedserviceidentity":
 			l.Object("managedServiceIdentity", func() {
 				if string(l.key) == "msitype" {

@@ -29,6 +29,12 @@ type graphRecord struct {
 	ResourceDisplayName       string
 	ServicePrincipalID        string
 	ServicePrincipalName      string
+	CredentialKeyID           string
+	ClientCredentialType      string
+	CrossTenantAccessType     string
+	AppOwnerTenantID          string
+	IncomingTokenType         string
+	AuthenticationProtocol    string
 	ManagedServiceIdentity    *graphMSI
 	ResourceTenantID          string
 	TenantID                  string
@@ -213,12 +219,18 @@ func (r *graphRecord) signIn(d *Decoder) (signin.SignIn, error) {
 			DisplayName: in.str(r.UserDisplayName),
 			Type:        in.str(EnumValue(r.UserType)),
 		},
-		App:              signin.App{ID: in.str(r.AppID), Name: in.str(r.AppDisplayName)},
-		Resource:         signin.App{ID: in.str(r.ResourceID), Name: in.str(r.ResourceDisplayName)},
-		ServicePrincipal: signin.App{ID: in.str(r.ServicePrincipalID), Name: in.str(r.ServicePrincipalName)},
-		ClientApp:        in.str(r.ClientAppUsed),
-		UserAgent:        in.str(r.UserAgent),
-		IPAddress:        in.str(r.IPAddress),
+		App:                             signin.App{ID: in.str(r.AppID), Name: in.str(r.AppDisplayName)},
+		Resource:                        signin.App{ID: in.str(r.ResourceID), Name: in.str(r.ResourceDisplayName)},
+		ServicePrincipal:                signin.App{ID: in.str(r.ServicePrincipalID), Name: in.str(r.ServicePrincipalName)},
+		ServicePrincipalCredentialKeyID: in.str(r.CredentialKeyID),
+		ClientCredentialType:            in.str(r.ClientCredentialType),
+		CrossTenantAccessType:           in.str(r.CrossTenantAccessType),
+		AppOwnerTenantID:                in.str(r.AppOwnerTenantID),
+		IncomingTokenType:               in.str(r.IncomingTokenType),
+		AuthenticationProtocol:          in.str(r.AuthenticationProtocol),
+		ClientApp:                       in.str(r.ClientAppUsed),
+		UserAgent:                       in.str(r.UserAgent),
+		IPAddress:                       in.str(r.IPAddress),
 		Location: signin.Location{
 			City:            in.str(r.Location.City),
 			State:           in.str(r.Location.State),
@@ -269,6 +281,7 @@ func (r *graphRecord) signIn(d *Decoder) (signin.SignIn, error) {
 	if err != nil {
 		return si, err
 	}
+	si.IsInteractive = interactive
 	SetType(&si, r.SignInEventTypes, interactive, "")
 	return si, nil
 }

@@ -31,7 +31,7 @@ type Store struct {
 
 	byID    map[string]int
 	byCorr  map[string][]int // positions, ascending (newest first)
-	byUser  map[string][]int // lower-case UPN and object ID
+	byUser  map[string][]int // lower-case UPN, object ID, and a guest's home address
 	byApp   map[string][]int // lower-case names and IDs of app and service principal
 	byCode  map[int][]int
 	byIP    map[string][]int
@@ -113,6 +113,9 @@ func index(name string, recs []signin.SignIn, opts ...Option) *Store {
 		add(s.byCorr, strings.ToLower(r.CorrelationID), i)
 		add(s.byUser, strings.ToLower(r.User.UPN), i)
 		add(s.byUser, r.User.ID, i)
+		// signin.MatchUser finds a guest by home address: index it, so that
+		// the lookup stays one posting list.
+		add(s.byUser, signin.HomeAddress(r.User.UPN), i)
 		for _, k := range []string{r.App.ID, r.App.Name, r.ServicePrincipal.ID, r.ServicePrincipal.Name} {
 			add(s.byApp, strings.ToLower(k), i)
 		}

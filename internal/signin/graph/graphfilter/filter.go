@@ -53,8 +53,13 @@ func Build(q signin.Query, t signin.Type, eventTypeFilter bool) (string, error) 
 		}
 		if IsGUID(q.User) {
 			parts = append(parts, "userId eq "+Quote(strings.ToLower(q.User)))
+		} else if guest := signin.GuestPrefix(q.User); guest != "" {
+			// Graph stores UPNs in lower case. An email address may be a
+			// guest's home address: their UPN here starts with it, mangled
+			// (signin.MatchUser).
+			parts = append(parts, "(userPrincipalName eq "+Quote(strings.ToLower(q.User))+
+				" or startswith(userPrincipalName, "+Quote(guest)+"))")
 		} else {
-			// Graph stores UPNs in lower case.
 			parts = append(parts, "userPrincipalName eq "+Quote(strings.ToLower(q.User)))
 		}
 	}

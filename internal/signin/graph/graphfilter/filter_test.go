@@ -20,7 +20,9 @@ func TestBuild(t *testing.T) {
 		want string
 	}{
 		{signin.Query{}, signin.Interactive, false, "status/errorCode ne 0"},
-		{signin.Query{User: "Rosa.Diaz@Contoso.com"}, signin.Interactive, false, "userPrincipalName eq 'rosa.diaz@contoso.com' and status/errorCode ne 0"},
+		{signin.Query{User: "Rosa.Diaz@Contoso.com"}, signin.Interactive, false, "(userPrincipalName eq 'rosa.diaz@contoso.com' or startswith(userPrincipalName, 'rosa.diaz_contoso.com#ext#@')) and status/errorCode ne 0"},
+		{signin.Query{User: "ana_fabrikam.example#EXT#@contoso.com"}, signin.Interactive, false, "userPrincipalName eq 'ana_fabrikam.example#ext#@contoso.com' and status/errorCode ne 0"},
+		{signin.Query{User: "rosa"}, signin.Interactive, false, "userPrincipalName eq 'rosa' and status/errorCode ne 0"},
 		{signin.Query{User: "0FC2C12E-F690-46A5-8A86-8864F5141F40"}, signin.Interactive, false, "userId eq '0fc2c12e-f690-46a5-8a86-8864f5141f40' and status/errorCode ne 0"},
 		{signin.Query{App: "O'Brien Payroll"}, signin.Interactive, false, "appDisplayName eq 'O''Brien Payroll' and status/errorCode ne 0"},
 		{signin.Query{App: "d3590ed6-52b3-4102-aeff-aad2292ab01c"}, signin.Interactive, false, "appId eq 'd3590ed6-52b3-4102-aeff-aad2292ab01c' and status/errorCode ne 0"},
@@ -36,9 +38,15 @@ func TestBuild(t *testing.T) {
 		if err != nil || got != c.want {
 			t.Errorf("Build(%+v) =\n %q, %v\nwant\n %q", c.q, got, err, c.want)
 		}
-		// Every filter we build is one Graph's grammar accepts.
-		if _, err := graphfake.Parse(got); err != nil {
+		// Every filter we build is one Graph's grammar accepts, on
+		// properties and operators Graph supports.
+		expr, err := graphfake.Parse(got)
+		if err != nil {
 			t.Errorf("the fake of Graph rejects %q: %v", got, err)
+			continue
+		}
+		if err := expr.Supported(graphfake.V1); err != nil && !c.beta {
+			t.Errorf("the fake of Graph v1.0 does not support %q: %v", got, err)
 		}
 	}
 	for _, bad := range []signin.Query{{User: "a\nb"}, {App: strings.Repeat("x", 300)}, {IPAddress: "1.2.3.4\x00"}, {CorrelationID: "x\ty"}} {
@@ -87,6 +95,18 @@ func FuzzUserValue(f *testing.F) {
 			}
 			if ok, _ := expr.Match(miss); ok {
 				t.Fatalf("%s %q: filter %q selects another value", field, s, filter)
+			}
+			// An email address finds the guest it was invited as, and only
+			// that guest.
+			if p := signin.GuestPrefix(s); field == "user" && p != "" {
+				guest := map[string]any{key: p + "contoso.com", "status": map[string]any{"errorCode": float64(50126)}}
+				if ok, err := expr.Match(guest); err != nil || !ok {
+					t.Fatalf("user %q: filter %q does not select the guest %q (%v)", s, filter, p+"contoso.com", err)
+				}
+				other := map[string]any{key: "x" + p + "contoso.com", "status": map[string]any{"errorCode": float64(50126)}}
+				if ok, _ := expr.Match(other); ok {
+					t.Fatalf("user %q: filter %q selects another guest", s, filter)
+				}
 			}
 		}
 	})
