@@ -1,6 +1,7 @@
 package files
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"strings"
@@ -264,12 +265,12 @@ func (s *sink) laSignIn(r *laRow, clock laClock) (si signin.SignIn, ambiguous bo
 		OriginalRequestID: strings.Clone(strings.TrimSpace(r.v[laOriginalRequestID])),
 		SessionID:         strings.Clone(strings.TrimSpace(r.v[laSessionID])),
 		CreatedAt:         t,
-		TenantID:          in.Intern(strings.TrimSpace(first(r.v[laResourceTenantID], r.v[laAADTenantID]))),
+		TenantID:          in.Intern(strings.TrimSpace(cmp.Or(r.v[laResourceTenantID], r.v[laAADTenantID]))),
 		HomeTenantID:      v(laHomeTenantID),
 		User: signin.User{
 			ID:          v(laUserID),
 			UPN:         v(laUserPrincipalName),
-			DisplayName: in.Intern(strings.TrimSpace(first(r.v[laUserDisplayName], r.v[laIdentity]))),
+			DisplayName: in.Intern(strings.TrimSpace(cmp.Or(r.v[laUserDisplayName], r.v[laIdentity]))),
 			Type:        in.Intern(graphjson.EnumValue(r.v[laUserType])),
 		},
 		App:                             signin.App{ID: v(laAppID), Name: v(laAppDisplayName)},
@@ -311,7 +312,7 @@ func (s *sink) laSignIn(r *laRow, clock laClock) (si signin.SignIn, ambiguous bo
 	if si.Status.ErrorCode, err = graphjson.ParseErrorCode(field, code); err != nil {
 		return si, false, err
 	}
-	si.Status.FailureReason = in.Intern(first(st.FailureReason, strings.TrimSpace(r.v[laResultDescription])))
+	si.Status.FailureReason = in.Intern(cmp.Or(st.FailureReason, strings.TrimSpace(r.v[laResultDescription])))
 	si.Status.AdditionalDetails = st.AdditionalDetails
 
 	if si.Location, err = in.Location(r.col(laLocationDetails), r.v[laLocationDetails]); err != nil {
@@ -357,7 +358,7 @@ func (s *sink) laSignIn(r *laRow, clock laClock) (si signin.SignIn, ambiguous bo
 		return si, false, err
 	}
 	si.IsInteractive = interactive
-	table, _ := tableType(first(r.v[laCategory], r.v[laType]))
+	table, _ := tableType(cmp.Or(r.v[laCategory], r.v[laType]))
 	graphjson.SetType(&si, eventTypes, interactive, table)
 	return si, ambiguous, nil
 }

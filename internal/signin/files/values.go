@@ -13,16 +13,6 @@ import (
 // codes, enum spellings, the sign-in type) are graphjson's; these are the
 // ones only the CSV and Log Analytics exports need.
 
-// first returns the first non-empty string.
-func first(ss ...string) string {
-	for _, s := range ss {
-		if s != "" {
-			return s
-		}
-	}
-	return ""
-}
-
 // tableType maps a Log Analytics Category or Type (table name) to a type.
 func tableType(s string) (signin.Type, bool) {
 	switch strings.ToLower(strings.TrimSpace(s)) {

@@ -1,6 +1,7 @@
 package graphjson
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -211,7 +212,7 @@ func (r *graphRecord) signIn(d *Decoder) (signin.SignIn, error) {
 		OriginalRequestID: r.OriginalRequestID,
 		SessionID:         r.SessionID,
 		CreatedAt:         t,
-		TenantID:          in.str(first(r.ResourceTenantID, r.TenantID)),
+		TenantID:          in.str(cmp.Or(r.ResourceTenantID, r.TenantID)),
 		HomeTenantID:      in.str(r.HomeTenantID),
 		User: signin.User{
 			ID:          in.str(r.UserID),
@@ -284,16 +285,6 @@ func (r *graphRecord) signIn(d *Decoder) (signin.SignIn, error) {
 	si.IsInteractive = interactive
 	SetType(&si, r.SignInEventTypes, interactive, "")
 	return si, nil
-}
-
-// first returns the first non-empty string.
-func first(ss ...string) string {
-	for _, s := range ss {
-		if s != "" {
-			return s
-		}
-	}
-	return ""
 }
 
 func first2(a, b []string) []string {
