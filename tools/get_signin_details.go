@@ -55,8 +55,11 @@ func GetSigninDetails(src signin.Source, cat *catalog.Catalog) server.ServerTool
 			return sourceError(src, "read a sign-in from", err), nil
 		}
 		res := GetSigninDetailsResult(d)
-		fitDetails(&res, detailsSummary(res))
-		return mcp.NewToolResultStructured(res, detailsSummary(res)), nil
+		// The summary is written before lists are trimmed, so that it tells
+		// of the whole flow.
+		text := detailsSummary(res)
+		fitDetails(&res, text)
+		return mcp.NewToolResultStructured(res, text), nil
 	}}
 }
 
@@ -144,9 +147,11 @@ func detailsSummary(res GetSigninDetailsResult) string {
 			fmt.Fprintf(&b, "\nConditional Access policy %q failed (grant: %s).", p.Name, strings.Join(p.GrantControls, ", "))
 		}
 	}
-	if n := len(res.Related); n > 0 {
-		last := res.Related[n-1]
-		fmt.Fprintf(&b, "\n%d other sign-ins share the correlation ID; the latest ended %s (%d).", n, last.Outcome, last.ErrorCode)
+	d := diagnosis.Details(res)
+	for _, line := range []string{d.FlowSentence(), d.NextSuccessSentence()} {
+		if line != "" {
+			b.WriteString("\n" + line)
+		}
 	}
 	fmt.Fprintf(&b, "\nRequest ID %s · correlation ID %s · tenant %s.", s.ID, orDash(res.SupportIdentifiers.CorrelationID), orDash(res.SupportIdentifiers.TenantID))
 	return b.String()

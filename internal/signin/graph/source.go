@@ -538,7 +538,7 @@ func (s *Source) NextSuccess(ctx context.Context, f signin.SignIn) (*signin.Succ
 	if err != nil || !ok {
 		// A record with no subject, or a value no filter may carry: there
 		// is nothing to look for, which is not the caller's error.
-		return nil, nil //nolint:nilerr
+		return nil, nil
 	}
 	resp, err := s.get(ctx, s.queryURL(version, filter, []string{"id", "createdDateTime", "status"}, 1, "createdDateTime asc"))
 	if err != nil {
