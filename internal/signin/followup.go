@@ -31,32 +31,63 @@ type FollowUp struct {
 	// interrupt a normal step instead of a failure.
 	Completed bool
 	// Next is the first success for the same user and app at or after the
-	// failure; nil when none is known.
-	Next *SuccessRef
+	// failure; zero when none is known (a value, not a pointer: a store
+	// keeps one per record).
+	Next SuccessRef
+}
+
+// NextSuccess returns Next, or nil when none is known.
+func (f FollowUp) NextSuccess() *SuccessRef {
+	if f.Next.CreatedAt.IsZero() {
+		return nil
+	}
+	n := f.Next
+	return &n
 }
 
 // Successes indexes successful sign-ins by flow and by subject (user and app,
 // or service principal), so that FollowUp answers for any failure with a few
 // binary searches. Build it with NewSuccesses; it is read-only after that.
 type Successes struct {
-	byFlow    map[string][]SuccessRef // ascending time
-	bySubject map[string][]SuccessRef // ascending time
+	byFlow    map[flowKey][]SuccessRef    // ascending time
+	bySubject map[subjectKey][]SuccessRef // ascending time
+}
+
+// flowKey is a sign-in's flow: its type and lower-case correlation ID. Only
+// a success of the same type counts: Graph lists each type apart, and a
+// non-interactive refresh that succeeds says nothing of an interactive
+// sign-in that failed.
+type flowKey struct {
+	typ  Type
+	corr string
+}
+
+// subjectKey is who signed in to what (subjectOf). Keys are structs of the
+// record's own strings, so that indexing 100,000 records allocates no key.
+type subjectKey struct {
+	typ       Type
+	user, app string
+}
+
+// flowOf returns s's flow key; ok is false without a correlation ID.
+func flowOf(s *SignIn) (flowKey, bool) {
+	return flowKey{s.Type, strings.ToLower(s.CorrelationID)}, s.CorrelationID != ""
 }
 
 // NewSuccesses indexes the successes among recs (failures are skipped), in
 // any order.
 func NewSuccesses(recs []SignIn) *Successes {
-	x := &Successes{byFlow: map[string][]SuccessRef{}, bySubject: map[string][]SuccessRef{}}
+	x := &Successes{byFlow: map[flowKey][]SuccessRef{}, bySubject: map[subjectKey][]SuccessRef{}}
 	for i := range recs {
 		r := &recs[i]
 		if r.Failed() {
 			continue
 		}
 		ref := SuccessRef{ID: r.ID, CreatedAt: r.CreatedAt}
-		if k := flowKey(r); k != "" {
+		if k, ok := flowOf(r); ok {
 			x.byFlow[k] = append(x.byFlow[k], ref)
 		}
-		for _, k := range SubjectKeys(r) {
+		if k, ok := subjectOf(r); ok {
 			x.bySubject[k] = append(x.bySubject[k], ref)
 		}
 	}
@@ -82,22 +113,16 @@ func (x *Successes) FollowUp(f *SignIn) FollowUp {
 		return FollowUp{}
 	}
 	var out FollowUp
-	if k := flowKey(f); k != "" {
+	if k, ok := flowOf(f); ok {
 		if _, ok := firstAtOrAfter(x.byFlow[k], f.CreatedAt); ok {
 			out.FollowedBySuccess, out.Completed = true, true
 		}
 	}
-	var next *SuccessRef
-	for _, k := range SubjectKeys(f) {
-		if ref, ok := firstAtOrAfter(x.bySubject[k], f.CreatedAt); ok && (next == nil || ref.CreatedAt.Before(next.CreatedAt)) {
-			r := ref
-			next = &r
-		}
-	}
-	if next != nil {
-		out.Next = next
+	k, ok := subjectOf(f)
+	if ref, found := firstAtOrAfter(x.bySubject[k], f.CreatedAt); ok && found {
+		out.Next = ref
 		out.FollowedBySuccess = true
-		if next.CreatedAt.Sub(f.CreatedAt) <= InterruptCompletionWindow {
+		if out.Next.CreatedAt.Sub(f.CreatedAt) <= InterruptCompletionWindow {
 			out.Completed = true
 		}
 	}
@@ -124,64 +149,34 @@ func FollowUps(recs []SignIn) []FollowUp {
 	return out
 }
 
-// flowKey is a sign-in's flow: its type and correlation ID. Only a success
-// of the same type counts: Graph lists each type apart, and a
-// non-interactive refresh that succeeds says nothing of an interactive
-// sign-in that failed.
-func flowKey(s *SignIn) string {
-	if s.CorrelationID == "" {
-		return ""
-	}
-	return string(s.Type) + "\x00" + strings.ToLower(s.CorrelationID)
-}
-
 // Workload reports whether s is a service principal or managed identity
 // sign-in: no user signs in, the service principal does.
 func (s *SignIn) Workload() bool {
 	return s.Type == ServicePrincipal || s.Type == ManagedIdentity
 }
 
-// SubjectKeys are the keys under which a success answers a failure of the
-// same subject and type: user (object ID or lower-case UPN) and app (ID or
-// lower-case name) for a user, service principal (ID or lower-case name,
-// else the app's) for a workload. A record has several, so that a log that
-// carries an ID on one record and only a name on another still matches.
-func SubjectKeys(s *SignIn) []string {
-	t := string(s.Type) + "\x00"
+// subjectOf returns the key under which a success answers a failure of the
+// same subject and type: user (object ID, else lower-case UPN) and app (ID,
+// else lower-case name) for a user; service principal (ID, else lower-case
+// name, else the app's) for a workload. One key per record keeps the index
+// to one map operation per record; every source logs the IDs on all its
+// records or on none, so preferring them loses no match.
+func subjectOf(s *SignIn) (subjectKey, bool) {
+	first := func(id, name string) string {
+		if id != "" {
+			return id
+		}
+		return strings.ToLower(name)
+	}
 	if s.Workload() {
-		var out []string
-		for _, k := range []string{s.ServicePrincipal.ID, strings.ToLower(s.ServicePrincipal.Name)} {
-			if k != "" {
-				out = append(out, t+"sp\x00"+k)
-			}
+		sp := first(s.ServicePrincipal.ID, s.ServicePrincipal.Name)
+		if sp == "" {
+			sp = first(s.App.ID, s.App.Name)
 		}
-		if len(out) == 0 {
-			for _, k := range []string{s.App.ID, strings.ToLower(s.App.Name)} {
-				if k != "" {
-					out = append(out, t+"sp\x00"+k)
-				}
-			}
-		}
-		return out
+		return subjectKey{typ: s.Type, app: sp}, sp != ""
 	}
-	var users, apps []string
-	for _, k := range []string{s.User.ID, strings.ToLower(s.User.UPN)} {
-		if k != "" {
-			users = append(users, k)
-		}
-	}
-	for _, k := range []string{s.App.ID, strings.ToLower(s.App.Name)} {
-		if k != "" {
-			apps = append(apps, k)
-		}
-	}
-	out := make([]string, 0, len(users)*len(apps))
-	for _, u := range users {
-		for _, a := range apps {
-			out = append(out, t+"u\x00"+u+"\x00"+a)
-		}
-	}
-	return out
+	u, a := first(s.User.ID, s.User.UPN), first(s.App.ID, s.App.Name)
+	return subjectKey{typ: s.Type, user: u, app: a}, u != "" && a != ""
 }
 
 // CompletedInterruptsNote is the coverage note of a search that left out n

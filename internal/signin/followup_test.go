@@ -25,7 +25,9 @@ func TestFollowUps(t *testing.T) {
 	spOK := spFail
 	spOK.ID, spOK.CorrelationID, spOK.CreatedAt, spOK.Status = "sp-ok", "c-sp-2", f0.Add(-2*time.Minute), Status{}
 	upnOnly := story("upn-ok", 1, "kim", "Outlook", 0, "c-kim-2")
-	upnOnly.User.ID = "" // a log without the object ID still matches by UPN
+	upnOnly.User.ID, upnOnly.User.UPN = "", "KIM@contoso.com" // a log without object IDs matches by UPN, in any case
+	kimFail := story("kim-fail", 3, "kim", "Outlook", 50126, "c-kim-1")
+	kimFail.User.ID = ""
 	nonInteractiveOK := story("lee-ok", 1, "lee", "Outlook", 0, "c-lee-2")
 	nonInteractiveOK.Type = NonInteractive
 	recs := []SignIn{
@@ -41,7 +43,7 @@ func TestFollowUps(t *testing.T) {
 		story("hal-ok", 5, "hal", "Outlook", 0, "c-hal-2"),
 		story("pw-2", 15, "ivy", "Outlook", 50126, "c-ivy-1"),
 		story("ivy-ok-before", 16, "ivy", "Outlook", 0, "c-ivy-0"), // before the failure: says nothing
-		story("kim-fail", 3, "kim", "Outlook", 50126, "c-kim-1"),
+		kimFail,
 		upnOnly,
 		story("lee-fail", 3, "lee", "Outlook", 50126, "c-lee-1"),
 		nonInteractiveOK,
@@ -52,7 +54,7 @@ func TestFollowUps(t *testing.T) {
 		got[recs[i].ID] = f
 	}
 	next := func(id string) string {
-		if n := got[id].Next; n != nil {
+		if n := got[id].NextSuccess(); n != nil {
 			return n.ID + "@" + n.CreatedAt.Format("15:04")
 		}
 		return ""

@@ -398,9 +398,9 @@ func (s *Store) Correlated(_ context.Context, correlationID string) ([]signin.Si
 // at New.
 func (s *Store) NextSuccess(_ context.Context, f signin.SignIn) (*signin.SuccessRef, error) {
 	if i, ok := s.byID[strings.ToLower(f.ID)]; ok && s.recs[i].CreatedAt.Equal(f.CreatedAt) {
-		return s.follow[i].Next, nil
+		return s.follow[i].NextSuccess(), nil
 	}
-	return s.success.FollowUp(&f).Next, nil
+	return s.success.FollowUp(&f).NextSuccess(), nil
 }
 
 // FailedUsers implements signin.Source.
