@@ -36,7 +36,7 @@ type GetSigninDetailsResult diagnosis.Details
 
 const detailsDescription = `Open one Microsoft Entra ID sign-in in full: status with failure reason and additional details, the catalog's explanation of its error code (cause, who fixes it, remediation), the Conditional Access policies that applied with their result and grant controls, device, location, authentication steps, the other sign-ins of the same correlation ID, and supportIdentifiers (request ID, correlation ID, timestamp, tenant ID, user ID) for an escalation.
 
-Give id (from search_failed_signins) or correlationId (the last failure of that flow is opened). Read additionalDetails and the Conditional Access results before concluding; if the related sign-ins end in a success, the failure was resolved. Use explain_error_code for other codes you meet.`
+Give id (from search_failed_signins) or correlationId (the last failure of that flow is opened). Read additionalDetails and the Conditional Access results before concluding; if the related sign-ins end in a success, or nextSuccess names a later success for the same user and app, the failure was resolved or retried. Use explain_error_code for other codes you meet.`
 
 // GetSigninDetails returns the get_signin_details tool over src.
 func GetSigninDetails(src signin.Source, cat *catalog.Catalog) server.ServerTool {
