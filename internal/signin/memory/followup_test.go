@@ -16,8 +16,7 @@ import (
 // flow, ivy's not.
 func stuckTenant() *Store {
 	at := func(id string, minsAgo int, user string, code int, corr string) signin.SignIn {
-		r := rec(id, minsAgo, user+"@contoso.com", code, signin.Interactive, corr)
-		return r
+		return rec(id, minsAgo, user+"@contoso.com", code, signin.Interactive, corr)
 	}
 	teams := at("dana-teams-ok", 30, "dana", 0, "c-dana-2")
 	teams.App = signin.App{ID: "app-teams", Name: "Teams"}
