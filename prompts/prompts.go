@@ -194,8 +194,10 @@ func escalation(ctx context.Context, src signin.Source, cat *catalog.Catalog, ar
 			fmt.Fprintf(&b, "Conditional Access policy %s failed (grant controls: %s).\n", dash(p.Name), strings.Join(grants, ", "))
 		}
 	}
-	if n := len(d.Related); n > 0 {
-		fmt.Fprintf(&b, "%d other sign-ins share the correlation ID; the latest ended with code %d.\n", n, d.Related[n-1].ErrorCode)
+	for _, line := range []string{d.FlowSentence(), d.NextSuccessSentence()} {
+		if line != "" {
+			b.WriteString(line + "\n")
+		}
 	}
 	b.WriteString(impact(ctx, src, cat, d))
 	if audience == "microsoft-support" && d.Explanation.WhoFixes != "microsoft" {

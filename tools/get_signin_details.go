@@ -37,7 +37,7 @@ type GetSigninDetailsResult diagnosis.Details
 
 const detailsDescription = `Open one Microsoft Entra ID sign-in in full: status with failure reason and additional details, the catalog's explanation of its error code (cause, who fixes it, remediation), the Conditional Access policies that applied with their result and grant controls, device, location, authentication steps, the other sign-ins of the same correlation ID, and supportIdentifiers (request ID, correlation ID, timestamp, tenant ID, user ID) for an escalation.
 
-Give id (from search_failed_signins) or correlationId (the last failure of that flow is opened). Read additionalDetails and the Conditional Access results before concluding; if the related sign-ins end in a success, the failure was resolved. Use explain_error_code for other codes you meet.`
+Give id (from search_failed_signins) or correlationId (the last failure of that flow is opened). Read additionalDetails and the Conditional Access results before concluding; if the related sign-ins end in a success, or nextSuccess names a later success for the same user and app, the failure was resolved or retried. Use explain_error_code for other codes you meet.`
 
 // GetSigninDetails returns the get_signin_details tool over src.
 func GetSigninDetails(src signin.Source, cat *catalog.Catalog) server.ServerTool {
@@ -56,8 +56,11 @@ func GetSigninDetails(src signin.Source, cat *catalog.Catalog) server.ServerTool
 			return sourceError(src, "read a sign-in from", err), nil
 		}
 		res := GetSigninDetailsResult(d)
-		fitDetails(&res, detailsSummary(res))
-		return mcp.NewToolResultStructured(res, detailsSummary(res)), nil
+		// The summary is written before lists are trimmed, so that it tells
+		// of the whole flow.
+		text := detailsSummary(res)
+		fitDetails(&res, text)
+		return mcp.NewToolResultStructured(res, text), nil
 	}}
 }
 
@@ -145,9 +148,11 @@ func detailsSummary(res GetSigninDetailsResult) string {
 			fmt.Fprintf(&b, "\nConditional Access policy %s failed (grant: %s).", quoted(p.Name), quotedList(p.GrantControls))
 		}
 	}
-	if n := len(res.Related); n > 0 {
-		last := res.Related[n-1]
-		fmt.Fprintf(&b, "\n%d other sign-ins share the correlation ID; the latest ended %s (%d).", n, last.Outcome, last.ErrorCode)
+	d := diagnosis.Details(res)
+	for _, line := range []string{d.FlowSentence(), d.NextSuccessSentence()} {
+		if line != "" {
+			b.WriteString("\n" + line)
+		}
 	}
 	fmt.Fprintf(&b, "\nRequest ID %s · correlation ID %s · tenant %s.", quoted(s.ID), quoted(res.SupportIdentifiers.CorrelationID), quoted(res.SupportIdentifiers.TenantID))
 	return b.String()

@@ -43,7 +43,7 @@ type SearchFailedSigninsArgs struct {
 	Since             string   `json:"since,omitempty" jsonschema_description:"Start of the window: RFC 3339 (2025-01-09T08:00:00Z), a date (2025-01-09), or a duration before now (90m, 24h, 7d, 2w). Default: 24 hours before now."`
 	Until             string   `json:"until,omitempty" jsonschema_description:"End of the window, same forms as since. Default: now."`
 	SignInTypes       []string `json:"signInTypes,omitempty" jsonschema:"uniqueItems=true" jsonschema_description:"Kinds of sign-in to search: interactive, nonInteractive, servicePrincipal, managedIdentity. Default: the source's default, stated in coverage.signInTypes."`
-	IncludeInterrupts bool     `json:"includeInterrupts,omitempty" jsonschema_description:"Also return interrupts (MFA prompts, KMSI, no SSO session): normal steps that are not failures. Default false."`
+	IncludeInterrupts bool     `json:"includeInterrupts,omitempty" jsonschema_description:"Also return completed interrupts (MFA prompts, KMSI, no SSO session followed by a success): normal steps that are not failures. Default false: they are left out and counted in coverage.notes; an interrupt never completed is returned anyway, with completed false."`
 	Limit             *int     `json:"limit,omitempty" jsonschema_description:"Rows to return, 1 to 200 (default 25). Fewer may come back to keep the answer small: coverage.truncated and nextCursor say so."`
 	Cursor            string   `json:"cursor,omitempty" jsonschema_description:"coverage.nextCursor from the previous answer, to continue it; the other filters must be the same. The cursor keeps the first answer's window: since and until are not read with it."`
 }
@@ -57,7 +57,8 @@ type SignInRow struct {
 	ErrorCode               int    `json:"errorCode"`
 	FailureReason           string `json:"failureReason,omitempty" jsonschema_description:"Entra's failure reason, clipped to 120 characters (get_signin_details has it whole)."`
 	Outcome                 string `json:"outcome" jsonschema:"enum=failure,enum=interrupt,enum=transient" jsonschema_description:"The catalog's outcome for the code."`
-	FollowedBySuccess       bool   `json:"followedBySuccess,omitempty" jsonschema_description:"A success with the same correlation ID came later."`
+	FollowedBySuccess       bool   `json:"followedBySuccess,omitempty" jsonschema_description:"A success of the same sign-in type came later: in the same flow (correlation ID), or for the same user and app (for workloads, the same service principal). A retry or a recovery fixed it; absent when none is known."`
+	Completed               *bool  `json:"completed,omitempty" jsonschema_description:"Interrupt rows only: true when a success followed in the same flow or for the same user and app within 10 minutes (a normal step), false when none did (the user is stuck there)."`
 	SignInType              string `json:"signInType"`
 	IPAddress               string `json:"ipAddress,omitempty"`
 	Location                string `json:"location,omitempty"`
@@ -108,7 +109,7 @@ const searchDescription = `Find failed Microsoft Entra ID sign-ins, newest first
 
 Read groups before rows: they cover every match with counts, users, apps, IPs and first/last seen, and name the catalog title and who fixes each code. Then open the relevant row with get_signin_details (by id) and explain its code with explain_error_code.
 
-Successes are never returned; interrupts (MFA prompts, KMSI, no SSO session) only with includeInterrupts. Non-interactive, service principal and managed identity sign-ins are searched as coverage.signInTypes says; widen signInTypes when the first search finds nothing. The answer is kept small: when coverage.truncated is true, pass coverage.nextCursor as cursor (same filters) for more rows.`
+Successes are never returned. An interrupt (MFA prompt, KMSI, no SSO session) that a success followed is a normal step, left out unless includeInterrupts; one never followed by a success is returned (completed false: the user is stuck there). followedBySuccess says a retry or a later sign-in of the same user and app succeeded. Non-interactive, service principal and managed identity sign-ins are searched as coverage.signInTypes says; widen signInTypes when the first search finds nothing. The answer is kept small: when coverage.truncated is true, pass coverage.nextCursor as cursor (same filters) for more rows.`
 
 // SearchFailedSignins returns the search_failed_signins tool over src.
 func SearchFailedSignins(src signin.Source, cat *catalog.Catalog) server.ServerTool {
@@ -201,10 +202,19 @@ func rowOf(r signin.Row) SignInRow {
 	return SignInRow{
 		ID: r.ID, CreatedDateTime: r.CreatedAt.UTC().Format(rfc3339), User: r.WhoName(), App: r.AppName(),
 		ErrorCode: r.Status.ErrorCode, FailureReason: logtext.Clip(r.Status.FailureReason, 120),
-		Outcome: string(r.Outcome), FollowedBySuccess: r.FollowedBySuccess, SignInType: string(r.Type),
+		Outcome: string(r.Outcome), FollowedBySuccess: r.FollowedBySuccess, Completed: completedOf(r), SignInType: string(r.Type),
 		IPAddress: r.IPAddress, Location: r.Location.String(), ClientApp: r.ClientApp,
 		CorrelationID: r.CorrelationID, ConditionalAccessStatus: r.ConditionalAccessStatus,
 	}.clipped(logtext.MaxName)
+}
+
+// completedOf is a row's completed field: only an interrupt carries it.
+func completedOf(r signin.Row) *bool {
+	if r.Outcome != signin.OutcomeInterrupt {
+		return nil
+	}
+	c := r.Completed
+	return &c
 }
 
 // clipped returns the row with every free-text field cut to n runes. The ID

@@ -37,6 +37,7 @@ var reflector = &jsonschema.Reflector{
 func schemaOf(v any) json.RawMessage {
 	s := reflector.Reflect(v)
 	s.Version = ""
+	hoistNullableDescriptions(s)
 	b, err := json.Marshal(s)
 	if err != nil {
 		// Reflection of our own static types cannot fail at run time; a
@@ -44,6 +45,28 @@ func schemaOf(v any) json.RawMessage {
 		panic(fmt.Sprintf("tools: marshal schema of %T: %v", v, err))
 	}
 	return b
+}
+
+// hoistNullableDescriptions moves the description of a nullable field
+// (invopop's `jsonschema:"nullable"` wraps it as oneOf [schema, null], the
+// description inside) up to the wrapper, where clients and the README's
+// reference read a property's description.
+func hoistNullableDescriptions(s *jsonschema.Schema) {
+	if s == nil {
+		return
+	}
+	if len(s.OneOf) == 2 && s.OneOf[1].Type == "null" && s.Description == "" {
+		s.Description, s.OneOf[0].Description = s.OneOf[0].Description, ""
+	}
+	for _, sub := range s.OneOf {
+		hoistNullableDescriptions(sub)
+	}
+	hoistNullableDescriptions(s.Items)
+	if s.Properties != nil {
+		for p := s.Properties.Oldest(); p != nil; p = p.Next() {
+			hoistNullableDescriptions(p.Value)
+		}
+	}
 }
 
 // readOnly returns annotations for a tool that only reads. openWorld is true

@@ -2,6 +2,7 @@ package diagnosis
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
@@ -130,6 +131,12 @@ type RelatedOut struct {
 	App             string `json:"app,omitempty"`
 }
 
+// SuccessOut names a successful sign-in.
+type SuccessOut struct {
+	ID              string `json:"id" jsonschema_description:"Its request ID: pass it to get_signin_details."`
+	CreatedDateTime string `json:"createdDateTime" jsonschema_description:"UTC, RFC 3339."`
+}
+
 // SupportIdentifiers are what Microsoft support and a help desk ask for.
 type SupportIdentifiers struct {
 	RequestID     string `json:"requestId"`
@@ -161,6 +168,7 @@ type Details struct {
 	Device                      *DeviceOut         `json:"device,omitempty" jsonschema_description:"Absent when the log names no device (usual for workload sign-ins)."`
 	AuthenticationSteps         []AuthStepOut      `json:"authenticationSteps"`
 	Related                     []RelatedOut       `json:"related" jsonschema_description:"Other sign-ins with the same correlation ID, oldest first."`
+	NextSuccess                 *SuccessOut        `json:"nextSuccess" jsonschema:"nullable" jsonschema_description:"The first success of the same sign-in type for the same user and app (for workloads, the same service principal) at or after this failure, in any flow; null when none is known (or the sign-in succeeded). A success means the user got in since: what failed was fixed or retried."`
 	SupportIdentifiers          SupportIdentifiers `json:"supportIdentifiers"`
 	Truncated                   bool               `json:"truncated" jsonschema_description:"True when lists were shortened to keep the answer small; notes say which."`
 	Notes                       []string           `json:"notes"`
@@ -173,7 +181,23 @@ func OpenDetails(ctx context.Context, src signin.Source, cat *catalog.Catalog, i
 	if err != nil {
 		return Details{}, err
 	}
-	return BuildDetails(s, related, cat), nil
+	d := BuildDetails(s, related, cat)
+	if s.Failed() {
+		next, err := src.NextSuccess(ctx, s)
+		if err != nil {
+			return Details{}, fmt.Errorf("find the next success of %s: %w", s.ID, err)
+		}
+		d.SetNextSuccess(next)
+	}
+	return d, nil
+}
+
+// SetNextSuccess records the first success after the sign-in (nil: none).
+func (d *Details) SetNextSuccess(next *signin.SuccessRef) {
+	d.NextSuccess = nil
+	if next != nil {
+		d.NextSuccess = &SuccessOut{ID: next.ID, CreatedDateTime: next.CreatedAt.UTC().Format(time.RFC3339)}
+	}
 }
 
 // BuildDetails builds the Details of s and the other sign-ins of its flow,
@@ -280,6 +304,54 @@ func crossTenant(s *signin.SignIn, workload bool) *CrossTenantOut {
 		return nil
 	}
 	return &c
+}
+
+// FlowSentence says how many other sign-ins share the flow and how the
+// latest of them ended, naming it by ID and time (a list trimmed to a budget
+// may no longer show it); "" when none does.
+func (d Details) FlowSentence() string {
+	n := len(d.Related)
+	if n == 0 {
+		return ""
+	}
+	last := d.Related[n-1]
+	others := "1 other sign-in shares"
+	if n > 1 {
+		others = fmt.Sprintf("%d other sign-ins share", n)
+	}
+	var ended string
+	switch signin.Outcome(last.Outcome) {
+	case signin.OutcomeSuccess:
+		ended = "succeeded"
+	case signin.OutcomeInterrupt:
+		ended = fmt.Sprintf("was interrupted with %d (a normal step such as an MFA prompt)", last.ErrorCode)
+	case signin.OutcomeTransient:
+		ended = fmt.Sprintf("failed with %d (transient)", last.ErrorCode)
+	default:
+		ended = fmt.Sprintf("failed with %d", last.ErrorCode)
+	}
+	return fmt.Sprintf("%s the correlation ID; the latest of them, %q at %s UTC, %s.", others, last.ID, clock(last.CreatedDateTime), ended)
+}
+
+// NextSuccessSentence says whether the same user and app (service
+// principal) signed in successfully after a failure; "" for a success.
+func (d Details) NextSuccessSentence() string {
+	if d.SignIn.Status.ErrorCode == 0 {
+		return ""
+	}
+	who := "the same user and app"
+	if t := signin.Type(d.SignIn.SignInType); t == signin.ServicePrincipal || t == signin.ManagedIdentity {
+		who = "the same service principal"
+	}
+	if d.NextSuccess == nil {
+		return "No later success is known for " + who + ": the problem may still be there."
+	}
+	return fmt.Sprintf("A later sign-in of %s succeeded, %q at %s UTC: what failed was since fixed or retried.", who, d.NextSuccess.ID, clock(d.NextSuccess.CreatedDateTime))
+}
+
+// clock renders an RFC 3339 time as "2006-01-02 15:04:05".
+func clock(ts string) string {
+	return strings.Replace(strings.TrimSuffix(ts, "Z"), "T", " ", 1)
 }
 
 // nonNil returns s, or an empty slice for nil: structured output must carry

@@ -131,6 +131,7 @@ type schema struct {
 	Description string            `json:"description"`
 	Enum        []any             `json:"enum"`
 	AnyOf       []schema          `json:"anyOf"`
+	OneOf       []schema          `json:"oneOf"`
 	Items       *schema           `json:"items"`
 	Properties  orderedProperties `json:"properties"`
 	Required    []string          `json:"required"`
@@ -217,9 +218,9 @@ func renderTool(b *strings.Builder, tool mcp.Tool) error {
 // typeOf names a schema's type the way the reference writes it.
 func typeOf(s schema) string {
 	switch {
-	case len(s.AnyOf) > 0:
+	case len(s.AnyOf) > 0 || len(s.OneOf) > 0:
 		var alts []string
-		for _, a := range s.AnyOf {
+		for _, a := range append(s.AnyOf, s.OneOf...) {
 			alts = append(alts, typeOf(a))
 		}
 		return strings.Join(alts, " or ")
@@ -245,6 +246,12 @@ func typeOf(s schema) string {
 func fieldNames(s schema) string {
 	if s.Items != nil {
 		s = *s.Items
+	}
+	for _, a := range append(s.AnyOf, s.OneOf...) {
+		if len(a.Properties) > 0 {
+			s = a
+			break
+		}
 	}
 	var names []string
 	for _, p := range s.Properties {

@@ -214,7 +214,10 @@ type Query struct {
 	CorrelationID string
 	Since, Until  time.Time // Since inclusive, Until exclusive
 	Types         []Type    // empty: the source's default
-	// IncludeInterrupts keeps interrupt codes; successes are never returned.
+	// IncludeInterrupts keeps every interrupt; without it, completed
+	// interrupts (FollowUp.Completed) are left out and counted, and the
+	// others are returned: a user stuck at an MFA prompt has a problem.
+	// Successes are never returned.
 	IncludeInterrupts bool
 	Limit             int
 	Cursor            string
@@ -226,8 +229,12 @@ type Query struct {
 type Row struct {
 	SignIn
 	Outcome Outcome
-	// FollowedBySuccess: a success with the same correlation ID came later.
+	// FollowedBySuccess: a success of the same type came later, in the same
+	// flow or for the same user and app (service principal for workloads).
 	FollowedBySuccess bool
+	// Completed: for an interrupt, a success came later in the same flow, or
+	// for the same user and app within InterruptCompletionWindow.
+	Completed bool
 }
 
 // Group aggregates every matched sign-in with one error code.
@@ -283,6 +290,10 @@ type Source interface {
 	Get(ctx context.Context, id string) (SignIn, error)
 	// Correlated returns every sign-in with the correlation ID, oldest first.
 	Correlated(ctx context.Context, correlationID string) ([]SignIn, error)
+	// NextSuccess returns the first success of the same type for the same
+	// user and app (service principal for workloads) at or after the failed
+	// sign-in s, or nil when there is none.
+	NextSuccess(ctx context.Context, s SignIn) (*SuccessRef, error)
 	// FailedUsers returns up to max UPNs of users with failures whose UPN or
 	// display name starts with prefix (case-insensitive), for completion.
 	FailedUsers(ctx context.Context, prefix string, max int) ([]string, error)

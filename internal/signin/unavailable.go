@@ -30,3 +30,6 @@ func (u Unavailable) Correlated(context.Context, string) ([]SignIn, error) { ret
 
 // FailedUsers implements Source.
 func (u Unavailable) FailedUsers(context.Context, string, int) ([]string, error) { return nil, u.Err }
+
+// NextSuccess implements Source.
+func (u Unavailable) NextSuccess(context.Context, SignIn) (*SuccessRef, error) { return nil, u.Err }

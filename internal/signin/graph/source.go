@@ -174,17 +174,43 @@ var (
 		"incomingTokenType", "authenticationProtocol")
 )
 
+// selectSuccess is what the follow-up rule (signin.FollowUp) reads of a
+// success: who, which app, which flow, when; beta adds the service principal
+// and the type.
+var (
+	selectSuccessV1   = []string{"id", "createdDateTime", "correlationId", "userId", "userPrincipalName", "appId", "appDisplayName", "status"}
+	selectSuccessBeta = append(slices.Clone(selectSuccessV1), "servicePrincipalId", "servicePrincipalName", "signInEventTypes")
+)
+
 // listURL is the first page of a list request.
 func (s *Source) listURL(version, filter string) string {
-	v := url.Values{}
-	v.Set("$filter", filter)
-	v.Set("$top", strconv.Itoa(s.cfg.PageSize))
 	sel := selectV1
 	if version == "beta" {
 		sel = selectBeta
 	}
+	return s.queryURL(version, filter, sel, s.cfg.PageSize, "")
+}
+
+// queryURL is a list request with its filter, fields, page size and order
+// ("" for Graph's own, newest first).
+func (s *Source) queryURL(version, filter string, sel []string, top int, orderBy string) string {
+	v := url.Values{}
+	v.Set("$filter", filter)
+	v.Set("$top", strconv.Itoa(top))
 	v.Set("$select", strings.Join(sel, ","))
+	if orderBy != "" {
+		v.Set("$orderby", orderBy)
+	}
 	return s.cfg.GraphURL + "/" + version + "/auditLogs/signIns?" + v.Encode()
+}
+
+// versionFor is the API version that lists type t, and whether the filter
+// must name the type (beta lists interactive sign-ins unless told).
+func versionFor(t signin.Type) (version string, eventFilter bool) {
+	if t == signin.Interactive || t == "" {
+		return "v1.0", false
+	}
+	return "beta", true
 }
 
 // stream reads one sign-in type's pages.
@@ -194,6 +220,9 @@ type stream struct {
 	skip    int    // raw records to skip in the next page (a resumed cursor)
 	fetched []fetchedRow
 	pages   int
+	// completed counts the completed interrupts left out; undecided the
+	// kept failures read before the oldest success read (see followSet).
+	completed, undecided int
 }
 
 // fetchedRow is a matched row and where it stands in Graph's pages, so that a
@@ -222,10 +251,7 @@ func (s *Source) Search(ctx context.Context, q signin.Query) (signin.Page, error
 	fp := q.Fingerprint(types)
 	streams := make([]*stream, len(types))
 	for i, t := range types {
-		version, eventFilter := "v1.0", false
-		if t != signin.Interactive {
-			version, eventFilter = "beta", true
-		}
+		version, eventFilter := versionFor(t)
 		filter, err := graphfilter.Build(q, t, eventFilter)
 		if err != nil {
 			return signin.Page{}, err
@@ -252,23 +278,95 @@ func (s *Source) Search(ctx context.Context, q signin.Query) (signin.Page, error
 	if limit <= 0 {
 		limit = 25
 	}
+	follow, err := s.readSuccesses(ctx, q, types)
+	if err != nil {
+		return signin.Page{}, err
+	}
 	scanned := 0
 	for i, st := range streams {
 		// Read pages while the limit is not met, up to MaxPages: the rest of
 		// the pages are for groups, which cover what was read.
 		for st.next != "" && st.pages < s.cfg.MaxPages && (len(st.fetched) < limit || st.pages < 1) {
-			n, err := s.fetchPage(ctx, i, st, q, types)
+			n, err := s.fetchPage(ctx, i, st, q, types, follow)
 			scanned += n
 			if err != nil {
 				return signin.Page{}, err
 			}
 		}
 	}
-	return s.page(q, fp, types, streams, scanned, limit), nil
+	return s.page(q, fp, types, streams, scanned, limit, follow), nil
+}
+
+// followSet is the successes one search read to decide what came after its
+// failures, one request per type.
+type followSet struct {
+	idx *signin.Successes
+	// decidedFrom holds, per type whose successes did not fit one page, the
+	// oldest success read: before it, a failure with no success found may
+	// have one that was not read.
+	decidedFrom map[signin.Type]time.Time
+}
+
+// readSuccesses reads one page (newest first) of the successes of each type
+// that can follow q's failures (graphfilter.BuildSuccesses), with the few
+// fields the rule needs.
+func (s *Source) readSuccesses(ctx context.Context, q signin.Query, types []signin.Type) (followSet, error) {
+	f := followSet{decidedFrom: map[signin.Type]time.Time{}}
+	var all []signin.SignIn
+	for _, t := range types {
+		version, eventFilter := versionFor(t)
+		filter, err := graphfilter.BuildSuccesses(q, t, eventFilter)
+		if err != nil {
+			return f, err
+		}
+		sel := selectSuccessV1
+		if version == "beta" {
+			sel = selectSuccessBeta
+		}
+		resp, err := s.get(ctx, s.queryURL(version, filter, sel, s.cfg.PageSize, ""))
+		if err != nil {
+			return f, err
+		}
+		p, err := graphjson.DecodePage(ctx, bytes.NewReader(resp.body))
+		if err != nil {
+			return f, fmt.Errorf("decode a Graph page of successes (request-id %s): %w", resp.requestID, err)
+		}
+		var oldest time.Time
+		for _, r := range p.SignIns {
+			if r.Failed() {
+				continue
+			}
+			r.Type = t
+			if oldest.IsZero() || r.CreatedAt.Before(oldest) {
+				oldest = r.CreatedAt
+			}
+			all = append(all, r)
+		}
+		if p.NextLink != "" {
+			if oldest.IsZero() {
+				oldest = q.Until.Add(signin.InterruptCompletionWindow)
+			}
+			f.decidedFrom[t] = oldest
+		}
+	}
+	f.idx = signin.NewSuccesses(all)
+	return f, nil
+}
+
+// decide returns what came after the failure r, and whether the answer may
+// be wrong for want of successes not read.
+func (f followSet) decide(r *signin.SignIn, interrupt bool) (signin.FollowUp, bool) {
+	fu := f.idx.FollowUp(r)
+	from, cut := f.decidedFrom[r.Type]
+	known := fu.FollowedBySuccess
+	if interrupt {
+		known = fu.Completed
+	}
+	return fu, cut && !known && r.CreatedAt.Before(from)
 }
 
 // fetchPage reads the next page of st, keeping the rows that match q.
-func (s *Source) fetchPage(ctx context.Context, index int, st *stream, q signin.Query, types []signin.Type) (int, error) {
+func (s *Source) fetchPage(ctx context.Context, index int, st *stream, q signin.Query, types []signin.Type, follow followSet) (int, error) {
 	pageURL := st.next
 	resp, err := s.get(ctx, pageURL)
 	if err != nil {
@@ -301,21 +399,33 @@ func (s *Source) fetchPage(ctx context.Context, index int, st *stream, q signin.
 			continue
 		}
 		out := q.Classify(r.Status.ErrorCode)
-		if out == signin.OutcomeSuccess || (out == signin.OutcomeInterrupt && !q.IncludeInterrupts) {
+		if out == signin.OutcomeSuccess {
 			continue
 		}
-		st.fetched = append(st.fetched, fetchedRow{row: signin.Row{SignIn: r, Outcome: out}, stream: index, pageURL: pageURL, index: i})
+		fu, undecided := follow.decide(&r, out == signin.OutcomeInterrupt)
+		if out == signin.OutcomeInterrupt && !q.IncludeInterrupts && fu.Completed {
+			st.completed++
+			continue
+		}
+		if undecided {
+			st.undecided++
+		}
+		row := signin.Row{SignIn: r, Outcome: out, FollowedBySuccess: fu.FollowedBySuccess, Completed: fu.Completed}
+		st.fetched = append(st.fetched, fetchedRow{row: row, stream: index, pageURL: pageURL, index: i})
 	}
 	return len(recs), nil
 }
 
 // page merges the streams' rows newest first and builds the answer.
-func (s *Source) page(q signin.Query, fp string, types []signin.Type, streams []*stream, scanned, limit int) signin.Page {
+func (s *Source) page(q signin.Query, fp string, types []signin.Type, streams []*stream, scanned, limit int, follow followSet) signin.Page {
 	var all []fetchedRow
 	more := false
+	completed, undecided := 0, 0
 	for _, st := range streams {
 		all = append(all, st.fetched...)
 		more = more || st.next != ""
+		completed += st.completed
+		undecided += st.undecided
 	}
 	slices.SortStableFunc(all, func(a, b fetchedRow) int { return b.row.CreatedAt.Compare(a.row.CreatedAt) })
 	rows := make([]signin.Row, 0, min(limit, len(all)))
@@ -333,6 +443,18 @@ func (s *Source) page(q signin.Query, fp string, types []signin.Type, streams []
 			Source: "graph", Since: q.Since, Until: q.Until, Types: types,
 			Scanned: scanned, Matched: len(all), Returned: len(rows),
 		},
+	}
+	if note := signin.CompletedInterruptsNote(completed); note != "" {
+		page.Coverage.Notes = append(page.Coverage.Notes, note)
+	}
+	if undecided > 0 {
+		var from time.Time
+		for _, t := range follow.decidedFrom {
+			if t.After(from) {
+				from = t
+			}
+		}
+		page.Coverage.Notes = append(page.Coverage.Notes, fmt.Sprintf("the window holds more successes than the %d read per sign-in type: for %d failures older than %s, whether a success followed (completed, followedBySuccess) could not be decided and reads false; name the user and app, or narrow the window", s.cfg.PageSize, undecided, from.UTC().Format(time.RFC3339)))
 	}
 	if more {
 		page.Coverage.Notes = append(page.Coverage.Notes, fmt.Sprintf("Graph has more matches than the %d pages read per sign-in type: groups and matched cover what was read; continue with nextCursor", s.cfg.MaxPages))
@@ -412,6 +534,35 @@ func (s *Source) Correlated(ctx context.Context, correlationID string) ([]signin
 	}
 	slices.SortStableFunc(out, func(a, b signin.SignIn) int { return a.CreatedAt.Compare(b.CreatedAt) })
 	return out, nil
+}
+
+// NextSuccess implements signin.Source with one request: the oldest success
+// of f's type for its user and app (service principal for a workload) at or
+// after it ($orderby=createdDateTime asc, $top=1).
+func (s *Source) NextSuccess(ctx context.Context, f signin.SignIn) (*signin.SuccessRef, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
+	defer cancel()
+	version, eventFilter := versionFor(f.Type)
+	filter, ok, err := graphfilter.BuildNextSuccess(&f, eventFilter)
+	if err != nil || !ok {
+		// A record with no subject, or a value no filter may carry: there
+		// is nothing to look for, which is not the caller's error.
+		return nil, nil
+	}
+	resp, err := s.get(ctx, s.queryURL(version, filter, []string{"id", "createdDateTime", "status"}, 1, "createdDateTime asc"))
+	if err != nil {
+		return nil, fmt.Errorf("read the next success: %w", err)
+	}
+	p, err := graphjson.DecodePage(ctx, bytes.NewReader(resp.body))
+	if err != nil {
+		return nil, fmt.Errorf("decode a Graph page (request-id %s): %w", resp.requestID, err)
+	}
+	for _, r := range p.SignIns {
+		if !r.Failed() && !r.CreatedAt.Before(f.CreatedAt) {
+			return &signin.SuccessRef{ID: r.ID, CreatedAt: r.CreatedAt}, nil
+		}
+	}
+	return nil, nil
 }
 
 func graphfilterCheck(v string) error {

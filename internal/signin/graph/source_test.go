@@ -174,9 +174,21 @@ func TestSearchMatchesReferenceStore(t *testing.T) {
 					t.Errorf("request %s %v: want $select, a failures filter and $top=1000", r.Path, r.Query)
 				}
 			}
-			// One page of 1,000 per type answers these: ceil(matches/1000) per type.
-			if n := listRequests(fake) - before; n > len(q.TypesOrDefault(nil))*max(1, (got.Coverage.Matched+999)/1000) {
+			// One page of 1,000 per type answers these: ceil(matches/1000)
+			// per type, and one page of successes per type.
+			if n := listRequests(fake) - before; n > len(q.TypesOrDefault(nil))*(1+max(1, (got.Coverage.Matched+999)/1000)) {
 				t.Errorf("%d list requests for %d matches over %d types", n, got.Coverage.Matched, len(q.Types))
+			}
+			// What came after each row is the same rule over the same
+			// records: the successes fit one page, so nothing is undecided.
+			for i := range min(len(got.Rows), len(want.Rows)) {
+				g, w := got.Rows[i], want.Rows[i]
+				if g.FollowedBySuccess != w.FollowedBySuccess || g.Completed != w.Completed {
+					t.Errorf("row %s: graph followedBySuccess=%v completed=%v, store %v %v", g.ID, g.FollowedBySuccess, g.Completed, w.FollowedBySuccess, w.Completed)
+				}
+			}
+			if !slices.Equal(got.Coverage.Notes, want.Coverage.Notes) {
+				t.Errorf("notes: graph %q, store %q", got.Coverage.Notes, want.Coverage.Notes)
 			}
 		})
 	}
@@ -187,8 +199,10 @@ func TestPagingToTheLimitAndCursorResume(t *testing.T) {
 	now := newest(recs)
 	src, fake := newSource(t, raws, now, func(c *Config) { c.PageSize = 40; c.MaxPages = 50 })
 	ref := memory.New("ref", slices.Clone(recs))
-	q := signin.Query{Since: now.Add(-7 * 24 * time.Hour), Until: now.Add(time.Second), Limit: 10, Classify: classify(t), Types: []signin.Type{signin.Interactive}}
-	want, _ := ref.Search(context.Background(), signin.Query{Since: q.Since, Until: q.Until, Limit: 200, Classify: q.Classify, Types: q.Types})
+	// Interrupts are in, so that pages of 40 successes, too few to decide
+	// which interrupts completed, do not change which rows match.
+	q := signin.Query{Since: now.Add(-7 * 24 * time.Hour), Until: now.Add(time.Second), Limit: 10, Classify: classify(t), Types: []signin.Type{signin.Interactive}, IncludeInterrupts: true}
+	want, _ := ref.Search(context.Background(), signin.Query{Since: q.Since, Until: q.Until, Limit: 200, Classify: q.Classify, Types: q.Types, IncludeInterrupts: true})
 
 	var got []string
 	for range 8 {
@@ -197,7 +211,7 @@ func TestPagingToTheLimitAndCursorResume(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if n := listRequests(fake) - before; n > 3 {
+		if n := listRequests(fake) - before; n > 4 {
 			t.Errorf("a page of 10 rows took %d requests of 40 records", n)
 		}
 		got = append(got, ids(p.Rows)...)
@@ -217,7 +231,7 @@ func TestPagingToTheLimitAndCursorResume(t *testing.T) {
 	clock := now
 	src2, _ := newSource(t, raws, now, func(c *Config) { c.PageSize = 40; c.MaxPages = 1 },
 		graphfake.WithSkipTokenTTL(time.Minute), graphfake.WithClock(func() time.Time { return clock }))
-	q2 := signin.Query{Since: q.Since, Until: q.Until, Limit: 10, Classify: q.Classify, Types: q.Types}
+	q2 := signin.Query{Since: q.Since, Until: q.Until, Limit: 10, Classify: q.Classify, Types: q.Types, IncludeInterrupts: true}
 	var expired error
 	for range 10 {
 		p, err := src2.Search(context.Background(), q2)
@@ -313,10 +327,10 @@ func TestSearchIsPacedOnTheSourceClock(t *testing.T) {
 		t.Fatal(err)
 	}
 	sent := listRequests(fake)
-	if sent != 7 {
-		t.Fatalf("the fake saw %d list requests, want MaxPages = 7: the test needs more than the budget", sent)
+	if sent != 8 {
+		t.Fatalf("the fake saw %d list requests, want MaxPages = 7 and one of successes: the test needs more than the budget", sent)
 	}
-	// 7 requests at 2 per window: 3 full windows waited out, 30 s on the clock.
+	// 8 requests at 2 per window: 3 full windows waited out, 30 s on the clock.
 	if clock.Sleeps() != 3 || !clock.Now().Equal(now.Add(30*time.Second)) {
 		t.Errorf("%d waits, clock at +%s; want 3 waits and +30s", clock.Sleeps(), clock.Now().Sub(now))
 	}

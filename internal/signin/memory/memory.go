@@ -26,7 +26,8 @@ type Store struct {
 	name    string
 	recs    []signin.SignIn // newest first (CreatedAt desc, then ID)
 	newest  time.Time
-	succLat []bool // succLat[i]: a success with recs[i]'s correlation ID came after it
+	follow  []signin.FollowUp // follow[i]: what came after recs[i] (signin.FollowUps)
+	success *signin.Successes
 	cursors *signin.Cursors
 
 	byID    map[string]int
@@ -148,20 +149,13 @@ func index(name string, recs []signin.SignIn, opts ...Option) *Store {
 		r := &recs[i]
 		s.keys[i] = recKeys{user: key(r.WhoName()), app: key(r.AppName()), ip: key(r.IPAddress)}
 	}
-	// A record is "followed by success" when its correlation ID has a
-	// success at or after its own time.
-	s.succLat = make([]bool, len(recs))
-	for _, pos := range s.byCorr {
-		var lastSuccess time.Time
-		found := false
-		for _, i := range pos { // newest first
-			if !recs[i].Failed() {
-				if !found || recs[i].CreatedAt.After(lastSuccess) {
-					lastSuccess, found = recs[i].CreatedAt, true
-				}
-				continue
-			}
-			s.succLat[i] = found && !lastSuccess.Before(recs[i].CreatedAt)
+	// What came after each failure is decided once, by the domain's rule,
+	// so that a search only reads it.
+	s.success = signin.NewSuccesses(recs)
+	s.follow = make([]signin.FollowUp, len(recs))
+	for i := range recs {
+		if recs[i].Failed() {
+			s.follow[i] = s.success.FollowUp(&recs[i])
 		}
 	}
 	return s
@@ -226,7 +220,7 @@ func (s *Store) Search(ctx context.Context, q signin.Query) (signin.Page, error)
 	}
 	lo, hi := s.window(q.Since, q.Until)
 	var matched []int
-	n := 0
+	n, completed := 0, 0
 	for i := range s.candidates(q, lo, hi) {
 		if n++; n%4096 == 0 && ctx.Err() != nil {
 			return signin.Page{}, ctx.Err()
@@ -239,7 +233,8 @@ func (s *Store) Search(ctx context.Context, q signin.Query) (signin.Page, error)
 		case signin.OutcomeSuccess:
 			continue
 		case signin.OutcomeInterrupt:
-			if !q.IncludeInterrupts {
+			if !q.IncludeInterrupts && s.follow[i].Completed {
+				completed++
 				continue
 			}
 		}
@@ -253,13 +248,17 @@ func (s *Store) Search(ctx context.Context, q signin.Query) (signin.Page, error)
 			Notes: slices.Clone(s.notes),
 		},
 	}
+	if note := signin.CompletedInterruptsNote(completed); note != "" {
+		page.Coverage.Notes = append(page.Coverage.Notes, note)
+	}
 	if offset > len(matched) {
 		offset = len(matched)
 	}
 	end := min(offset+limit, len(matched))
 	for _, i := range matched[offset:end] {
 		r := s.recs[i]
-		page.Rows = append(page.Rows, signin.Row{SignIn: r, Outcome: q.Classify(r.Status.ErrorCode), FollowedBySuccess: s.succLat[i]})
+		f := s.follow[i]
+		page.Rows = append(page.Rows, signin.Row{SignIn: r, Outcome: q.Classify(r.Status.ErrorCode), FollowedBySuccess: f.FollowedBySuccess, Completed: f.Completed})
 	}
 	page.Coverage.Returned = len(page.Rows)
 	total := len(matched)
@@ -404,6 +403,15 @@ func (s *Store) Correlated(_ context.Context, correlationID string) ([]signin.Si
 		out = append(out, s.recs[pos[j]])
 	}
 	return out, nil
+}
+
+// NextSuccess implements signin.Source from the index of successes built
+// at New.
+func (s *Store) NextSuccess(_ context.Context, f signin.SignIn) (*signin.SuccessRef, error) {
+	if i, ok := s.byID[strings.ToLower(f.ID)]; ok && s.recs[i].CreatedAt.Equal(f.CreatedAt) {
+		return s.follow[i].NextSuccess(), nil
+	}
+	return s.success.FollowUp(&f).NextSuccess(), nil
 }
 
 // FailedUsers implements signin.Source.

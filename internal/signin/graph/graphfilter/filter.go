@@ -46,32 +46,9 @@ func checkValue(field, v string) error {
 // q names a code. The window's end is inclusive at Graph (only ge/le are
 // supported on createdDateTime); the exact exclusive end is applied after.
 func Build(q signin.Query, t signin.Type, eventTypeFilter bool) (string, error) {
-	var parts []string
-	if q.User != "" {
-		if err := checkValue("user", q.User); err != nil {
-			return "", err
-		}
-		if IsGUID(q.User) {
-			parts = append(parts, "userId eq "+Quote(strings.ToLower(q.User)))
-		} else if guest := signin.GuestPrefix(q.User); guest != "" {
-			// Graph stores UPNs in lower case. An email address may be a
-			// guest's home address: their UPN here starts with it, mangled
-			// (signin.MatchUser).
-			parts = append(parts, "(userPrincipalName eq "+Quote(strings.ToLower(q.User))+
-				" or startswith(userPrincipalName, "+Quote(guest)+"))")
-		} else {
-			parts = append(parts, "userPrincipalName eq "+Quote(strings.ToLower(q.User)))
-		}
-	}
-	if q.App != "" {
-		if err := checkValue("app", q.App); err != nil {
-			return "", err
-		}
-		if IsGUID(q.App) {
-			parts = append(parts, "appId eq "+Quote(strings.ToLower(q.App)))
-		} else {
-			parts = append(parts, "appDisplayName eq "+Quote(q.App))
-		}
+	parts, err := subject(q)
+	if err != nil {
+		return "", err
 	}
 	if q.ErrorCode != nil {
 		parts = append(parts, "status/errorCode eq "+strconv.Itoa(*q.ErrorCode))
@@ -90,17 +67,124 @@ func Build(q signin.Query, t signin.Type, eventTypeFilter bool) (string, error) 
 		}
 		parts = append(parts, "correlationId eq "+Quote(strings.ToLower(q.CorrelationID)))
 	}
-	if !q.Since.IsZero() {
-		parts = append(parts, "createdDateTime ge "+Time(q.Since))
+	return finish(parts, q.Since, q.Until, t, eventTypeFilter), nil
+}
+
+// BuildSuccesses returns the $filter for the successes that decide what came
+// after q's failures (signin.FollowUp): the same user and app, successes
+// only, over the window extended by signin.InterruptCompletionWindow. It
+// leaves out q's IP, code and correlation filters on purpose: a retry from
+// another address or in another flow is exactly what it looks for.
+func BuildSuccesses(q signin.Query, t signin.Type, eventTypeFilter bool) (string, error) {
+	parts, err := subject(q)
+	if err != nil {
+		return "", err
 	}
-	if !q.Until.IsZero() {
-		parts = append(parts, "createdDateTime le "+Time(q.Until))
+	parts = append(parts, "status/errorCode eq 0")
+	until := q.Until
+	if !until.IsZero() {
+		until = until.Add(signin.InterruptCompletionWindow)
+	}
+	return finish(parts, q.Since, until, t, eventTypeFilter), nil
+}
+
+// BuildNextSuccess returns the $filter for the first success after the
+// failed sign-in f for its user and app (service principal for a workload),
+// to be read with $orderby=createdDateTime asc and $top=1. ok is false when
+// f names no subject to look for.
+func BuildNextSuccess(f *signin.SignIn, eventTypeFilter bool) (filter string, ok bool, err error) {
+	var parts []string
+	eq := func(field, v string) error {
+		if err := checkValue(field, v); err != nil {
+			return err
+		}
+		parts = append(parts, field+" eq "+Quote(v))
+		return nil
+	}
+	switch {
+	case f.Workload() && f.ServicePrincipal.ID != "" && eventTypeFilter:
+		err = eq("servicePrincipalId", strings.ToLower(f.ServicePrincipal.ID))
+	case f.Workload() && f.App.ID != "":
+		err = eq("appId", strings.ToLower(f.App.ID))
+	case f.Workload():
+		return "", false, nil
+	default:
+		switch {
+		case f.User.ID != "":
+			err = eq("userId", strings.ToLower(f.User.ID))
+		case f.User.UPN != "":
+			err = eq("userPrincipalName", strings.ToLower(f.User.UPN))
+		default:
+			return "", false, nil
+		}
+		if err == nil {
+			switch {
+			case f.App.ID != "":
+				err = eq("appId", strings.ToLower(f.App.ID))
+			case f.App.Name != "":
+				err = eq("appDisplayName", f.App.Name)
+			default:
+				return "", false, nil
+			}
+		}
+	}
+	if err != nil {
+		return "", false, err
+	}
+	parts = append(parts, "status/errorCode eq 0", "createdDateTime ge "+TimeExact(f.CreatedAt))
+	return finish(parts, time.Time{}, time.Time{}, f.Type, eventTypeFilter), true, nil
+}
+
+// subject is the user and app clauses of q.
+func subject(q signin.Query) ([]string, error) {
+	var parts []string
+	if q.User != "" {
+		if err := checkValue("user", q.User); err != nil {
+			return nil, err
+		}
+		if IsGUID(q.User) {
+			parts = append(parts, "userId eq "+Quote(strings.ToLower(q.User)))
+		} else if guest := signin.GuestPrefix(q.User); guest != "" {
+			// Graph stores UPNs in lower case. An email address may be a
+			// guest's home address: their UPN here starts with it, mangled
+			// (signin.MatchUser).
+			parts = append(parts, "(userPrincipalName eq "+Quote(strings.ToLower(q.User))+
+				" or startswith(userPrincipalName, "+Quote(guest)+"))")
+		} else {
+			parts = append(parts, "userPrincipalName eq "+Quote(strings.ToLower(q.User)))
+		}
+	}
+	if q.App != "" {
+		if err := checkValue("app", q.App); err != nil {
+			return nil, err
+		}
+		if IsGUID(q.App) {
+			parts = append(parts, "appId eq "+Quote(strings.ToLower(q.App)))
+		} else {
+			parts = append(parts, "appDisplayName eq "+Quote(q.App))
+		}
+	}
+	return parts, nil
+}
+
+// finish adds the window and the type clauses and joins the filter.
+func finish(parts []string, since, until time.Time, t signin.Type, eventTypeFilter bool) string {
+	if !since.IsZero() {
+		parts = append(parts, "createdDateTime ge "+Time(since))
+	}
+	if !until.IsZero() {
+		parts = append(parts, "createdDateTime le "+Time(until))
 	}
 	if eventTypeFilter {
 		parts = append(parts, fmt.Sprintf("signInEventTypes/any(t: t eq %s)", Quote(t.EventType())))
 	}
-	return strings.Join(parts, " and "), nil
+	return strings.Join(parts, " and ")
 }
+
+// TimeExact renders a filter datetime literal to the 100 ns Graph keeps
+// (seven fraction digits at most, trailing zeros dropped), for a bound that
+// must not let in an earlier record of the same second.
+func TimeExact(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.9999999Z") }
 
 // Time renders a filter datetime literal (unquoted, UTC, seconds).
 func Time(t time.Time) string { return t.UTC().Truncate(time.Second).Format("2006-01-02T15:04:05Z") }

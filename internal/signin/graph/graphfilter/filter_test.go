@@ -111,3 +111,32 @@ func FuzzUserValue(f *testing.F) {
 		}
 	})
 }
+
+func TestBuildSuccessesAndNext(t *testing.T) {
+	code := 50126
+	q := signin.Query{User: "Rosa@Contoso.com", App: "Outlook", ErrorCode: &code, IPAddress: "203.0.113.7", CorrelationID: "c1", Since: t0, Until: t0.Add(time.Hour)}
+	got, err := BuildSuccesses(q, signin.NonInteractive, true)
+	want := "(userPrincipalName eq 'rosa@contoso.com' or startswith(userPrincipalName, 'rosa_contoso.com#ext#@')) and appDisplayName eq 'Outlook' and status/errorCode eq 0 and createdDateTime ge 2025-01-09T08:00:00Z and createdDateTime le 2025-01-09T09:10:00Z and signInEventTypes/any(t: t eq 'nonInteractiveUser')"
+	if err != nil || got != want {
+		t.Errorf("BuildSuccesses =\n %q, %v\nwant (no code, IP or flow: a retry elsewhere counts; the window 10 minutes longer)\n %q", got, err, want)
+	}
+	f := signin.SignIn{CreatedAt: t0.Add(1500 * time.Millisecond), Type: signin.Interactive,
+		User: signin.User{ID: "0FC2C12E-F690-46A5-8A86-8864F5141F40", UPN: "rosa@contoso.com"}, App: signin.App{ID: "APP-1", Name: "Outlook"}}
+	next, ok, err := BuildNextSuccess(&f, false)
+	if want := "userId eq '0fc2c12e-f690-46a5-8a86-8864f5141f40' and appId eq 'app-1' and status/errorCode eq 0 and createdDateTime ge 2025-01-09T08:00:01.5Z"; !ok || err != nil || next != want {
+		t.Errorf("BuildNextSuccess = %q, %v, %v; want %q", next, ok, err, want)
+	}
+	sp := signin.SignIn{CreatedAt: t0, Type: signin.ServicePrincipal, ServicePrincipal: signin.App{ID: "SP-1"}, App: signin.App{ID: "app-2"}}
+	spNext, ok, err := BuildNextSuccess(&sp, true)
+	if want := "servicePrincipalId eq 'sp-1' and status/errorCode eq 0 and createdDateTime ge 2025-01-09T08:00:00Z and signInEventTypes/any(t: t eq 'servicePrincipal')"; !ok || err != nil || spNext != want {
+		t.Errorf("BuildNextSuccess(workload) = %q, %v, %v; want %q", spNext, ok, err, want)
+	}
+	for _, got := range []string{got, next, spNext} {
+		if _, err := graphfake.Parse(got); err != nil {
+			t.Errorf("the fake of Graph rejects %q: %v", got, err)
+		}
+	}
+	if _, ok, _ := BuildNextSuccess(&signin.SignIn{Type: signin.Interactive, App: signin.App{ID: "a"}}, false); ok {
+		t.Error("a sign-in without a user has no next success to look for")
+	}
+}
