@@ -133,6 +133,9 @@ func detailsSummary(res GetSigninDetailsResult) string {
 	fmt.Fprintf(&b, "%s: %s → %s, %s sign-in at %s UTC", strings.ToUpper(res.Explanation.Outcome[:1])+res.Explanation.Outcome[1:], orDash(who), orDash(app), s.SignInType, strings.Replace(strings.TrimSuffix(s.CreatedDateTime, "Z"), "T", " ", 1))
 	if s.Status.ErrorCode != 0 {
 		fmt.Fprintf(&b, ": %d %s (first to act: %s).", s.Status.ErrorCode, res.Explanation.Title, res.Explanation.WhoFixes)
+		if why := res.Explanation.WhoFixesReason; why != "" {
+			fmt.Fprintf(&b, "\nFirst to act is %s because %s.", res.Explanation.WhoFixes, why)
+		}
 	} else {
 		b.WriteString(": success.")
 	}

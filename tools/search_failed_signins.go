@@ -16,6 +16,7 @@ import (
 	"github.com/entra-signin-mcp/entra-signin-mcp/catalog"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/diagnosis"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/logtext"
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/plural"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin"
 )
 
@@ -68,19 +69,28 @@ type SignInRow struct {
 
 // GroupRow aggregates every matched failure with one error code.
 type GroupRow struct {
-	ErrorCode int      `json:"errorCode"`
-	Title     string   `json:"title" jsonschema_description:"The catalog's title for the code."`
-	Outcome   string   `json:"outcome"`
-	WhoFixes  string   `json:"whoFixes"`
-	Count     int      `json:"count"`
-	UserCount int      `json:"userCount"`
-	Users     []string `json:"users" jsonschema_description:"The most affected users, most first."`
-	AppCount  int      `json:"appCount"`
-	Apps      []string `json:"apps"`
-	IPCount   int      `json:"ipCount"`
-	TopIPs    []string `json:"topIps"`
-	FirstSeen string   `json:"firstSeen"`
-	LastSeen  string   `json:"lastSeen"`
+	ErrorCode      int          `json:"errorCode"`
+	Title          string       `json:"title" jsonschema_description:"The catalog's title for the code."`
+	Outcome        string       `json:"outcome"`
+	WhoFixes       string       `json:"whoFixes" jsonschema_description:"Who acts first: the catalog's default for the code, or admin when a sign-in of the group shows the password may be known to someone else (whoFixesReason says so)."`
+	WhoFixesReason string       `json:"whoFixesReason,omitempty" jsonschema_description:"Why whoFixes differs from the catalog's default: how many of the group's sign-ins had MFA declined or reported as fraud after a correct password, or high sign-in risk. Absent when the default stands."`
+	SecuritySignal bool         `json:"securitySignal,omitempty" jsonschema_description:"True for codes that are security signals (MFA denied or fraud, risk, lockout, blocked IP): such groups are kept before larger benign ones when the answer must leave groups out."`
+	Count          int          `json:"count"`
+	UserCount      int          `json:"userCount"`
+	Users          []ValueCount `json:"users" jsonschema_description:"The most affected users, most first, each with its number of the group's sign-ins."`
+	AppCount       int          `json:"appCount"`
+	Apps           []ValueCount `json:"apps" jsonschema_description:"The most affected apps, most first, with counts."`
+	IPCount        int          `json:"ipCount"`
+	TopIPs         []ValueCount `json:"topIps" jsonschema_description:"The IP addresses most of the group's sign-ins came from, most first, with counts."`
+	FirstSeen      string       `json:"firstSeen"`
+	LastSeen       string       `json:"lastSeen"`
+}
+
+// ValueCount is one user, app or IP of a group and how many of the group's
+// sign-ins carry it.
+type ValueCount struct {
+	Value string `json:"value"`
+	Count int    `json:"count"`
 }
 
 // CoverageOut says what the search looked at.
@@ -232,27 +242,34 @@ const groupNames = 128
 
 var groupCuts = []int{32, 8, 1}
 
-// clipNames cuts each name to n runes, in a new slice.
-func clipNames(names []string, n int) []string {
-	out := make([]string, len(names))
-	for i, v := range names {
-		out[i] = logtext.Clip(v, n)
+// clipNames cuts each value to n runes, in a new slice of at most max.
+func clipNames(cs []signin.Count, max, n int) []ValueCount {
+	out := make([]ValueCount, 0, min(max, len(cs)))
+	for _, c := range cs[:min(max, len(cs))] {
+		out = append(out, ValueCount{Value: logtext.Clip(c.Value, n), Count: c.Count})
 	}
 	return out
 }
 
-// clipGroup cuts the names a group lists to n runes.
+// clipGroup cuts the values a group lists to n runes.
 func clipGroup(g GroupRow, n int) GroupRow {
-	g.Users, g.Apps, g.TopIPs = clipNames(g.Users, n), clipNames(g.Apps, n), clipNames(g.TopIPs, n)
+	for _, l := range [][]ValueCount{g.Users, g.Apps, g.TopIPs} {
+		for i := range l {
+			l[i].Value = logtext.Clip(l[i].Value, n)
+		}
+	}
 	return g
 }
 
 func groupOf(g signin.Group, cat *catalog.Catalog) GroupRow {
 	x := cat.Explain(g.ErrorCode)
+	who, why := diagnosis.GroupWhoFixes(g, x.Entry)
 	return GroupRow{
-		ErrorCode: g.ErrorCode, Title: x.Title, Outcome: string(x.Outcome), WhoFixes: x.WhoFixes,
-		Count: g.Count, UserCount: g.UserCount, Users: clipNames(head(g.Users, groupUsers), groupNames), AppCount: g.AppCount, Apps: clipNames(head(g.Apps, groupApps), groupNames),
-		IPCount: g.IPCount, TopIPs: clipNames(head(g.IPAddresses, groupIPs), groupNames),
+		ErrorCode: g.ErrorCode, Title: x.Title, Outcome: string(x.Outcome), WhoFixes: who, WhoFixesReason: why,
+		SecuritySignal: x.SecuritySignal(),
+		Count:          g.Count, UserCount: g.UserCount, Users: clipNames(g.Users, groupUsers, groupNames),
+		AppCount: g.AppCount, Apps: clipNames(g.Apps, groupApps, groupNames),
+		IPCount: g.IPCount, TopIPs: clipNames(g.IPAddresses, groupIPs, groupNames),
 		FirstSeen: g.FirstSeen.UTC().Format(rfc3339), LastSeen: g.LastSeen.UTC().Format(rfc3339),
 	}
 }
@@ -264,9 +281,57 @@ const (
 	groupIPs   = 2
 )
 
-// groupsShare is the part of the budget groups may take, so that rows
-// always have room.
+// groupsShare is the part of the budget groups may always take, so that
+// rows keep room; when the rows of the page need less than the rest, groups
+// take what they leave.
 const groupsShare = SearchBudget * 11 / 20
+
+// rowsReserve is kept free for the cursor and the note on rows left out.
+const rowsReserve = 200
+
+// noteRoom is the most the note on left-out groups weighs, as JSON.
+const noteRoom = 360
+
+// leftOutNamed is how many left-out codes the note names; the rest are
+// counted.
+const leftOutNamed = 12
+
+// keepOrder returns the indexes of groups (largest first) in the order they
+// are kept when not all fit: security signals first, then by count (the
+// order they already have).
+func keepOrder(groups []GroupRow) []int {
+	order := make([]int, 0, len(groups))
+	for _, signal := range []bool{true, false} {
+		for i, g := range groups {
+			if g.SecuritySignal == signal {
+				order = append(order, i)
+			}
+		}
+	}
+	return order
+}
+
+// leftOutNote names the left-out groups with their counts, largest first,
+// at most leftOutNamed of them, and counts the rest.
+func leftOutNote(left []GroupRow) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s left out to keep the answer small: ", plural.Count(len(left), "group", "groups"))
+	for i, g := range left[:min(leftOutNamed, len(left))] {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%d ×%d", g.ErrorCode, g.Count)
+	}
+	if rest := left[min(leftOutNamed, len(left)):]; len(rest) > 0 {
+		n := 0
+		for _, g := range rest {
+			n += g.Count
+		}
+		fmt.Fprintf(&b, " and %s (%s)", plural.Count(len(rest), "more code", "more codes"), plural.Count(n, "sign-in", "sign-ins"))
+	}
+	b.WriteString("; filter by errorCode to see one")
+	return b.String()
+}
 
 // buildSearchResult shapes a page into the answer, within SearchBudget:
 // groups first (they are the truth about every match), then as many rows as
@@ -285,52 +350,100 @@ func buildSearchResult(page signin.Page, q signin.Query, args SearchFailedSignin
 	for _, g := range page.Groups {
 		res.Groups = append(res.Groups, groupOf(g, cat))
 	}
-	// Rows are shaped as they are added: only those that fit are built.
 	rows := make([]SignInRow, 0, len(page.Rows))
 	size := func() int {
 		text := searchSummary(res, q, args, now, page)
 		b, _ := json.Marshal(mcp.NewToolResultStructured(res, text))
 		return len(b)
 	}
-	// Groups beyond their share are dropped from the end (the smallest),
-	// with a note: rows must keep room. Each group is measured once.
+	// Groups take their share of the budget, and more when the page's rows
+	// need less than the rest. When not all fit, security signals are kept
+	// before larger benign groups, and a note names each one left out with
+	// its count: the overview never drops a group silently. Each group and
+	// row is measured once; the whole answer is measured to confirm.
 	all := res.Groups
+	shaped := make([]SignInRow, 0, len(page.Rows))
+	rowLens := make([]int, 0, len(page.Rows))
+	rowsNeed := 0
+	for _, pr := range page.Rows {
+		r := rowOf(pr)
+		b, _ := json.Marshal(r)
+		shaped, rowLens = append(shaped, r), append(rowLens, len(b)+1)
+		rowsNeed += len(b) + 1
+	}
+	groupLimit := SearchBudget - envelopeMargin - rowsReserve - min(rowsNeed, SearchBudget-envelopeMargin-rowsReserve-groupsShare)
 	res.Groups = []GroupRow{}
-	used := size()
-	keep := 0
+	base := size()
+	lens := make([]int, len(all))
 	for i, g := range all {
 		b, _ := json.Marshal(g)
-		if i > 0 && used+len(b)+1 > groupsShare {
-			break
-		}
-		used += len(b) + 1
-		keep++
+		lens[i] = len(b) + 1
 	}
-	res.Groups = all[:keep]
+	kept := make([]bool, len(all))
+	pick := func(limit int) {
+		total := base
+		for _, l := range lens {
+			total += l
+		}
+		if total <= limit {
+			for i := range kept {
+				kept[i] = true
+			}
+			return
+		}
+		clear(kept)
+		used := base + noteRoom
+		for n, i := range keepOrder(all) {
+			if n == 0 || used+lens[i] <= limit {
+				kept[i] = true
+				used += lens[i]
+			}
+		}
+	}
+	apply := func() {
+		res.Groups = []GroupRow{}
+		var left []GroupRow
+		for i, g := range all {
+			if kept[i] {
+				res.Groups = append(res.Groups, g)
+			} else {
+				left = append(left, g)
+			}
+		}
+		res.Coverage.Notes = append([]string{}, cov.Notes...)
+		res.Coverage.Truncated = cov.Truncated
+		if len(left) > 0 {
+			res.Coverage.Truncated = true
+			res.Coverage.Notes = append(res.Coverage.Notes, leftOutNote(left))
+		}
+	}
+	pick(groupLimit)
+	apply()
+	// The estimate is confirmed on the whole answer: the summary names
+	// groups too. Give back the last kept groups until it fits.
+	for limit := groupLimit; size() > groupLimit && len(res.Groups) > 1; {
+		limit -= 256
+		pick(limit)
+		apply()
+	}
 	// The first group is always kept: when its names alone overflow the
 	// share, they are cut shorter.
 	for _, cut := range groupCuts {
-		if keep != 1 || size() <= groupsShare {
+		if len(res.Groups) != 1 || size() <= groupLimit {
 			break
 		}
-		res.Groups = []GroupRow{clipGroup(all[0], cut)}
+		res.Groups = []GroupRow{clipGroup(res.Groups[0], cut)}
 	}
-	if dropped := len(all) - keep; dropped > 0 {
-		res.Coverage.Truncated = true
-		res.Coverage.Notes = append(res.Coverage.Notes, fmt.Sprintf("%d smaller groups left out to keep the answer small; filter by errorCode to see one", dropped))
-	}
-	// Add rows while they fit; measure each row once, then check the whole
-	// answer and give back rows until it fits.
-	used = size() + 200 // room for the cursor and the truncation note
+	// Add rows while they fit, with the sizes measured above; then check the
+	// whole answer and give back rows until it fits.
+	used := size() + rowsReserve
 	n := 0
-	for _, pr := range page.Rows {
-		r := rowOf(pr)
+	for i, r := range shaped {
 		rows = append(rows, r)
-		b, _ := json.Marshal(r)
-		if used+len(b)+1 > SearchBudget-envelopeMargin {
+		if used+rowLens[i] > SearchBudget-envelopeMargin {
 			break
 		}
-		used += len(b) + 1
+		used += rowLens[i]
 		n++
 	}
 	notes := res.Coverage.Notes
@@ -344,7 +457,7 @@ func buildSearchResult(page signin.Page, q signin.Query, args SearchFailedSignin
 		if n < len(page.Rows) {
 			res.Coverage.Truncated = true
 			res.Coverage.NextCursor = page.Resume(n)
-			res.Coverage.Notes = append(slices.Clone(notes), fmt.Sprintf("%d of the %d rows asked for fit in this answer; continue with nextCursor", n, len(page.Rows)))
+			res.Coverage.Notes = append(slices.Clone(notes), fmt.Sprintf("%d of the %d rows asked for %s in this answer; continue with nextCursor", n, len(page.Rows), plural.Of(n, "fits", "fit")))
 		}
 		return size()
 	}

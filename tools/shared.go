@@ -153,20 +153,6 @@ func clipText(s string, n int) string {
 	return string(r[:n-1]) + "…"
 }
 
-// head returns the first n elements of s, never nil.
-func head[T any](s []T, n int) []T {
-	return nonNil(s[:min(n, len(s))])
-}
-
-// nonNil returns s, or an empty slice for nil: structured output must carry
-// [] and never null.
-func nonNil[T any](s []T) []T {
-	if s == nil {
-		return []T{}
-	}
-	return s
-}
-
 // ptr returns a pointer to a copy of v, for optional schema keywords.
 func ptr[T any](v T) *T { return &v }
 

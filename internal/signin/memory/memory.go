@@ -320,23 +320,15 @@ func (c counter) add(k int32) {
 	}
 }
 
-// top returns the names of the n most counted keys, ties by name.
-func (c counter) top(names []string, n int) []string {
-	keys := make([]int32, 0, len(c))
-	for k := range c {
-		keys = append(keys, k)
+// top returns the n most counted keys as values with their counts, in
+// signin.SortCounts order.
+func (c counter) top(names []string, n int) []signin.Count {
+	out := make([]signin.Count, 0, len(c))
+	for k, v := range c {
+		out = append(out, signin.Count{Value: names[k], Count: v})
 	}
-	slices.SortFunc(keys, func(a, b int32) int {
-		if d := cmp.Compare(c[b], c[a]); d != 0 {
-			return d
-		}
-		return cmp.Compare(names[a], names[b])
-	})
-	out := make([]string, 0, min(n, len(keys)))
-	for _, k := range keys[:min(n, len(keys))] {
-		out = append(out, names[k])
-	}
-	return out
+	signin.SortCounts(out)
+	return out[:min(n, len(out))]
 }
 
 // groups aggregates every matched record by error code, largest group first.
@@ -357,6 +349,7 @@ func (s *Store) groups(matched []int) []signin.Group {
 		}
 		a.g.Count++
 		a.g.FirstSeen = r.CreatedAt
+		a.g.AddExposure(r.Exposure())
 		k := s.keys[i]
 		a.users.add(k.user)
 		a.apps.add(k.app)
