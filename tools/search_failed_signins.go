@@ -497,9 +497,9 @@ func typeNames(ts []signin.Type) []string {
 func searchSummary(res SearchFailedSigninsResult, q signin.Query, args SearchFailedSigninsArgs, now time.Time, page signin.Page) string {
 	var b strings.Builder
 	cov := res.Coverage
-	noun := "failures"
+	noun := plural.Of(cov.Matched, "failure", "failures")
 	if q.IncludeInterrupts {
-		noun = "failures and interrupts"
+		noun = plural.Of(cov.Matched, "failure or interrupt", "failures and interrupts")
 	}
 	who := ""
 	if q.User != "" {
@@ -513,8 +513,9 @@ func searchSummary(res SearchFailedSigninsResult, q signin.Query, args SearchFai
 	}
 	win := describeWindow(page.Coverage.Since, page.Coverage.Until, now)
 	if cov.Matched == 0 {
-		fmt.Fprintf(&b, "No %s%s %s (%d %s sign-ins searched in the %s source).", noun, who, win, cov.Scanned, strings.Join(cov.SignInTypes, "/"), cov.Source)
-		b.WriteString(" Widen since, add signInTypes (nonInteractive, servicePrincipal), or check the user and app spelling; sign-ins can take up to 2 hours to appear.")
+		what := strings.TrimSpace(strings.Join(cov.SignInTypes, "/") + " sign-in")
+		fmt.Fprintf(&b, "No %s%s %s (%s searched in the %s source).", noun, who, win, plural.Count(cov.Scanned, what, what+"s"), cov.Source)
+		b.WriteString(emptyHint(page.Coverage, q))
 		return b.String()
 	}
 	fmt.Fprintf(&b, "%d %s%s %s: ", cov.Matched, noun, who, win)
@@ -540,7 +541,18 @@ func searchSummary(res SearchFailedSigninsResult, q signin.Query, args SearchFai
 			fmt.Fprintf(&b, "%d× %d %s", g.Count, g.ErrorCode, g.Title)
 		}
 		if more := len(page.Groups) - 3; more > 0 {
-			fmt.Fprintf(&b, "; and %d more codes", more)
+			fmt.Fprintf(&b, "; and %s", plural.Count(more, "more code", "more codes"))
+		}
+		// Security signals are named even when small: they are why the
+		// answer kept them.
+		var signals []string
+		for _, g := range groups[3:] {
+			if g.SecuritySignal {
+				signals = append(signals, fmt.Sprintf("%d× %d %s", g.Count, g.ErrorCode, g.Title))
+			}
+		}
+		if len(signals) > 0 {
+			fmt.Fprintf(&b, ", among them the security %s %s", plural.Of(len(signals), "signal", "signals"), strings.Join(head(signals, 3), ", "))
 		}
 	}
 	b.WriteString(".\n")
@@ -550,6 +562,52 @@ func searchSummary(res SearchFailedSigninsResult, q signin.Query, args SearchFai
 	}
 	if len(res.SignIns) > 0 {
 		fmt.Fprintf(&b, "\nNext: get_signin_details with id %s.", res.SignIns[0].ID)
+	}
+	return b.String()
+}
+
+// emptyHint suggests only what could change an empty answer: a sign-in
+// type the source may hold and the search did not read, a wider window when
+// the source holds sign-ins outside it (or cannot tell), includeInterrupts
+// when interrupts matched and were left out.
+func emptyHint(cov signin.Coverage, q signin.Query) string {
+	var try []string
+	holds := cov.Holds
+	if holds == nil {
+		holds = signin.AllTypes
+	}
+	var other []string
+	for _, t := range holds {
+		if !slices.Contains(cov.Types, t) {
+			other = append(other, string(t))
+		}
+	}
+	if len(other) > 0 {
+		try = append(try, "add signInTypes "+strings.Join(other, ", "))
+	}
+	live := cov.Holds == nil
+	switch {
+	case live:
+		try = append(try, "widen since")
+	case len(cov.Holds) == 0:
+		// An empty source holds nothing outside the window either.
+	case cov.Oldest.Before(cov.Since) || !cov.Newest.Before(cov.Until):
+		try = append(try, fmt.Sprintf("widen since or until (the source holds sign-ins from %s to %s)", cov.Oldest.UTC().Format(rfc3339), cov.Newest.UTC().Format(rfc3339)))
+	}
+	if n := cov.InterruptsLeftOut; n > 0 && !q.IncludeInterrupts {
+		try = append(try, fmt.Sprintf("set includeInterrupts (%s matched and %s left out)", plural.Count(n, "interrupt", "interrupts"), plural.Of(n, "was", "were")))
+	}
+	if q.User != "" || q.App != "" {
+		try = append(try, "check the user and app spelling")
+	}
+	var b strings.Builder
+	if len(try) > 0 {
+		b.WriteString(" To find more: " + strings.Join(try, "; ") + ".")
+	} else {
+		b.WriteString(" Nothing else in this source matches these filters: it holds no other sign-in type and nothing outside the window, and no interrupt matched.")
+	}
+	if live {
+		b.WriteString(" Sign-ins can take up to 2 hours to appear.")
 	}
 	return b.String()
 }

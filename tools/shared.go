@@ -163,3 +163,6 @@ func orDash(s string) string {
 	}
 	return s
 }
+
+// head returns the first n elements of s.
+func head[T any](s []T, n int) []T { return s[:min(n, len(s))] }

@@ -257,6 +257,16 @@ type Coverage struct {
 	Truncated  bool
 	NextCursor string
 	Notes      []string
+	// Holds lists the types the source holds at all, in AllTypes order
+	// (files, demo: what was loaded); nil when any type may exist (Graph
+	// reads what it is asked). Types never lists one it lacks.
+	Holds []Type
+	// Oldest and Newest bound the source's records; zero when unknown (live
+	// sources), so that a hint to widen the window is given only when it
+	// could find something.
+	Oldest, Newest time.Time
+	// InterruptsLeftOut counts matched interrupts the query did not include.
+	InterruptsLeftOut int
 }
 
 // Page is a source's answer to a Query.

@@ -189,6 +189,9 @@ type stream struct {
 	skip    int    // raw records to skip in the next page (a resumed cursor)
 	fetched []fetchedRow
 	pages   int
+	// interrupts counts the matched interrupts left out (IncludeInterrupts
+	// false), for the hint of an empty answer.
+	interrupts int
 }
 
 // fetchedRow is a matched row and where it stands in Graph's pages, so that a
@@ -295,7 +298,11 @@ func (s *Source) fetchPage(ctx context.Context, index int, st *stream, q signin.
 			continue
 		}
 		out := q.Classify(r.Status.ErrorCode)
-		if out == signin.OutcomeSuccess || (out == signin.OutcomeInterrupt && !q.IncludeInterrupts) {
+		if out == signin.OutcomeInterrupt && !q.IncludeInterrupts {
+			st.interrupts++
+			continue
+		}
+		if out == signin.OutcomeSuccess {
 			continue
 		}
 		st.fetched = append(st.fetched, fetchedRow{row: signin.Row{SignIn: r, Outcome: out}, stream: index, pageURL: pageURL, index: i})
@@ -307,9 +314,11 @@ func (s *Source) fetchPage(ctx context.Context, index int, st *stream, q signin.
 func (s *Source) page(q signin.Query, fp string, types []signin.Type, streams []*stream, scanned, limit int) signin.Page {
 	var all []fetchedRow
 	more := false
+	interrupts := 0
 	for _, st := range streams {
 		all = append(all, st.fetched...)
 		more = more || st.next != ""
+		interrupts += st.interrupts
 	}
 	slices.SortStableFunc(all, func(a, b fetchedRow) int { return b.row.CreatedAt.Compare(a.row.CreatedAt) })
 	rows := make([]signin.Row, 0, min(limit, len(all)))
@@ -325,7 +334,7 @@ func (s *Source) page(q signin.Query, fp string, types []signin.Type, streams []
 		Groups: signin.GroupSignIns(matched),
 		Coverage: signin.Coverage{
 			Source: "graph", Since: q.Since, Until: q.Until, Types: types,
-			Scanned: scanned, Matched: len(all), Returned: len(rows),
+			Scanned: scanned, Matched: len(all), Returned: len(rows), InterruptsLeftOut: interrupts,
 		},
 	}
 	if more {

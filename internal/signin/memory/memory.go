@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/plural"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin"
 )
 
@@ -199,8 +200,19 @@ func (s *Store) Search(ctx context.Context, q signin.Query) (signin.Page, error)
 	if q.Classify == nil {
 		return signin.Page{}, fmt.Errorf("search %s: query has no classifier", s.name)
 	}
-	types := q.TypesOrDefault(signin.AllTypes)
-	fp := q.Fingerprint(types)
+	asked := q.TypesOrDefault(signin.AllTypes)
+	fp := q.Fingerprint(asked)
+	// Only the types the loaded records hold are searched and reported: an
+	// export of interactive sign-ins holds no non-interactive ones.
+	types := make([]signin.Type, 0, len(asked))
+	var absent []string
+	for _, t := range asked {
+		if len(s.byType[t]) > 0 {
+			types = append(types, t)
+		} else {
+			absent = append(absent, string(t))
+		}
+	}
 	offset := 0
 	if q.Cursor != "" {
 		pos, _, err := s.cursors.Check(fp, q.Cursor)
@@ -215,7 +227,7 @@ func (s *Store) Search(ctx context.Context, q signin.Query) (signin.Page, error)
 	}
 	lo, hi := s.window(q.Since, q.Until)
 	var matched []int
-	n := 0
+	n, interrupts := 0, 0
 	for i := range s.candidates(q, lo, hi) {
 		if n++; n%4096 == 0 && ctx.Err() != nil {
 			return signin.Page{}, ctx.Err()
@@ -229,6 +241,7 @@ func (s *Store) Search(ctx context.Context, q signin.Query) (signin.Page, error)
 			continue
 		case signin.OutcomeInterrupt:
 			if !q.IncludeInterrupts {
+				interrupts++
 				continue
 			}
 		}
@@ -239,8 +252,14 @@ func (s *Store) Search(ctx context.Context, q signin.Query) (signin.Page, error)
 		Coverage: signin.Coverage{
 			Source: s.name, Since: q.Since, Until: q.Until, Types: types,
 			Scanned: s.countInWindow(types, lo, hi), Matched: len(matched),
-			Notes: slices.Clone(s.notes),
+			Notes: append([]string{}, s.notes...), Holds: s.holds(),
+			InterruptsLeftOut: interrupts,
 		},
+	}
+	page.Coverage.Oldest, page.Coverage.Newest = s.Range()
+	if len(absent) > 0 && len(q.Types) > 0 {
+		page.Coverage.Notes = append(page.Coverage.Notes, fmt.Sprintf("%s asked for, but the %s source holds no sign-ins of %s",
+			strings.Join(absent, ", "), s.name, plural.Of(len(absent), "that type", "those types")))
 	}
 	if offset > len(matched) {
 		offset = len(matched)
@@ -264,6 +283,17 @@ func (s *Store) Search(ctx context.Context, q signin.Query) (signin.Page, error)
 		page.Coverage.Notes = append(page.Coverage.Notes, fmt.Sprintf("continued from a cursor: rows %d-%d of %d", offset+1, end, total))
 	}
 	return page, nil
+}
+
+// holds lists the types the store holds records of, in AllTypes order.
+func (s *Store) holds() []signin.Type {
+	out := []signin.Type{}
+	for _, t := range signin.AllTypes {
+		if len(s.byType[t]) > 0 {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 // candidates returns the positions worth checking, ascending: the shortest
