@@ -13,6 +13,7 @@ import (
 
 	"github.com/entra-signin-mcp/entra-signin-mcp/catalog"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/diagnosis"
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/plural"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin"
 )
 
@@ -73,7 +74,7 @@ func fitDetails(res *GetSigninDetailsResult, text string) {
 		return
 	}
 	res.Truncated = true
-	trim := func(name string, n *int, cut func(keep int)) {
+	trim := func(one, many string, n *int, cut func(keep int)) {
 		dropped := 0
 		for *n > 1 && detailsSize(res, text) > limit {
 			*n--
@@ -81,15 +82,15 @@ func fitDetails(res *GetSigninDetailsResult, text string) {
 			dropped++
 		}
 		if dropped > 0 {
-			res.Notes = append(res.Notes, fmt.Sprintf("%d %s left out", dropped, name))
+			res.Notes = append(res.Notes, plural.Count(dropped, one, many)+" left out")
 		}
 	}
 	n := len(res.Related)
-	trim("related sign-ins (the oldest are kept)", &n, func(k int) { res.Related = res.Related[:k] })
+	trim("related sign-in (the oldest are kept)", "related sign-ins (the oldest are kept)", &n, func(k int) { res.Related = res.Related[:k] })
 	n = len(res.AuthenticationSteps)
-	trim("authentication steps", &n, func(k int) { res.AuthenticationSteps = res.AuthenticationSteps[:k] })
+	trim("authentication step", "authentication steps", &n, func(k int) { res.AuthenticationSteps = res.AuthenticationSteps[:k] })
 	n = len(res.ConditionalAccess)
-	trim("Conditional Access policies (failures and report-only failures are listed first)", &n, func(k int) {
+	trim("Conditional Access policy (failures and report-only failures are listed first)", "Conditional Access policies (failures and report-only failures are listed first)", &n, func(k int) {
 		sortPolicies(res.ConditionalAccess)
 		res.ConditionalAccess = res.ConditionalAccess[:k]
 	})
@@ -149,7 +150,7 @@ func detailsSummary(res GetSigninDetailsResult) string {
 	}
 	if n := len(res.Related); n > 0 {
 		last := res.Related[n-1]
-		fmt.Fprintf(&b, "\n%d other sign-ins share the correlation ID; the latest ended %s (%d).", n, last.Outcome, last.ErrorCode)
+		fmt.Fprintf(&b, "\n%s the correlation ID; the latest of them, %s at %s UTC, ended %s (%d).", plural.Count(n, "other sign-in shares", "other sign-ins share"), last.ID, hhmm(last.CreatedDateTime), last.Outcome, last.ErrorCode)
 	}
 	fmt.Fprintf(&b, "\nRequest ID %s · correlation ID %s · tenant %s.", s.ID, orDash(res.SupportIdentifiers.CorrelationID), orDash(res.SupportIdentifiers.TenantID))
 	return b.String()

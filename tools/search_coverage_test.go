@@ -95,3 +95,21 @@ func TestNothingFoundHintSuggestsWhatCouldMatch(t *testing.T) {
 		t.Errorf("hint:\n%s", got)
 	}
 }
+
+// TestSummariesCountInTheSingular: one of anything is said in the
+// singular, in search and details summaries.
+func TestSummariesCountInTheSingular(t *testing.T) {
+	c := connectSource(t, fixtureSource())
+	_, res := search(t, c, `{"errorCode":53003}`)
+	if got := text(res); !strings.HasPrefix(got, "1 failure in the last 24 h: 1× 53003") {
+		t.Errorf("search summary:\n%s", got)
+	}
+	_, res = search(t, c, `{"user":"ben@contoso.com","includeInterrupts":true}`)
+	if got := text(res); !strings.HasPrefix(got, "1 failure or interrupt for ben@contoso.com") {
+		t.Errorf("search summary with interrupts:\n%s", got)
+	}
+	_, res = details(t, c, `{"id":"mfa-2"}`)
+	if got, want := text(res), "1 other sign-in shares the correlation ID; the latest of them, mfa-1 at 11:00 UTC, ended interrupt (50074)."; !strings.Contains(got, want) {
+		t.Errorf("details summary lacks %q:\n%s", want, got)
+	}
+}

@@ -110,13 +110,13 @@ type CoverageOut struct {
 // SearchFailedSigninsResult is the structured output of search_failed_signins.
 type SearchFailedSigninsResult struct {
 	SignIns  []SignInRow `json:"signIns" jsonschema_description:"Matched sign-ins, newest first."`
-	Groups   []GroupRow  `json:"groups" jsonschema_description:"Every matched sign-in grouped by error code, largest group first (not only the rows returned)."`
+	Groups   []GroupRow  `json:"groups" jsonschema_description:"Every matched sign-in grouped by error code, largest group first (not only the rows returned). When not all groups fit, security signals are kept before larger benign groups, and coverage.notes names each group left out with its count."`
 	Coverage CoverageOut `json:"coverage"`
 }
 
 const searchDescription = `Find failed Microsoft Entra ID sign-ins, newest first, and group every match by error code. Use it first when someone cannot sign in: filter by user (UPN or object ID), app, errorCode, ipAddress, correlationId and a time window (since/until: RFC 3339 or 90m, 24h, 7d; default the last 24 hours).
 
-Read groups before rows: they cover every match with counts, users, apps, IPs and first/last seen, and name the catalog title and who fixes each code. Then open the relevant row with get_signin_details (by id) and explain its code with explain_error_code.
+Read groups before rows: they cover every match with counts, the top users, apps and IPs (each with its count) and first/last seen, and name the catalog title and who acts first on each code (admin, with whoFixesReason, when the evidence says the password may be known to someone else). Then open the relevant row with get_signin_details (by id) and explain its code with explain_error_code.
 
 Successes are never returned; interrupts (MFA prompts, KMSI, no SSO session) only with includeInterrupts. Non-interactive, service principal and managed identity sign-ins are searched as coverage.signInTypes says; widen signInTypes when the first search finds nothing. The answer is kept small: when coverage.truncated is true, pass coverage.nextCursor as cursor (same filters) for more rows.`
 

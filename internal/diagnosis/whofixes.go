@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/entra-signin-mcp/entra-signin-mcp/catalog"
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/plural"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin"
 )
 
@@ -38,7 +39,7 @@ func GroupWhoFixes(g signin.Group, e catalog.Entry) (who, reason string) {
 	ev, n := g.Exposure()
 	who, reason = WhoFixes(ev, e)
 	if reason != "" {
-		reason = fmt.Sprintf("%d of %d sign-ins: %s", n, g.Count, reason)
+		reason = fmt.Sprintf("%d of %s: %s", n, plural.Count(g.Count, "sign-in", "sign-ins"), reason)
 	}
 	return who, reason
 }

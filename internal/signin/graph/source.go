@@ -21,6 +21,7 @@ import (
 	kauth "github.com/microsoft/kiota-authentication-azure-go"
 	msgraphsdk "github.com/microsoftgraph/msgraph-sdk-go"
 
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/plural"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/graph/graphfilter"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/graphjson"
@@ -338,7 +339,7 @@ func (s *Source) page(q signin.Query, fp string, types []signin.Type, streams []
 		},
 	}
 	if more {
-		page.Coverage.Notes = append(page.Coverage.Notes, fmt.Sprintf("Graph has more matches than the %d pages read per sign-in type: groups and matched cover what was read; continue with nextCursor", s.cfg.MaxPages))
+		page.Coverage.Notes = append(page.Coverage.Notes, fmt.Sprintf("Graph has more matches than the %s read per sign-in type: groups and matched cover what was read; continue with nextCursor", plural.Count(s.cfg.MaxPages, "page", "pages")))
 	}
 	// Resume returns the cursor after the first n merged rows: each stream
 	// resumes at its first row not yet returned, or at its next page.
