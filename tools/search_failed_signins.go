@@ -283,8 +283,9 @@ const (
 
 // groupsShare is the part of the budget groups may always take, so that
 // rows keep room; when the rows of the page need less than the rest, groups
-// take what they leave.
-const groupsShare = SearchBudget * 11 / 20
+// take what they leave. Groups are the truth about every match and rows a
+// sample, so groups get the larger part.
+const groupsShare = SearchBudget * 3 / 5
 
 // rowsReserve is kept free for the cursor and the note on rows left out.
 const rowsReserve = 200

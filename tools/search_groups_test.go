@@ -218,7 +218,7 @@ func TestWhoFixesReadsTheEvidence(t *testing.T) {
 		if x.WhoFixes != want || (want == "admin") != (x.WhoFixesReason != "") {
 			t.Errorf("%s: whoFixes %q reason %q, want %q", id, x.WhoFixes, x.WhoFixesReason, want)
 		}
-		if want == "admin" && (!strings.Contains(x.WhoFixesReason, "not user as the catalog says") || !strings.Contains(text(res), "First to act is admin because")) {
+		if want == "admin" && (!strings.Contains(x.WhoFixesReason, "not the catalog's user") || !strings.Contains(text(res), "First to act is admin because")) {
 			t.Errorf("%s: the reason does not name the catalog's default, or the summary omits it: %q\n%s", id, x.WhoFixesReason, text(res))
 		}
 	}

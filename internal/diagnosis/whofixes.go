@@ -23,13 +23,13 @@ func WhoFixes(ev signin.Exposure, e catalog.Entry) (who, reason string) {
 	why := ""
 	switch ev {
 	case signin.ExposureMFARejected:
-		why = "the password was accepted and the MFA request was declined or reported as fraud: someone else may know the password"
+		why = "the password was accepted and MFA was declined or reported as fraud: someone else may know the password"
 	case signin.ExposureHighRisk:
-		why = "Identity Protection rated the sign-in high risk: the account may be compromised"
+		why = "the sign-in was high risk: the account may be compromised"
 	default:
 		return e.WhoFixes, ""
 	}
-	return "admin", fmt.Sprintf("%s; an admin acts first (reset the password, revoke sessions, review the risk), not %s as the catalog says for %d", why, e.WhoFixes, e.Code)
+	return "admin", fmt.Sprintf("%s; an admin acts first (reset the password, revoke sessions), not the catalog's %s", why, e.WhoFixes)
 }
 
 // GroupWhoFixes is WhoFixes for a group of sign-ins with one code: the
