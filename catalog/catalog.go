@@ -47,6 +47,27 @@ var Categories = []string{
 	"b2b-guest", "federation", "hybrid-auth", "tenant", "service", "protocol", "success",
 }
 
+// SecurityCategories are the categories whose every code is a security
+// signal: a lockout or a blocked malicious IP (50053), and sign-in or user
+// risk (50135, 50142, 53011, 530032, 530034). See Entry.SecuritySignal.
+var SecurityCategories = []string{"lockout", "risk"}
+
+// securityCodes are the security signals outside SecurityCategories: codes
+// whose category is about something else but whose occurrence an admin must
+// see. 500121 (MFA not completed) is how Entra logs an MFA request the user
+// declined or reported as fraud; 53004 is MFA registration blocked by risk.
+// The other mfa codes are interrupts or service faults, and 50126 (a wrong
+// password) is too common to be a signal by itself.
+var securityCodes = []int{500121, 53004}
+
+// SecuritySignal reports whether a failure with this entry's code is a
+// security signal (MFA denied or fraud, risk, lockout, blocked IP): search
+// keeps such groups before larger benign ones, so that a small fraud report
+// is never cut from an overview. This is the one definition of the set.
+func (e Entry) SecuritySignal() bool {
+	return slices.Contains(SecurityCategories, e.Category) || slices.Contains(securityCodes, e.Code)
+}
+
 // LookupBaseURL is Microsoft's live error lookup page; it always has the current text of a code.
 const LookupBaseURL = "https://login.microsoftonline.com/error?code="
 

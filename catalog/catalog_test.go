@@ -291,3 +291,30 @@ func TestParseRejectsBadData(t *testing.T) {
 		t.Error("Parse left nil lists that would serialise as null")
 	}
 }
+
+// TestSecuritySignals: the set search keeps before larger benign groups
+// holds MFA denied or fraud, risk, lockout and blocked IP, and no interrupt
+// or everyday failure.
+func TestSecuritySignals(t *testing.T) {
+	c, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for code, want := range map[int]bool{
+		500121: true, 53004: true, 50053: true, 530032: true, 50135: true, 53011: true,
+		50126: false, 50074: false, 50076: false, 53003: false, 7000222: false, 50058: false, 50088: false,
+	} {
+		e, ok := c.Lookup(code)
+		if !ok {
+			t.Fatalf("code %d is not in the catalog", code)
+		}
+		if e.SecuritySignal() != want {
+			t.Errorf("%d (%s): SecuritySignal %v, want %v", code, e.Category, e.SecuritySignal(), want)
+		}
+	}
+	for _, cat := range SecurityCategories {
+		if !slices.Contains(Categories, cat) {
+			t.Errorf("security category %q is not a catalog category", cat)
+		}
+	}
+}

@@ -32,28 +32,85 @@ const (
 // Audiences of draft_escalation.
 var Audiences = []string{"microsoft-support", "helpdesk", "end-user"}
 
-// Register adds both prompts to s.
-func Register(s *server.MCPServer, src signin.Source, cat *catalog.Catalog) {
-	s.AddPrompt(mcp.NewPrompt(TroubleshootName,
+// troubleshootPrompt and escalationPrompt declare the prompts; their
+// arguments are also what an error lists as accepted.
+var (
+	troubleshootPrompt = mcp.NewPrompt(TroubleshootName,
 		mcp.WithPromptTitle("Troubleshoot a failed Entra sign-in"),
 		mcp.WithPromptDescription("Walk through the sign-in troubleshooting playbook for a user, an app, a time or a correlation ID (at least one), using search_failed_signins, get_signin_details and explain_error_code."),
 		mcp.WithArgument("user", mcp.ArgumentDescription("The user's UPN or object ID.")),
 		mcp.WithArgument("app", mcp.ArgumentDescription("The application's name or app ID.")),
 		mcp.WithArgument("when", mcp.ArgumentDescription("When it failed: RFC 3339, a duration before now (2h, 1d), or words such as 'this morning'.")),
 		mcp.WithArgument("correlationId", mcp.ArgumentDescription("A correlation ID from an error page or a log.")),
-	), func(ctx context.Context, req mcp.GetPromptRequest) (*mcp.GetPromptResult, error) {
-		return troubleshoot(cat, req.Params.Arguments)
-	})
-
-	s.AddPrompt(mcp.NewPrompt(EscalationName,
+	)
+	escalationPrompt = mcp.NewPrompt(EscalationName,
 		mcp.WithPromptTitle("Draft an escalation for a failed sign-in"),
 		mcp.WithPromptDescription("Look up one sign-in (by signInId or correlationId) and draft a ticket for Microsoft support, the help desk or the end user, with request ID, correlation ID, timestamp, tenant ID, user ID and error code filled in from the data."),
 		mcp.WithArgument("signInId", mcp.ArgumentDescription("The sign-in's ID (request ID); or give correlationId.")),
 		mcp.WithArgument("correlationId", mcp.ArgumentDescription("The correlation ID; the last failure of the flow is used.")),
 		mcp.WithArgument("audience", mcp.RequiredArgument(), mcp.ArgumentDescription("Who the draft is for: microsoft-support, helpdesk or end-user.")),
-	), func(ctx context.Context, req mcp.GetPromptRequest) (*mcp.GetPromptResult, error) {
+	)
+)
+
+// Register adds both prompts to s.
+func Register(s *server.MCPServer, src signin.Source, cat *catalog.Catalog) {
+	s.AddPrompt(troubleshootPrompt, func(ctx context.Context, req mcp.GetPromptRequest) (*mcp.GetPromptResult, error) {
+		if err := checkArgs(troubleshootPrompt, req.Params.Arguments); err != nil {
+			return nil, err
+		}
+		return troubleshoot(cat, req.Params.Arguments)
+	})
+	s.AddPrompt(escalationPrompt, func(ctx context.Context, req mcp.GetPromptRequest) (*mcp.GetPromptResult, error) {
+		if err := checkArgs(escalationPrompt, req.Params.Arguments); err != nil {
+			return nil, err
+		}
 		return escalation(ctx, src, cat, req.Params.Arguments)
 	})
+}
+
+// accepted lists a prompt's arguments for an error: "signInId,
+// correlationId, audience (required)".
+func accepted(p mcp.Prompt) string {
+	names := make([]string, len(p.Arguments))
+	for i, a := range p.Arguments {
+		names[i] = a.Name
+		if a.Required {
+			names[i] += " (required)"
+		}
+	}
+	return strings.Join(names, ", ")
+}
+
+// checkArgs refuses an argument the prompt does not declare (mcp-go passes
+// any through): a misspelt "signinId" would otherwise be ignored and the
+// caller told that no ID was given. The error names the argument, the one
+// it resembles, and every accepted one.
+func checkArgs(p mcp.Prompt, args map[string]string) error {
+	names := make([]string, 0, len(args))
+	for k := range args {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	for _, k := range names {
+		known := false
+		for _, a := range p.Arguments {
+			if a.Name == k {
+				known = true
+				break
+			}
+		}
+		if known {
+			continue
+		}
+		hint := ""
+		for _, a := range p.Arguments {
+			if strings.EqualFold(a.Name, k) {
+				hint = fmt.Sprintf(" (did you mean %s?)", a.Name)
+			}
+		}
+		return fmt.Errorf("%s: unknown argument %s%s; accepted arguments: %s", p.Name, strconv.Quote(logtext.Clip(k, echoMax)), hint, accepted(p))
+	}
+	return nil
 }
 
 // maxArgLen bounds a troubleshoot_signin argument, as search_failed_signins
@@ -67,7 +124,7 @@ func troubleshoot(cat *catalog.Catalog, args map[string]string) (*mcp.GetPromptR
 	user, app := strings.TrimSpace(args["user"]), strings.TrimSpace(args["app"])
 	when, corr := strings.TrimSpace(args["when"]), strings.TrimSpace(args["correlationId"])
 	if user == "" && app == "" && when == "" && corr == "" {
-		return nil, fmt.Errorf("%s needs at least one of user, app, when or correlationId", TroubleshootName)
+		return nil, fmt.Errorf("%s needs at least one of user, app, when or correlationId (each a non-empty string)", TroubleshootName)
 	}
 	// The arguments are written into the prompt: an overlong one is a
 	// mistake, and would fill the model's context with it.
@@ -137,13 +194,34 @@ func argList(m map[string]string) string {
 
 func escalation(ctx context.Context, src signin.Source, cat *catalog.Catalog, args map[string]string) (*mcp.GetPromptResult, error) {
 	audience := strings.TrimSpace(args["audience"])
-	if !slices.Contains(Audiences, audience) {
-		return nil, fmt.Errorf("audience %q is not accepted; give one of %s", logtext.Clip(audience, echoMax), strings.Join(Audiences, ", "))
+	switch {
+	case audience == "":
+		return nil, fmt.Errorf("%s: audience is required; give one of %s", EscalationName, strings.Join(Audiences, ", "))
+	case !slices.Contains(Audiences, audience):
+		return nil, fmt.Errorf("%s: audience %q is not accepted; give one of %s", EscalationName, logtext.Clip(audience, echoMax), strings.Join(Audiences, ", "))
 	}
-	d, err := diagnosis.OpenDetails(ctx, src, cat, args["signInId"], args["correlationId"])
+	// The identifiers are checked here, in this prompt's argument names
+	// (signInId, not get_signin_details's id).
+	id, corr := strings.TrimSpace(args["signInId"]), strings.TrimSpace(args["correlationId"])
+	const which = "give signInId (the sign-in's request ID, from search_failed_signins) or correlationId, exactly one"
+	switch {
+	case id == "" && corr == "":
+		return nil, fmt.Errorf("%s: neither signInId nor correlationId was given; %s", EscalationName, which)
+	case id != "" && corr != "":
+		return nil, fmt.Errorf("%s: both signInId and correlationId were given; %s", EscalationName, which)
+	case len(id) > maxArgLen:
+		return nil, fmt.Errorf("%s: signInId is %d characters long; at most %d are accepted; %s", EscalationName, len(id), maxArgLen, which)
+	case len(corr) > maxArgLen:
+		return nil, fmt.Errorf("%s: correlationId is %d characters long; at most %d are accepted; %s", EscalationName, len(corr), maxArgLen, which)
+	}
+	d, err := diagnosis.OpenDetails(ctx, src, cat, id, corr)
 	if err != nil {
+		arg := "signInId"
+		if id == "" {
+			arg = "correlationId"
+		}
 		if errors.Is(err, signin.ErrNotFound) {
-			return nil, fmt.Errorf("%s: %w", EscalationName, err)
+			return nil, fmt.Errorf("%s: %s: %w", EscalationName, arg, err)
 		}
 		return nil, fmt.Errorf("%s: look up the sign-in: %w", EscalationName, err)
 	}

@@ -151,8 +151,9 @@ func TestBadArgumentsAreEchoedShort(t *testing.T) {
 		want   []string
 	}{
 		{prompts.EscalationName, map[string]string{"audience": big, "signInId": "req-1"}, []string{"audience", "helpdesk"}},
-		{prompts.EscalationName, map[string]string{"audience": "helpdesk", "signInId": big}, []string{"id", "correlationId"}},
-		{prompts.EscalationName, map[string]string{"audience": "helpdesk", "correlationId": big}, []string{"id", "correlationId"}},
+		{prompts.EscalationName, map[string]string{"audience": "helpdesk", "signInId": big}, []string{"signInId", "correlationId"}},
+		{prompts.EscalationName, map[string]string{"audience": "helpdesk", "correlationId": big}, []string{"signInId", "correlationId"}},
+		{prompts.EscalationName, map[string]string{"audience": "helpdesk", big: "x"}, []string{"unknown argument", "signInId, correlationId, audience (required)"}},
 		{prompts.EscalationName, map[string]string{"audience": "helpdesk", "correlationId": strings.Repeat("y", 200)}, []string{"correlation ID", "check the ID"}},
 		{prompts.TroubleshootName, map[string]string{"user": big}, []string{"user", "256"}},
 		{prompts.TroubleshootName, map[string]string{"app": big}, []string{"app", "256"}},
@@ -185,4 +186,60 @@ func keys(m map[string]string) []string {
 		out = append(out, k+"="+v[:min(8, len(v))])
 	}
 	return out
+}
+
+// TestPromptArgumentErrors: every argument of every prompt, given wrong,
+// gets an error that names the argument and says what is accepted.
+func TestPromptArgumentErrors(t *testing.T) {
+	c := connect(t)
+	for _, tc := range []struct {
+		name   string
+		prompt string
+		args   map[string]string
+		want   []string
+	}{
+		{"no argument", prompts.TroubleshootName, map[string]string{}, []string{"troubleshoot_signin", "at least one of user, app, when or correlationId"}},
+		{"blank arguments", prompts.TroubleshootName, map[string]string{"user": " ", "when": ""}, []string{"at least one of user, app, when or correlationId"}},
+		{"unknown argument", prompts.TroubleshootName, map[string]string{"upn": "rosa.diaz@contoso.com"}, []string{`unknown argument "upn"`, "accepted arguments: user, app, when, correlationId"}},
+		{"miscased user", prompts.TroubleshootName, map[string]string{"User": "rosa.diaz@contoso.com"}, []string{`unknown argument "User"`, "did you mean user?"}},
+		{"miscased correlationId", prompts.TroubleshootName, map[string]string{"correlationID": "corr-1"}, []string{"did you mean correlationId?"}},
+		{"overlong app", prompts.TroubleshootName, map[string]string{"app": strings.Repeat("a", 300)}, []string{"app is 300 characters long", "at most 256"}},
+		{"no audience", prompts.EscalationName, map[string]string{"signInId": "req-1"}, []string{"audience is required", "microsoft-support, helpdesk, end-user"}},
+		{"bad audience", prompts.EscalationName, map[string]string{"signInId": "req-1", "audience": "ceo"}, []string{`audience "ceo" is not accepted`, "microsoft-support, helpdesk, end-user"}},
+		{"miscased signInId", prompts.EscalationName, map[string]string{"signinId": "req-1", "audience": "helpdesk"}, []string{`unknown argument "signinId"`, "did you mean signInId?", "audience (required)"}},
+		{"no identifier", prompts.EscalationName, map[string]string{"audience": "helpdesk"}, []string{"neither signInId nor correlationId", "exactly one"}},
+		{"both identifiers", prompts.EscalationName, map[string]string{"signInId": "req-1", "correlationId": "corr-1", "audience": "helpdesk"}, []string{"both signInId and correlationId", "exactly one"}},
+		{"unknown signInId", prompts.EscalationName, map[string]string{"signInId": "nope", "audience": "helpdesk"}, []string{"draft_escalation: signInId: ", "nope"}},
+		{"unknown correlationId", prompts.EscalationName, map[string]string{"correlationId": "corr-none", "audience": "helpdesk"}, []string{"draft_escalation: correlationId: ", "corr-none"}},
+	} {
+		_, err := get(c, tc.prompt, tc.args)
+		if err == nil {
+			t.Errorf("%s: accepted", tc.name)
+			continue
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("%s: the error does not say %q: %v", tc.name, w, err)
+			}
+		}
+	}
+}
+
+// TestEscalationNamesTheLatestRelatedSignIn: the sentence about the rest of
+// the flow names the sign-in it means, in the singular for one.
+func TestEscalationNamesTheLatestRelatedSignIn(t *testing.T) {
+	src := memory.New("test", []signin.SignIn{
+		{ID: "req-a", CorrelationID: "corr-x", CreatedAt: now.Add(-2 * time.Minute), Type: signin.Interactive,
+			User: signin.User{UPN: "ana@contoso.com"}, Status: signin.Status{ErrorCode: 50074}},
+		{ID: "req-b", CorrelationID: "corr-x", CreatedAt: now.Add(-time.Minute), Type: signin.Interactive,
+			User: signin.User{UPN: "ana@contoso.com"}, Status: signin.Status{ErrorCode: 500121}},
+	})
+	c := mcpservertest.Connect(t, src)
+	text, err := get(c, prompts.EscalationName, map[string]string{"signInId": "req-b", "audience": "helpdesk"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `1 other sign-in shares the correlation ID; the latest of them, "req-a" at 2025-03-04 11:58:00 UTC, was interrupted with 50074`; !strings.Contains(text, want) {
+		t.Errorf("draft lacks %q:\n%s", want, text)
+	}
 }

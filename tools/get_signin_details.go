@@ -14,6 +14,7 @@ import (
 	"github.com/entra-signin-mcp/entra-signin-mcp/catalog"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/diagnosis"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/logtext"
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/plural"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin"
 )
 
@@ -77,7 +78,7 @@ func fitDetails(res *GetSigninDetailsResult, text string) {
 		return
 	}
 	res.Truncated = true
-	trim := func(name string, n *int, cut func(keep int)) {
+	trim := func(one, many string, n *int, cut func(keep int)) {
 		dropped := 0
 		for *n > 1 && detailsSize(res, text) > limit {
 			*n--
@@ -85,15 +86,15 @@ func fitDetails(res *GetSigninDetailsResult, text string) {
 			dropped++
 		}
 		if dropped > 0 {
-			res.Notes = append(res.Notes, fmt.Sprintf("%d %s left out", dropped, name))
+			res.Notes = append(res.Notes, plural.Count(dropped, one, many)+" left out")
 		}
 	}
 	n := len(res.Related)
-	trim("related sign-ins (the oldest are kept)", &n, func(k int) { res.Related = res.Related[:k] })
+	trim("related sign-in (the oldest are kept)", "related sign-ins (the oldest are kept)", &n, func(k int) { res.Related = res.Related[:k] })
 	n = len(res.AuthenticationSteps)
-	trim("authentication steps", &n, func(k int) { res.AuthenticationSteps = res.AuthenticationSteps[:k] })
+	trim("authentication step", "authentication steps", &n, func(k int) { res.AuthenticationSteps = res.AuthenticationSteps[:k] })
 	n = len(res.ConditionalAccess)
-	trim("Conditional Access policies (failures and report-only failures are listed first)", &n, func(k int) {
+	trim("Conditional Access policy (failures and report-only failures are listed first)", "Conditional Access policies (failures and report-only failures are listed first)", &n, func(k int) {
 		sortPolicies(res.ConditionalAccess)
 		res.ConditionalAccess = res.ConditionalAccess[:k]
 	})
@@ -137,6 +138,9 @@ func detailsSummary(res GetSigninDetailsResult) string {
 	fmt.Fprintf(&b, "%s: %s → %s, %s sign-in at %s UTC", strings.ToUpper(res.Explanation.Outcome[:1])+res.Explanation.Outcome[1:], who, quoted(app), s.SignInType, strings.Replace(strings.TrimSuffix(s.CreatedDateTime, "Z"), "T", " ", 1))
 	if s.Status.ErrorCode != 0 {
 		fmt.Fprintf(&b, ": %d %s (first to act: %s).", s.Status.ErrorCode, res.Explanation.Title, res.Explanation.WhoFixes)
+		if why := res.Explanation.WhoFixesReason; why != "" {
+			fmt.Fprintf(&b, "\nFirst to act is %s because %s.", res.Explanation.WhoFixes, why)
+		}
 	} else {
 		b.WriteString(": success.")
 	}

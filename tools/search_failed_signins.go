@@ -16,6 +16,7 @@ import (
 	"github.com/entra-signin-mcp/entra-signin-mcp/catalog"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/diagnosis"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/logtext"
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/plural"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin"
 )
 
@@ -69,19 +70,28 @@ type SignInRow struct {
 
 // GroupRow aggregates every matched failure with one error code.
 type GroupRow struct {
-	ErrorCode int      `json:"errorCode"`
-	Title     string   `json:"title" jsonschema_description:"The catalog's title for the code."`
-	Outcome   string   `json:"outcome"`
-	WhoFixes  string   `json:"whoFixes"`
-	Count     int      `json:"count"`
-	UserCount int      `json:"userCount"`
-	Users     []string `json:"users" jsonschema_description:"The most affected users, most first."`
-	AppCount  int      `json:"appCount"`
-	Apps      []string `json:"apps"`
-	IPCount   int      `json:"ipCount"`
-	TopIPs    []string `json:"topIps"`
-	FirstSeen string   `json:"firstSeen"`
-	LastSeen  string   `json:"lastSeen"`
+	ErrorCode      int          `json:"errorCode"`
+	Title          string       `json:"title" jsonschema_description:"The catalog's title for the code."`
+	Outcome        string       `json:"outcome"`
+	WhoFixes       string       `json:"whoFixes" jsonschema_description:"Who acts first: the catalog's default for the code, or admin when a sign-in of the group shows the password may be known to someone else (whoFixesReason says so)."`
+	WhoFixesReason string       `json:"whoFixesReason,omitempty" jsonschema_description:"Why whoFixes differs from the catalog's default: how many of the group's sign-ins had MFA declined or reported as fraud after a correct password, or high sign-in risk. Absent when the default stands."`
+	SecuritySignal bool         `json:"securitySignal,omitempty" jsonschema_description:"True for codes that are security signals (MFA denied or fraud, risk, lockout, blocked IP): such groups are kept before larger benign ones when the answer must leave groups out."`
+	Count          int          `json:"count"`
+	UserCount      int          `json:"userCount"`
+	Users          []ValueCount `json:"users" jsonschema_description:"The most affected users, most first, each with its number of the group's sign-ins."`
+	AppCount       int          `json:"appCount"`
+	Apps           []ValueCount `json:"apps" jsonschema_description:"The most affected apps, most first, with counts."`
+	IPCount        int          `json:"ipCount"`
+	TopIPs         []ValueCount `json:"topIps" jsonschema_description:"The IP addresses most of the group's sign-ins came from, most first, with counts."`
+	FirstSeen      string       `json:"firstSeen"`
+	LastSeen       string       `json:"lastSeen"`
+}
+
+// ValueCount is one user, app or IP of a group and how many of the group's
+// sign-ins carry it.
+type ValueCount struct {
+	Value string `json:"value"`
+	Count int    `json:"count"`
 }
 
 // CoverageOut says what the search looked at.
@@ -101,13 +111,13 @@ type CoverageOut struct {
 // SearchFailedSigninsResult is the structured output of search_failed_signins.
 type SearchFailedSigninsResult struct {
 	SignIns  []SignInRow `json:"signIns" jsonschema_description:"Matched sign-ins, newest first."`
-	Groups   []GroupRow  `json:"groups" jsonschema_description:"Every matched sign-in grouped by error code, largest group first (not only the rows returned)."`
+	Groups   []GroupRow  `json:"groups" jsonschema_description:"Every matched sign-in grouped by error code, largest group first (not only the rows returned). When not all groups fit, security signals are kept before larger benign groups, and coverage.notes names each group left out with its count."`
 	Coverage CoverageOut `json:"coverage"`
 }
 
 const searchDescription = `Find failed Microsoft Entra ID sign-ins, newest first, and group every match by error code. Use it first when someone cannot sign in: filter by user (UPN or object ID), app, errorCode, ipAddress, correlationId and a time window (since/until: RFC 3339 or 90m, 24h, 7d; default the last 24 hours).
 
-Read groups before rows: they cover every match with counts, users, apps, IPs and first/last seen, and name the catalog title and who fixes each code. Then open the relevant row with get_signin_details (by id) and explain its code with explain_error_code.
+Read groups before rows: they cover every match with counts, the top users, apps and IPs (each with its count) and first/last seen, and name the catalog title and who acts first on each code (admin, with whoFixesReason, when the evidence says the password may be known to someone else). Then open the relevant row with get_signin_details (by id) and explain its code with explain_error_code.
 
 Successes are never returned. An interrupt (MFA prompt, KMSI, no SSO session) that a success followed is a normal step, left out unless includeInterrupts; one never followed by a success is returned (completed false: the user is stuck there). followedBySuccess says a retry or a later sign-in of the same user and app succeeded. Non-interactive, service principal and managed identity sign-ins are searched as coverage.signInTypes says; widen signInTypes when the first search finds nothing. The answer is kept small: when coverage.truncated is true, pass coverage.nextCursor as cursor (same filters) for more rows.`
 
@@ -242,27 +252,34 @@ const groupNames = 128
 
 var groupCuts = []int{32, 8, 1}
 
-// clipNames cuts each name to n runes, in a new slice.
-func clipNames(names []string, n int) []string {
-	out := make([]string, len(names))
-	for i, v := range names {
-		out[i] = logtext.Clip(v, n)
+// clipNames cuts each value to n runes, in a new slice of at most max.
+func clipNames(cs []signin.Count, max, n int) []ValueCount {
+	out := make([]ValueCount, 0, min(max, len(cs)))
+	for _, c := range cs[:min(max, len(cs))] {
+		out = append(out, ValueCount{Value: logtext.Clip(c.Value, n), Count: c.Count})
 	}
 	return out
 }
 
-// clipGroup cuts the names a group lists to n runes.
+// clipGroup cuts the values a group lists to n runes.
 func clipGroup(g GroupRow, n int) GroupRow {
-	g.Users, g.Apps, g.TopIPs = clipNames(g.Users, n), clipNames(g.Apps, n), clipNames(g.TopIPs, n)
+	for _, l := range [][]ValueCount{g.Users, g.Apps, g.TopIPs} {
+		for i := range l {
+			l[i].Value = logtext.Clip(l[i].Value, n)
+		}
+	}
 	return g
 }
 
 func groupOf(g signin.Group, cat *catalog.Catalog) GroupRow {
 	x := cat.Explain(g.ErrorCode)
+	who, why := diagnosis.GroupWhoFixes(g, x.Entry)
 	return GroupRow{
-		ErrorCode: g.ErrorCode, Title: x.Title, Outcome: string(x.Outcome), WhoFixes: x.WhoFixes,
-		Count: g.Count, UserCount: g.UserCount, Users: clipNames(head(g.Users, groupUsers), groupNames), AppCount: g.AppCount, Apps: clipNames(head(g.Apps, groupApps), groupNames),
-		IPCount: g.IPCount, TopIPs: clipNames(head(g.IPAddresses, groupIPs), groupNames),
+		ErrorCode: g.ErrorCode, Title: x.Title, Outcome: string(x.Outcome), WhoFixes: who, WhoFixesReason: why,
+		SecuritySignal: x.SecuritySignal(),
+		Count:          g.Count, UserCount: g.UserCount, Users: clipNames(g.Users, groupUsers, groupNames),
+		AppCount: g.AppCount, Apps: clipNames(g.Apps, groupApps, groupNames),
+		IPCount: g.IPCount, TopIPs: clipNames(g.IPAddresses, groupIPs, groupNames),
 		FirstSeen: g.FirstSeen.UTC().Format(rfc3339), LastSeen: g.LastSeen.UTC().Format(rfc3339),
 	}
 }
@@ -274,9 +291,58 @@ const (
 	groupIPs   = 2
 )
 
-// groupsShare is the part of the budget groups may take, so that rows
-// always have room.
-const groupsShare = SearchBudget * 11 / 20
+// groupsShare is the part of the budget groups may always take, so that
+// rows keep room; when the rows of the page need less than the rest, groups
+// take what they leave. Groups are the truth about every match and rows a
+// sample, so groups get the larger part.
+const groupsShare = SearchBudget * 3 / 5
+
+// rowsReserve is kept free for the cursor and the note on rows left out.
+const rowsReserve = 200
+
+// noteRoom is the most the note on left-out groups weighs, as JSON.
+const noteRoom = 360
+
+// leftOutNamed is how many left-out codes the note names; the rest are
+// counted.
+const leftOutNamed = 12
+
+// keepOrder returns the indexes of groups (largest first) in the order they
+// are kept when not all fit: security signals first, then by count (the
+// order they already have).
+func keepOrder(groups []GroupRow) []int {
+	order := make([]int, 0, len(groups))
+	for _, signal := range []bool{true, false} {
+		for i, g := range groups {
+			if g.SecuritySignal == signal {
+				order = append(order, i)
+			}
+		}
+	}
+	return order
+}
+
+// leftOutNote names the left-out groups with their counts, largest first,
+// at most leftOutNamed of them, and counts the rest.
+func leftOutNote(left []GroupRow) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s left out to keep the answer small: ", plural.Count(len(left), "group", "groups"))
+	for i, g := range left[:min(leftOutNamed, len(left))] {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%d ×%d", g.ErrorCode, g.Count)
+	}
+	if rest := left[min(leftOutNamed, len(left)):]; len(rest) > 0 {
+		n := 0
+		for _, g := range rest {
+			n += g.Count
+		}
+		fmt.Fprintf(&b, " and %s (%s)", plural.Count(len(rest), "more code", "more codes"), plural.Count(n, "sign-in", "sign-ins"))
+	}
+	b.WriteString("; filter by errorCode to see one")
+	return b.String()
+}
 
 // buildSearchResult shapes a page into the answer, within SearchBudget:
 // groups first (they are the truth about every match), then as many rows as
@@ -295,52 +361,100 @@ func buildSearchResult(page signin.Page, q signin.Query, args SearchFailedSignin
 	for _, g := range page.Groups {
 		res.Groups = append(res.Groups, groupOf(g, cat))
 	}
-	// Rows are shaped as they are added: only those that fit are built.
 	rows := make([]SignInRow, 0, len(page.Rows))
 	size := func() int {
 		text := searchSummary(res, q, args, now, page)
 		b, _ := json.Marshal(mcp.NewToolResultStructured(res, text))
 		return len(b)
 	}
-	// Groups beyond their share are dropped from the end (the smallest),
-	// with a note: rows must keep room. Each group is measured once.
+	// Groups take their share of the budget, and more when the page's rows
+	// need less than the rest. When not all fit, security signals are kept
+	// before larger benign groups, and a note names each one left out with
+	// its count: the overview never drops a group silently. Each group and
+	// row is measured once; the whole answer is measured to confirm.
 	all := res.Groups
+	shaped := make([]SignInRow, 0, len(page.Rows))
+	rowLens := make([]int, 0, len(page.Rows))
+	rowsNeed := 0
+	for _, pr := range page.Rows {
+		r := rowOf(pr)
+		b, _ := json.Marshal(r)
+		shaped, rowLens = append(shaped, r), append(rowLens, len(b)+1)
+		rowsNeed += len(b) + 1
+	}
+	groupLimit := SearchBudget - envelopeMargin - rowsReserve - min(rowsNeed, SearchBudget-envelopeMargin-rowsReserve-groupsShare)
 	res.Groups = []GroupRow{}
-	used := size()
-	keep := 0
+	base := size()
+	lens := make([]int, len(all))
 	for i, g := range all {
 		b, _ := json.Marshal(g)
-		if i > 0 && used+len(b)+1 > groupsShare {
-			break
-		}
-		used += len(b) + 1
-		keep++
+		lens[i] = len(b) + 1
 	}
-	res.Groups = all[:keep]
+	kept := make([]bool, len(all))
+	pick := func(limit int) {
+		total := base
+		for _, l := range lens {
+			total += l
+		}
+		if total <= limit {
+			for i := range kept {
+				kept[i] = true
+			}
+			return
+		}
+		clear(kept)
+		used := base + noteRoom
+		for n, i := range keepOrder(all) {
+			if n == 0 || used+lens[i] <= limit {
+				kept[i] = true
+				used += lens[i]
+			}
+		}
+	}
+	apply := func() {
+		res.Groups = []GroupRow{}
+		var left []GroupRow
+		for i, g := range all {
+			if kept[i] {
+				res.Groups = append(res.Groups, g)
+			} else {
+				left = append(left, g)
+			}
+		}
+		res.Coverage.Notes = append([]string{}, cov.Notes...)
+		res.Coverage.Truncated = cov.Truncated
+		if len(left) > 0 {
+			res.Coverage.Truncated = true
+			res.Coverage.Notes = append(res.Coverage.Notes, leftOutNote(left))
+		}
+	}
+	pick(groupLimit)
+	apply()
+	// The estimate is confirmed on the whole answer: the summary names
+	// groups too. Give back the last kept groups until it fits.
+	for limit := groupLimit; size() > groupLimit && len(res.Groups) > 1; {
+		limit -= 256
+		pick(limit)
+		apply()
+	}
 	// The first group is always kept: when its names alone overflow the
 	// share, they are cut shorter.
 	for _, cut := range groupCuts {
-		if keep != 1 || size() <= groupsShare {
+		if len(res.Groups) != 1 || size() <= groupLimit {
 			break
 		}
-		res.Groups = []GroupRow{clipGroup(all[0], cut)}
+		res.Groups = []GroupRow{clipGroup(res.Groups[0], cut)}
 	}
-	if dropped := len(all) - keep; dropped > 0 {
-		res.Coverage.Truncated = true
-		res.Coverage.Notes = append(res.Coverage.Notes, fmt.Sprintf("%d smaller groups left out to keep the answer small; filter by errorCode to see one", dropped))
-	}
-	// Add rows while they fit; measure each row once, then check the whole
-	// answer and give back rows until it fits.
-	used = size() + 200 // room for the cursor and the truncation note
+	// Add rows while they fit, with the sizes measured above; then check the
+	// whole answer and give back rows until it fits.
+	used := size() + rowsReserve
 	n := 0
-	for _, pr := range page.Rows {
-		r := rowOf(pr)
+	for i, r := range shaped {
 		rows = append(rows, r)
-		b, _ := json.Marshal(r)
-		if used+len(b)+1 > SearchBudget-envelopeMargin {
+		if used+rowLens[i] > SearchBudget-envelopeMargin {
 			break
 		}
-		used += len(b) + 1
+		used += rowLens[i]
 		n++
 	}
 	notes := res.Coverage.Notes
@@ -354,7 +468,7 @@ func buildSearchResult(page signin.Page, q signin.Query, args SearchFailedSignin
 		if n < len(page.Rows) {
 			res.Coverage.Truncated = true
 			res.Coverage.NextCursor = page.Resume(n)
-			res.Coverage.Notes = append(slices.Clone(notes), fmt.Sprintf("%d of the %d rows asked for fit in this answer; continue with nextCursor", n, len(page.Rows)))
+			res.Coverage.Notes = append(slices.Clone(notes), fmt.Sprintf("%d of the %d rows asked for %s in this answer; continue with nextCursor", n, len(page.Rows), plural.Of(n, "fits", "fit")))
 		}
 		return size()
 	}
@@ -394,9 +508,9 @@ func typeNames(ts []signin.Type) []string {
 func searchSummary(res SearchFailedSigninsResult, q signin.Query, args SearchFailedSigninsArgs, now time.Time, page signin.Page) string {
 	var b strings.Builder
 	cov := res.Coverage
-	noun := "failures"
+	noun := plural.Of(cov.Matched, "failure", "failures")
 	if q.IncludeInterrupts {
-		noun = "failures and interrupts"
+		noun = plural.Of(cov.Matched, "failure or interrupt", "failures and interrupts")
 	}
 	who := ""
 	if q.User != "" {
@@ -410,8 +524,9 @@ func searchSummary(res SearchFailedSigninsResult, q signin.Query, args SearchFai
 	}
 	win := describeWindow(page.Coverage.Since, page.Coverage.Until, now)
 	if cov.Matched == 0 {
-		fmt.Fprintf(&b, "No %s%s %s (%d %s sign-ins searched in the %s source).", noun, who, win, cov.Scanned, strings.Join(cov.SignInTypes, "/"), cov.Source)
-		b.WriteString(" Widen since, add signInTypes (nonInteractive, servicePrincipal), or check the user and app spelling; sign-ins can take up to 2 hours to appear.")
+		what := strings.TrimSpace(strings.Join(cov.SignInTypes, "/") + " sign-in")
+		fmt.Fprintf(&b, "No %s%s %s (%s searched in the %s source).", noun, who, win, plural.Count(cov.Scanned, what, what+"s"), cov.Source)
+		b.WriteString(emptyHint(page.Coverage, q))
 		return b.String()
 	}
 	fmt.Fprintf(&b, "%d %s%s %s: ", cov.Matched, noun, who, win)
@@ -437,7 +552,18 @@ func searchSummary(res SearchFailedSigninsResult, q signin.Query, args SearchFai
 			fmt.Fprintf(&b, "%d× %d %s", g.Count, g.ErrorCode, g.Title)
 		}
 		if more := len(page.Groups) - 3; more > 0 {
-			fmt.Fprintf(&b, "; and %d more codes", more)
+			fmt.Fprintf(&b, "; and %s", plural.Count(more, "more code", "more codes"))
+		}
+		// Security signals are named even when small: they are why the
+		// answer kept them.
+		var signals []string
+		for _, g := range groups[3:] {
+			if g.SecuritySignal {
+				signals = append(signals, fmt.Sprintf("%d× %d %s", g.Count, g.ErrorCode, g.Title))
+			}
+		}
+		if len(signals) > 0 {
+			fmt.Fprintf(&b, ", among them the security %s %s", plural.Of(len(signals), "signal", "signals"), strings.Join(head(signals, 3), ", "))
 		}
 	}
 	b.WriteString(".\n")
@@ -447,6 +573,52 @@ func searchSummary(res SearchFailedSigninsResult, q signin.Query, args SearchFai
 	}
 	if len(res.SignIns) > 0 {
 		fmt.Fprintf(&b, "\nNext: get_signin_details with id %s.", quoted(res.SignIns[0].ID))
+	}
+	return b.String()
+}
+
+// emptyHint suggests only what could change an empty answer: a sign-in
+// type the source may hold and the search did not read, a wider window when
+// the source holds sign-ins outside it (or cannot tell), includeInterrupts
+// when interrupts matched and were left out.
+func emptyHint(cov signin.Coverage, q signin.Query) string {
+	var try []string
+	holds := cov.Holds
+	if holds == nil {
+		holds = signin.AllTypes
+	}
+	var other []string
+	for _, t := range holds {
+		if !slices.Contains(cov.Types, t) {
+			other = append(other, string(t))
+		}
+	}
+	if len(other) > 0 {
+		try = append(try, "add signInTypes "+strings.Join(other, ", "))
+	}
+	live := cov.Holds == nil
+	switch {
+	case live:
+		try = append(try, "widen since")
+	case len(cov.Holds) == 0:
+		// An empty source holds nothing outside the window either.
+	case cov.Oldest.Before(cov.Since) || !cov.Newest.Before(cov.Until):
+		try = append(try, fmt.Sprintf("widen since or until (the source holds sign-ins from %s to %s)", cov.Oldest.UTC().Format(rfc3339), cov.Newest.UTC().Format(rfc3339)))
+	}
+	if n := cov.InterruptsLeftOut; n > 0 && !q.IncludeInterrupts {
+		try = append(try, fmt.Sprintf("set includeInterrupts (%s matched and %s left out)", plural.Count(n, "interrupt", "interrupts"), plural.Of(n, "was", "were")))
+	}
+	if q.User != "" || q.App != "" {
+		try = append(try, "check the user and app spelling")
+	}
+	var b strings.Builder
+	if len(try) > 0 {
+		b.WriteString(" To find more: " + strings.Join(try, "; ") + ".")
+	} else {
+		b.WriteString(" Nothing else in this source matches these filters: it holds no other sign-in type and nothing outside the window, and no interrupt matched.")
+	}
+	if live {
+		b.WriteString(" Sign-ins can take up to 2 hours to appear.")
 	}
 	return b.String()
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/entra-signin-mcp/entra-signin-mcp/catalog"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/httpserve"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/mcpserver"
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/plural"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/demo"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/files"
@@ -432,6 +433,6 @@ func runCheck(ctx context.Context, src signin.Source, stdout io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("check %s: %w", src.Name(), err)
 	}
-	fmt.Fprintf(stdout, "source %s: ready; now is %s; %d users with failures\n", src.Name(), now.Format(time.RFC3339), len(users))
+	fmt.Fprintf(stdout, "source %s: ready; now is %s; %s with failures\n", src.Name(), now.Format(time.RFC3339), plural.Count(len(users), "user", "users"))
 	return nil
 }

@@ -145,6 +145,8 @@ await check("search finds failures and stays within 8 KB", async () => {
   assert(!res.isError, JSON.stringify(res.content));
   const sc = res.structuredContent;
   assert(sc.signIns.length > 0 && sc.groups.length > 0, "no failures found");
+  const counted = (l) => l.every((v) => typeof v.value === "string" && Number.isInteger(v.count) && v.count > 0);
+  assert(sc.groups.every((g) => counted(g.users) && counted(g.apps) && counted(g.topIps)), "group users, apps and topIps are not {value, count} lists");
   assert(JSON.stringify(res).length <= 8192, `answer is ${JSON.stringify(res).length} bytes`);
   firstRow = sc.signIns[0];
 });

@@ -82,15 +82,16 @@ type CrossTenantOut struct {
 
 // ExplanationOut is the catalog's explanation of the sign-in's code.
 type ExplanationOut struct {
-	Code        int                 `json:"code"`
-	Known       bool                `json:"known"`
-	Title       string              `json:"title"`
-	Summary     string              `json:"summary"`
-	Outcome     string              `json:"outcome"`
-	WhoFixes    string              `json:"whoFixes"`
-	Causes      []string            `json:"causes"`
-	Remediation catalog.Remediation `json:"remediation"`
-	LookupURL   string              `json:"lookupUrl"`
+	Code           int                 `json:"code"`
+	Known          bool                `json:"known"`
+	Title          string              `json:"title"`
+	Summary        string              `json:"summary"`
+	Outcome        string              `json:"outcome"`
+	WhoFixes       string              `json:"whoFixes" jsonschema_description:"Who acts first: the catalog's default for the code, unless this sign-in's evidence overrides it (whoFixesReason says why)."`
+	WhoFixesReason string              `json:"whoFixesReason,omitempty" jsonschema_description:"Why whoFixes differs from the catalog's default for the code (MFA declined or fraud reported after a correct password, or high sign-in risk); absent when the default stands."`
+	Causes         []string            `json:"causes"`
+	Remediation    catalog.Remediation `json:"remediation"`
+	LookupURL      string              `json:"lookupUrl"`
 }
 
 // PolicyOut is one Conditional Access policy that applied.
@@ -204,6 +205,7 @@ func (d *Details) SetNextSuccess(next *signin.SuccessRef) {
 // whole: trimming it to an output budget is the caller's business.
 func BuildDetails(s signin.SignIn, related []signin.SignIn, cat *catalog.Catalog) Details {
 	x := cat.Explain(s.Status.ErrorCode)
+	who, whyWho := WhoFixes(s.Exposure(), x.Entry)
 	res := Details{
 		SignIn: SignInOut{
 			ID: s.ID, CreatedDateTime: s.CreatedAt.UTC().Format(time.RFC3339), SignInType: string(s.Type),
@@ -220,7 +222,7 @@ func BuildDetails(s signin.SignIn, related []signin.SignIn, cat *catalog.Catalog
 		},
 		Explanation: ExplanationOut{
 			Code: x.Code, Known: x.Known, Title: x.Title, Summary: x.Summary, Outcome: string(x.Outcome),
-			WhoFixes: x.WhoFixes, Causes: x.Causes, Remediation: x.Remediation, LookupURL: x.LookupURL,
+			WhoFixes: who, WhoFixesReason: whyWho, Causes: x.Causes, Remediation: x.Remediation, LookupURL: x.LookupURL,
 		},
 		ConditionalAccess:   []PolicyOut{},
 		AuthenticationSteps: []AuthStepOut{},

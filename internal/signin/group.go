@@ -31,6 +31,7 @@ func GroupSignIns(recs []SignIn) []Group {
 			order = append(order, r.Status.ErrorCode)
 		}
 		a.g.Count++
+		a.g.AddExposure(r.Exposure())
 		if r.CreatedAt.Before(a.g.FirstSeen) {
 			a.g.FirstSeen = r.CreatedAt
 		}
@@ -69,18 +70,47 @@ func SortGroups(gs []Group) {
 	})
 }
 
-func top(c map[string]int, n int) []string {
-	keys := make([]string, 0, len(c))
-	for k := range c {
-		keys = append(keys, k)
+func top(c map[string]int, n int) []Count {
+	out := make([]Count, 0, len(c))
+	for k, v := range c {
+		out = append(out, Count{Value: k, Count: v})
 	}
-	slices.SortFunc(keys, func(a, b string) int {
-		if d := cmp.Compare(c[b], c[a]); d != 0 {
+	SortCounts(out)
+	return out[:min(n, len(out))]
+}
+
+// SortCounts orders counts most first, ties by value, so that every source
+// names the same top values.
+func SortCounts(cs []Count) {
+	slices.SortFunc(cs, func(a, b Count) int {
+		if d := cmp.Compare(b.Count, a.Count); d != 0 {
 			return d
 		}
-		return cmp.Compare(a, b)
+		return cmp.Compare(a.Value, b.Value)
 	})
-	return keys[:min(n, len(keys))]
+}
+
+// AddExposure counts one sign-in's exposure in the group; sources that
+// aggregate groups with their own indexes call it as GroupSignIns does.
+func (g *Group) AddExposure(e Exposure) {
+	switch e {
+	case ExposureMFARejected:
+		g.MFARejected++
+	case ExposureHighRisk:
+		g.HighRisk++
+	}
+}
+
+// Exposure is the strongest exposure among the group's sign-ins, and how
+// many sign-ins carry it.
+func (g Group) Exposure() (Exposure, int) {
+	switch {
+	case g.MFARejected > 0:
+		return ExposureMFARejected, g.MFARejected
+	case g.HighRisk > 0:
+		return ExposureHighRisk, g.HighRisk
+	}
+	return ExposureNone, 0
 }
 
 // WhoName is the user a person would name: the UPN, else the object ID.

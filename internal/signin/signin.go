@@ -241,14 +241,25 @@ type Row struct {
 type Group struct {
 	ErrorCode   int
 	Count       int
-	Users       []string // most frequent first, capped by the source
-	UserCount   int      // distinct users
-	Apps        []string // most frequent first, capped by the source
+	Users       []Count // most frequent first, capped by the source
+	UserCount   int     // distinct users
+	Apps        []Count // most frequent first, capped by the source
 	AppCount    int
 	FirstSeen   time.Time
 	LastSeen    time.Time
-	IPAddresses []string // most frequent first, capped
+	IPAddresses []Count // most frequent first, capped
 	IPCount     int
+	// MFARejected and HighRisk count the group's sign-ins by Exposure: the
+	// evidence that decides who acts first on the group (diagnosis.WhoFixes).
+	MFARejected int
+	HighRisk    int
+}
+
+// Count is one value of a group (a user, an app, an IP) and how many of the
+// group's sign-ins carry it: one IP sending 41 of 66 failures is a finding.
+type Count struct {
+	Value string
+	Count int
 }
 
 // Coverage says what a search looked at.
@@ -263,6 +274,16 @@ type Coverage struct {
 	Truncated  bool
 	NextCursor string
 	Notes      []string
+	// Holds lists the types the source holds at all, in AllTypes order
+	// (files, demo: what was loaded); nil when any type may exist (Graph
+	// reads what it is asked). Types never lists one it lacks.
+	Holds []Type
+	// Oldest and Newest bound the source's records; zero when unknown (live
+	// sources), so that a hint to widen the window is given only when it
+	// could find something.
+	Oldest, Newest time.Time
+	// InterruptsLeftOut counts matched interrupts the query did not include.
+	InterruptsLeftOut int
 }
 
 // Page is a source's answer to a Query.

@@ -24,6 +24,7 @@ import (
 	kauth "github.com/microsoft/kiota-authentication-azure-go"
 	msgraphsdk "github.com/microsoftgraph/msgraph-sdk-go"
 
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/plural"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/graph/graphfilter"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/graphjson"
@@ -441,7 +442,7 @@ func (s *Source) page(q signin.Query, fp string, types []signin.Type, streams []
 		Groups: signin.GroupSignIns(matched),
 		Coverage: signin.Coverage{
 			Source: "graph", Since: q.Since, Until: q.Until, Types: types,
-			Scanned: scanned, Matched: len(all), Returned: len(rows),
+			Scanned: scanned, Matched: len(all), Returned: len(rows), InterruptsLeftOut: completed,
 		},
 	}
 	if note := signin.CompletedInterruptsNote(completed); note != "" {
@@ -457,7 +458,7 @@ func (s *Source) page(q signin.Query, fp string, types []signin.Type, streams []
 		page.Coverage.Notes = append(page.Coverage.Notes, fmt.Sprintf("the window holds more successes than the %d read per sign-in type: for %d failures older than %s, whether a success followed (completed, followedBySuccess) could not be decided and reads false; name the user and app, or narrow the window", s.cfg.PageSize, undecided, from.UTC().Format(time.RFC3339)))
 	}
 	if more {
-		page.Coverage.Notes = append(page.Coverage.Notes, fmt.Sprintf("Graph has more matches than the %d pages read per sign-in type: groups and matched cover what was read; continue with nextCursor", s.cfg.MaxPages))
+		page.Coverage.Notes = append(page.Coverage.Notes, fmt.Sprintf("Graph has more matches than the %s read per sign-in type: groups and matched cover what was read; continue with nextCursor", plural.Count(s.cfg.MaxPages, "page", "pages")))
 	}
 	// Resume returns the cursor after the first n merged rows: each stream
 	// resumes at its first row not yet returned, or at its next page.

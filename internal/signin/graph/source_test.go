@@ -169,6 +169,9 @@ func TestSearchMatchesReferenceStore(t *testing.T) {
 			if len(got.Groups) != len(want.Groups) || (len(got.Groups) > 0 && got.Groups[0].Count != want.Groups[0].Count) {
 				t.Errorf("groups differ: %d vs %d", len(got.Groups), len(want.Groups))
 			}
+			if got.Coverage.InterruptsLeftOut != want.Coverage.InterruptsLeftOut || (!q.IncludeInterrupts && name == "window" && got.Coverage.InterruptsLeftOut == 0) {
+				t.Errorf("interrupts left out: graph %d, store %d", got.Coverage.InterruptsLeftOut, want.Coverage.InterruptsLeftOut)
+			}
 			for _, r := range fake.Requests()[before:] {
 				if r.Query.Get("$select") == "" || !strings.Contains(r.Query.Get("$filter"), "status/errorCode") || r.Query.Get("$top") != "1000" {
 					t.Errorf("request %s %v: want $select, a failures filter and $top=1000", r.Path, r.Query)

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/plural"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin"
 )
 
@@ -204,8 +205,19 @@ func (s *Store) Search(ctx context.Context, q signin.Query) (signin.Page, error)
 	if q.Classify == nil {
 		return signin.Page{}, fmt.Errorf("search %s: query has no classifier", s.name)
 	}
-	types := q.TypesOrDefault(signin.AllTypes)
-	fp := q.Fingerprint(types)
+	asked := q.TypesOrDefault(signin.AllTypes)
+	fp := q.Fingerprint(asked)
+	// Only the types the loaded records hold are searched and reported: an
+	// export of interactive sign-ins holds no non-interactive ones.
+	types := make([]signin.Type, 0, len(asked))
+	var absent []string
+	for _, t := range asked {
+		if len(s.byType[t]) > 0 {
+			types = append(types, t)
+		} else {
+			absent = append(absent, string(t))
+		}
+	}
 	offset := 0
 	if q.Cursor != "" {
 		pos, _, err := s.cursors.Check(fp, q.Cursor)
@@ -245,11 +257,17 @@ func (s *Store) Search(ctx context.Context, q signin.Query) (signin.Page, error)
 		Coverage: signin.Coverage{
 			Source: s.name, Since: q.Since, Until: q.Until, Types: types,
 			Scanned: s.countInWindow(types, lo, hi), Matched: len(matched),
-			Notes: slices.Clone(s.notes),
+			Notes: append([]string{}, s.notes...), Holds: s.holds(),
+			InterruptsLeftOut: completed,
 		},
 	}
 	if note := signin.CompletedInterruptsNote(completed); note != "" {
 		page.Coverage.Notes = append(page.Coverage.Notes, note)
+	}
+	page.Coverage.Oldest, page.Coverage.Newest = s.Range()
+	if len(absent) > 0 && len(q.Types) > 0 {
+		page.Coverage.Notes = append(page.Coverage.Notes, fmt.Sprintf("%s asked for, but the %s source holds no sign-ins of %s",
+			strings.Join(absent, ", "), s.name, plural.Of(len(absent), "that type", "those types")))
 	}
 	if offset > len(matched) {
 		offset = len(matched)
@@ -274,6 +292,17 @@ func (s *Store) Search(ctx context.Context, q signin.Query) (signin.Page, error)
 		page.Coverage.Notes = append(page.Coverage.Notes, fmt.Sprintf("continued from a cursor: rows %d-%d of %d", offset+1, end, total))
 	}
 	return page, nil
+}
+
+// holds lists the types the store holds records of, in AllTypes order.
+func (s *Store) holds() []signin.Type {
+	out := []signin.Type{}
+	for _, t := range signin.AllTypes {
+		if len(s.byType[t]) > 0 {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 // candidates returns the positions worth checking, ascending: the shortest
@@ -330,23 +359,15 @@ func (c counter) add(k int32) {
 	}
 }
 
-// top returns the names of the n most counted keys, ties by name.
-func (c counter) top(names []string, n int) []string {
-	keys := make([]int32, 0, len(c))
-	for k := range c {
-		keys = append(keys, k)
+// top returns the n most counted keys as values with their counts, in
+// signin.SortCounts order.
+func (c counter) top(names []string, n int) []signin.Count {
+	out := make([]signin.Count, 0, len(c))
+	for k, v := range c {
+		out = append(out, signin.Count{Value: names[k], Count: v})
 	}
-	slices.SortFunc(keys, func(a, b int32) int {
-		if d := cmp.Compare(c[b], c[a]); d != 0 {
-			return d
-		}
-		return cmp.Compare(names[a], names[b])
-	})
-	out := make([]string, 0, min(n, len(keys)))
-	for _, k := range keys[:min(n, len(keys))] {
-		out = append(out, names[k])
-	}
-	return out
+	signin.SortCounts(out)
+	return out[:min(n, len(out))]
 }
 
 // groups aggregates every matched record by error code, largest group first.
@@ -367,6 +388,7 @@ func (s *Store) groups(matched []int) []signin.Group {
 		}
 		a.g.Count++
 		a.g.FirstSeen = r.CreatedAt
+		a.g.AddExposure(r.Exposure())
 		k := s.keys[i]
 		a.users.add(k.user)
 		a.apps.add(k.app)

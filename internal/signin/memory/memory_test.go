@@ -138,7 +138,7 @@ func TestGroupsCoverEveryMatchNotJustThePage(t *testing.T) {
 		t.Errorf("groups %+v", p.Groups)
 	}
 	g := p.Groups[0]
-	if g.UserCount != 1 || g.Users[0] != "rosa@contoso.com" || !g.FirstSeen.Before(g.LastSeen) || g.Apps[0] != "Contoso Payroll" {
+	if g.UserCount != 1 || g.Users[0] != (signin.Count{Value: "rosa@contoso.com", Count: 2}) || !g.FirstSeen.Before(g.LastSeen) || g.Apps[0] != (signin.Count{Value: "Contoso Payroll", Count: 2}) {
 		t.Errorf("group detail %+v", g)
 	}
 	if p.Coverage.Scanned != 8 {
@@ -246,6 +246,15 @@ func TestGroupsAgreeWithTheDomain(t *testing.T) {
 		r := rec(fmt.Sprint("r", i), i, fmt.Sprintf("u%d@contoso.com", i%7), codes[i%len(codes)], signin.Interactive, fmt.Sprint("c", i))
 		r.IPAddress = fmt.Sprintf("203.0.113.%d", i%5)
 		r.App.Name = fmt.Sprint("app", i%3)
+		// Evidence for whoFixes: every 11th sign-in high risk, every 13th
+		// a 500121 declined after a correct password.
+		if i%11 == 0 {
+			r.Risk.LevelDuringSignIn = "high"
+		}
+		if i%13 == 0 {
+			r.Status = signin.Status{ErrorCode: 500121, AdditionalDetails: "MFA denied; user declined the authentication"}
+			r.AuthDetails = []signin.AuthStep{{Method: "Password", Succeeded: true}}
+		}
 		recs = append(recs, r)
 	}
 	s := New("t", slices.Clone(recs))
@@ -257,5 +266,15 @@ func TestGroupsAgreeWithTheDomain(t *testing.T) {
 	want := signin.GroupSignIns(s.recs)
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("store groups differ from signin.GroupSignIns:\n%+v\n%+v", got[0], want[0])
+	}
+	exposed := 0
+	for _, g := range got {
+		exposed += g.MFARejected + g.HighRisk
+		if len(g.IPAddresses) == 0 || g.IPAddresses[0].Count == 0 {
+			t.Errorf("group %d names no IP with a count: %+v", g.ErrorCode, g.IPAddresses)
+		}
+	}
+	if exposed == 0 {
+		t.Error("no group counted the sign-ins with exposure evidence")
 	}
 }
