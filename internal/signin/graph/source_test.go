@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/diagnosis"
+
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/graph/pace/pacetest"
 
 	"github.com/mark3labs/mcp-go/mcp"
@@ -103,15 +105,7 @@ func classify(t testing.TB) signin.Classifier {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return func(code int) signin.Outcome {
-		if code == 0 {
-			return signin.OutcomeSuccess
-		}
-		if e, ok := cat.Lookup(code); ok {
-			return signin.Outcome(e.Outcome)
-		}
-		return signin.OutcomeFailure
-	}
+	return diagnosis.Classifier(cat)
 }
 
 func ids(rows []signin.Row) []string {
