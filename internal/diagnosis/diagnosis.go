@@ -3,6 +3,14 @@
 // is classified, how one sign-in and its flow are found, and what is known
 // about it. It depends on internal/signin and catalog only, so that tools and
 // prompts share these services without depending on each other.
+//
+// Diagnose is the scenario engine: over a subject's sign-ins (failures and
+// successes) it names the root causes, ranked, with their evidence, who fixes
+// them, what is not the cause, the last success and what changed since. It
+// is pure and deterministic. It is not yet exposed as a tool: the
+// diagnose_signin_failures tool, the sources' reads it needs (successes, the
+// last success before the window, other users' sign-ins from the same IPs)
+// and the demo tenant's scenarios come next.
 package diagnosis
 
 import (

@@ -1,0 +1,572 @@
+package diagnosis
+
+// engine.go holds the engine's types and the steps around its rules
+// (rules.go): preparing the facts, evidence, ranking, notCauses, lastSuccess.
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/entra-signin-mcp/entra-signin-mcp/catalog"
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin"
+)
+
+// SubjectKind is what a diagnosis is about; the values are API.
+type SubjectKind string
+
+// The subject kinds.
+const (
+	KindUser          SubjectKind = "user"
+	KindApp           SubjectKind = "app"
+	KindIPAddress     SubjectKind = "ipAddress"
+	KindCorrelationID SubjectKind = "correlationId"
+	KindTenant        SubjectKind = "tenant"
+)
+
+// Subject names what was diagnosed and what was learned about it.
+type Subject struct {
+	Kind        SubjectKind `json:"kind"`
+	Value       string      `json:"value"`
+	DisplayName string      `json:"displayName,omitempty"`
+	ObjectID    string      `json:"objectId,omitempty"`
+	AppID       string      `json:"appId,omitempty"`
+	UserType    string      `json:"userType,omitempty"`
+}
+
+// Input is everything a diagnosis reads. SignIns are the subject's sign-ins,
+// failures and successes, in any order (successes before the window may be
+// included: they feed lastSuccess). SameIP are other users' sign-ins from
+// the subject's IPs, which lockout and spray rules need; it may be empty.
+type Input struct {
+	Subject      Subject
+	Since, Until time.Time // failures outside [Since, Until) are ignored; zero means unbounded
+	SignIns      []signin.SignIn
+	SameIP       []signin.SignIn
+	Classify     signin.Classifier
+	Catalog      *catalog.Catalog
+}
+
+// Result is a diagnosis; field names are API.
+type Result struct {
+	Subject     Subject      `json:"subject"`
+	Verdict     string       `json:"verdict"`
+	Findings    []Finding    `json:"findings"`
+	NotCauses   []NotCause   `json:"notCauses"`
+	LastSuccess *LastSuccess `json:"lastSuccess"`
+	WhatChanged []Change     `json:"whatChanged"`
+}
+
+// Finding is one named root cause.
+type Finding struct {
+	Scenario   string   `json:"scenario"`
+	Title      string   `json:"title"`
+	Summary    string   `json:"summary"`
+	Confidence string   `json:"confidence"` // high, medium, low
+	Status     string   `json:"status"`     // ongoing, resolved
+	WhoFixes   string   `json:"whoFixes"`
+	Evidence   Evidence `json:"evidence"`
+	NextSteps  []string `json:"nextSteps"`
+	DocsURL    string   `json:"docsUrl,omitempty"`
+}
+
+// Confidence levels and statuses of a finding.
+const (
+	ConfidenceHigh   = "high"
+	ConfidenceMedium = "medium"
+	ConfidenceLow    = "low"
+	StatusOngoing    = "ongoing"
+	StatusResolved   = "resolved"
+)
+
+// Evidence is what a finding rests on; empty fields are omitted.
+type Evidence struct {
+	SignInIDs            []string    `json:"signInIds,omitempty"`
+	ErrorCodes           []int       `json:"errorCodes,omitempty"`
+	Count                int         `json:"count,omitempty"`
+	FirstSeen            string      `json:"firstSeen,omitempty"`
+	LastSeen             string      `json:"lastSeen,omitempty"`
+	Users                []string    `json:"users,omitempty"`
+	Apps                 []string    `json:"apps,omitempty"`
+	IPAddresses          []string    `json:"ipAddresses,omitempty"`
+	Locations            []string    `json:"locations,omitempty"`
+	ClientApps           []string    `json:"clientApps,omitempty"`
+	Devices              []DeviceRef `json:"devices,omitempty"`
+	Policies             []PolicyRef `json:"policies,omitempty"`
+	AdditionalDetails    []string    `json:"additionalDetails,omitempty"`
+	ServicePrincipalID   string      `json:"servicePrincipalId,omitempty"`
+	CredentialKeyID      string      `json:"credentialKeyId,omitempty"`
+	ClientCredentialType string      `json:"clientCredentialType,omitempty"`
+	LockoutSource        string      `json:"lockoutSource,omitempty"`
+	UserCount            int         `json:"userCount,omitempty"`
+	SuccessesFromSameIP  int         `json:"successesFromSameIp,omitempty"`
+}
+
+// DeviceRef is a device named in evidence.
+type DeviceRef struct {
+	ID              string `json:"id,omitempty"`
+	Name            string `json:"name,omitempty"`
+	OperatingSystem string `json:"operatingSystem,omitempty"`
+	IsCompliant     *bool  `json:"isCompliant,omitempty"`
+	IsManaged       *bool  `json:"isManaged,omitempty"`
+	TrustType       string `json:"trustType,omitempty"`
+}
+
+// PolicyRef is a Conditional Access policy whose result decided the outcome.
+type PolicyRef struct {
+	ID            string   `json:"id,omitempty"`
+	Name          string   `json:"name,omitempty"`
+	Result        string   `json:"result"`
+	GrantControls []string `json:"grantControls,omitempty"`
+}
+
+// NotCause is what a reader might suspect and the data rules out.
+type NotCause struct {
+	What string `json:"what"`
+	Why  string `json:"why"`
+}
+
+// LastSuccess is the subject's most recent success before its first failure.
+type LastSuccess struct {
+	ID              string `json:"id"`
+	CreatedDateTime string `json:"createdDateTime"`
+	App             string `json:"app,omitempty"`
+	IPAddress       string `json:"ipAddress,omitempty"`
+	Location        string `json:"location,omitempty"`
+	Device          string `json:"device,omitempty"`
+	OperatingSystem string `json:"operatingSystem,omitempty"`
+	ClientApp       string `json:"clientApp,omitempty"`
+	AuthMethod      string `json:"authMethod,omitempty"`
+}
+
+// Change is one field that differs between lastSuccess and the failures.
+type Change struct {
+	Field  string `json:"field"`
+	Before string `json:"before"`
+	After  string `json:"after"`
+}
+
+// maxEvidenceIDs bounds signInIds; maxEvidenceValues bounds the other lists,
+// so that one finding stays small whatever the number of sign-ins.
+const (
+	maxEvidenceIDs    = 5
+	maxEvidenceValues = 10
+)
+
+// failure is one failed sign-in with what the rules need about it.
+type failure struct {
+	s       *signin.SignIn
+	outcome signin.Outcome
+	fu      signin.FollowUp
+	claimed bool
+}
+
+// facts is the prepared view of an Input that every rule reads.
+type facts struct {
+	in        Input
+	all       []signin.SignIn // subject's sign-ins, sorted
+	failures  []*failure      // in the window, sorted oldest first
+	successes []*signin.SignIn
+	sameIP    []signin.SignIn // every sign-in (subject's and others'), sorted, deduplicated by ID
+}
+
+// order sorts sign-ins deterministically: time, then ID, then the fields
+// that tell apart records a source logged with the same ID.
+func order(a, b signin.SignIn) int {
+	return cmp.Or(
+		a.CreatedAt.Compare(b.CreatedAt),
+		cmp.Compare(a.ID, b.ID),
+		cmp.Compare(a.Type, b.Type),
+		cmp.Compare(a.Status.ErrorCode, b.Status.ErrorCode),
+		cmp.Compare(a.CorrelationID, b.CorrelationID),
+		cmp.Compare(a.User.UPN, b.User.UPN),
+		cmp.Compare(a.IPAddress, b.IPAddress),
+	)
+}
+
+func prepare(in Input) *facts {
+	f := &facts{in: in}
+	f.all = slices.Clone(in.SignIns)
+	slices.SortFunc(f.all, order)
+	fus := signin.FollowUps(f.all)
+	for i := range f.all {
+		s := &f.all[i]
+		if !s.Failed() {
+			f.successes = append(f.successes, s)
+			continue
+		}
+		if (!in.Since.IsZero() && s.CreatedAt.Before(in.Since)) || (!in.Until.IsZero() && !s.CreatedAt.Before(in.Until)) {
+			continue
+		}
+		f.failures = append(f.failures, &failure{s: s, outcome: in.Classify(s.Status.ErrorCode), fu: fus[i]})
+	}
+	seen := map[string]bool{}
+	for _, l := range [][]signin.SignIn{in.SignIns, in.SameIP} {
+		for _, s := range l {
+			if s.ID != "" && seen[s.ID] {
+				continue
+			}
+			seen[s.ID] = true
+			f.sameIP = append(f.sameIP, s)
+		}
+	}
+	slices.SortFunc(f.sameIP, order)
+	return f
+}
+
+// Diagnose names the root causes of the subject's failures in in. The same
+// input, in any order, gives the same Result.
+func Diagnose(in Input) Result {
+	f := prepare(in)
+	findings := []Finding{}
+	for _, r := range rules {
+		findings = append(findings, r(f)...)
+	}
+	rank(findings)
+	res := Result{
+		Subject:     in.Subject,
+		Findings:    findings,
+		NotCauses:   notCauses(f, findings),
+		WhatChanged: []Change{},
+	}
+	res.LastSuccess, res.WhatChanged = lastSuccess(f)
+	res.Verdict = verdict(in.Subject, findings)
+	return res
+}
+
+// rank orders findings: a suspected compromise first, then ongoing before
+// resolved, then confidence, then count, then scenario and time for a
+// stable order.
+func rank(fs []Finding) {
+	conf := map[string]int{ConfidenceHigh: 0, ConfidenceMedium: 1, ConfidenceLow: 2}
+	key := func(x Finding) int {
+		if x.Scenario == ScenarioCompromise {
+			return 0
+		}
+		return 1
+	}
+	slices.SortStableFunc(fs, func(a, b Finding) int {
+		return cmp.Or(
+			cmp.Compare(key(a), key(b)),
+			cmp.Compare(boolInt(a.Status != StatusOngoing), boolInt(b.Status != StatusOngoing)),
+			cmp.Compare(conf[a.Confidence], conf[b.Confidence]),
+			cmp.Compare(b.Evidence.Count, a.Evidence.Count),
+			cmp.Compare(a.Scenario, b.Scenario),
+			cmp.Compare(a.Evidence.FirstSeen, b.Evidence.FirstSeen),
+			cmp.Compare(strings.Join(a.Evidence.SignInIDs, ","), strings.Join(b.Evidence.SignInIDs, ",")),
+		)
+	})
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// verdict is the one sentence a help-desk engineer would say first.
+func verdict(sub Subject, fs []Finding) string {
+	who := sub.Value
+	if who == "" {
+		who = string(sub.Kind)
+	}
+	if len(fs) == 0 {
+		return fmt.Sprintf("Nothing to diagnose for %s.", who)
+	}
+	top := fs[0]
+	s := fmt.Sprintf("%s: %s (%s, %s confidence)", who, top.Title, top.Status, top.Confidence)
+	if top.WhoFixes != "" && top.WhoFixes != "none" {
+		s += "; first to act: " + top.WhoFixes
+	}
+	if n := len(fs) - 1; n > 0 {
+		s += fmt.Sprintf("; %d other finding(s)", n)
+	}
+	return s + "."
+}
+
+// stamp renders a time for the API.
+func stamp(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+// counted returns the distinct non-empty values, most frequent first (ties
+// by value), at most maxEvidenceValues.
+func counted(vals []string) []string {
+	n := map[string]int{}
+	for _, v := range vals {
+		if v != "" {
+			n[v]++
+		}
+	}
+	out := make([]string, 0, len(n))
+	for v := range n {
+		out = append(out, v)
+	}
+	slices.SortFunc(out, func(a, b string) int { return cmp.Or(cmp.Compare(n[b], n[a]), cmp.Compare(a, b)) })
+	if len(out) > maxEvidenceValues {
+		out = out[:maxEvidenceValues]
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+func userOf(s *signin.SignIn) string {
+	if s.User.UPN != "" {
+		return strings.ToLower(s.User.UPN)
+	}
+	return s.User.ID
+}
+
+func appOf(s *signin.SignIn) string {
+	if s.App.Name != "" {
+		return s.App.Name
+	}
+	return s.App.ID
+}
+
+func deviceOf(s *signin.SignIn) string {
+	if s.Device.Name != "" {
+		return s.Device.Name
+	}
+	return s.Device.ID
+}
+
+// evidence builds the evidence of sign-ins ss (oldest first): the most
+// recent IDs first, since the latest attempt shows the state now.
+func evidence(ss []*signin.SignIn) Evidence {
+	var ev Evidence
+	if len(ss) == 0 {
+		return ev
+	}
+	ev.Count = len(ss)
+	ev.FirstSeen, ev.LastSeen = stamp(ss[0].CreatedAt), stamp(ss[len(ss)-1].CreatedAt)
+	var users, apps, ips, locs, clients, details []string
+	codes := map[int]bool{}
+	devs := map[string]DeviceRef{}
+	pols := map[string]PolicyRef{}
+	for i := len(ss) - 1; i >= 0; i-- {
+		s := ss[i]
+		if len(ev.SignInIDs) < maxEvidenceIDs && s.ID != "" {
+			ev.SignInIDs = append(ev.SignInIDs, s.ID)
+		}
+		codes[s.Status.ErrorCode] = true
+		users = append(users, userOf(s))
+		apps = append(apps, appOf(s))
+		ips = append(ips, s.IPAddress)
+		locs = append(locs, s.Location.String())
+		clients = append(clients, s.ClientApp)
+		details = append(details, s.Status.AdditionalDetails)
+		if d := s.Device; d.ID != "" || d.Name != "" {
+			devs[d.ID+"\x00"+d.Name] = DeviceRef{ID: d.ID, Name: d.Name, OperatingSystem: d.OperatingSystem, IsCompliant: d.IsCompliant, IsManaged: d.IsManaged, TrustType: d.TrustType}
+		}
+		for _, p := range s.Policies {
+			if p.Result == "failure" {
+				pols[p.ID+"\x00"+p.Name] = PolicyRef{ID: p.ID, Name: p.Name, Result: p.Result, GrantControls: slices.Clone(p.GrantControls)}
+			}
+		}
+		if s.Workload() {
+			ev.ServicePrincipalID = cmp.Or(ev.ServicePrincipalID, s.ServicePrincipal.ID)
+			ev.CredentialKeyID = cmp.Or(ev.CredentialKeyID, s.ServicePrincipalCredentialKeyID)
+			ev.ClientCredentialType = cmp.Or(ev.ClientCredentialType, s.ClientCredentialType)
+		}
+	}
+	for c := range codes {
+		ev.ErrorCodes = append(ev.ErrorCodes, c)
+	}
+	slices.Sort(ev.ErrorCodes)
+	ev.Users, ev.Apps, ev.IPAddresses = counted(users), counted(apps), counted(ips)
+	ev.Locations, ev.ClientApps, ev.AdditionalDetails = counted(locs), counted(clients), counted(details)
+	for _, k := range sortedKeys(devs) {
+		ev.Devices = append(ev.Devices, devs[k])
+	}
+	for _, k := range sortedKeys(pols) {
+		ev.Policies = append(ev.Policies, pols[k])
+	}
+	if len(ev.Devices) > maxEvidenceValues {
+		ev.Devices = ev.Devices[:maxEvidenceValues]
+	}
+	return ev
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	slices.Sort(ks)
+	return ks
+}
+
+// notCauses lists what the data rules out.
+func notCauses(f *facts, fs []Finding) []NotCause {
+	out := []NotCause{}
+	// Conditional Access not applied: primary authentication failed first.
+	na, caFailed := 0, false
+	for _, x := range f.failures {
+		if x.outcome == signin.OutcomeInterrupt {
+			continue
+		}
+		if strings.EqualFold(x.s.ConditionalAccessStatus, "notApplied") {
+			na++
+		}
+		for _, p := range x.s.Policies {
+			if p.Result == "failure" {
+				caFailed = true
+			}
+		}
+	}
+	if na > 0 && !caFailed {
+		out = append(out, NotCause{
+			What: "Conditional Access",
+			Why:  fmt.Sprintf("%d failed sign-in(s) show Conditional Access as notApplied: primary authentication failed before any policy was evaluated, so no policy blocked them", na),
+		})
+	}
+	// Interrupts followed by a success are normal steps.
+	var done []int
+	for _, x := range f.failures {
+		if x.outcome == signin.OutcomeInterrupt && x.fu.Completed && !slices.Contains(done, x.s.Status.ErrorCode) {
+			done = append(done, x.s.Status.ErrorCode)
+		}
+	}
+	if len(done) > 0 {
+		slices.Sort(done)
+		out = append(out, NotCause{
+			What: fmt.Sprintf("interrupts (codes %s)", joinInts(done)),
+			Why:  "each was followed by a success in the same flow or within minutes for the same user and app: an MFA prompt or similar step the user completed, not a failure",
+		})
+	}
+	// An attack, when every failure comes from one known client.
+	attack := false
+	for _, x := range fs {
+		switch x.Scenario {
+		case ScenarioSpray, ScenarioMaliciousIP, ScenarioCompromise:
+			attack = true
+		}
+	}
+	var real []*signin.SignIn
+	for _, x := range f.failures {
+		if x.outcome != signin.OutcomeInterrupt {
+			real = append(real, x.s)
+		}
+	}
+	if !attack && len(real) > 1 && oneClient(real) {
+		s := real[0]
+		dev := deviceOf(s)
+		if dev == "" {
+			dev = "no device ID logged"
+		}
+		out = append(out, NotCause{
+			What: "an attack on the account",
+			Why:  fmt.Sprintf("all %d failures came from one client: IP %s, %s, device %s", len(real), s.IPAddress, cmp.Or(s.ClientApp, "unknown client app"), dev),
+		})
+	}
+	return out
+}
+
+// oneClient reports whether every sign-in of ss shares one IP, client app
+// and device ID (an IP is required: without one nothing is known).
+func oneClient(ss []*signin.SignIn) bool {
+	if len(ss) == 0 || ss[0].IPAddress == "" {
+		return false
+	}
+	for _, s := range ss[1:] {
+		if s.IPAddress != ss[0].IPAddress || s.ClientApp != ss[0].ClientApp || s.Device.ID != ss[0].Device.ID {
+			return false
+		}
+	}
+	return true
+}
+
+func joinInts(v []int) string {
+	p := make([]string, len(v))
+	for i, n := range v {
+		p[i] = fmt.Sprint(n)
+	}
+	return strings.Join(p, ", ")
+}
+
+// lastSuccess finds the most recent success before the first failure that
+// is not a completed interrupt, and what changed since it.
+func lastSuccess(f *facts) (*LastSuccess, []Change) {
+	var fails []*signin.SignIn
+	for _, x := range f.failures {
+		if !(x.outcome == signin.OutcomeInterrupt && x.fu.Completed) {
+			fails = append(fails, x.s)
+		}
+	}
+	if len(fails) == 0 {
+		return nil, []Change{}
+	}
+	first := fails[0].CreatedAt
+	var last *signin.SignIn
+	for _, s := range f.successes {
+		if s.CreatedAt.Before(first) {
+			last = s
+		}
+	}
+	if last == nil {
+		return nil, []Change{}
+	}
+	ls := &LastSuccess{
+		ID: last.ID, CreatedDateTime: stamp(last.CreatedAt), App: appOf(last), IPAddress: last.IPAddress,
+		Location: last.Location.String(), Device: deviceOf(last), OperatingSystem: last.Device.OperatingSystem,
+		ClientApp: last.ClientApp, AuthMethod: authMethod(last),
+	}
+	fields := []struct {
+		name string
+		get  func(*signin.SignIn) string
+	}{
+		{"ipAddress", func(s *signin.SignIn) string { return s.IPAddress }},
+		{"country", func(s *signin.SignIn) string { return s.Location.CountryOrRegion }},
+		{"device", deviceOf},
+		{"operatingSystem", func(s *signin.SignIn) string { return s.Device.OperatingSystem }},
+		{"browser", func(s *signin.SignIn) string { return s.Device.Browser }},
+		{"clientApp", func(s *signin.SignIn) string { return s.ClientApp }},
+		{"app", appOf},
+		{"authMethod", authMethod},
+		{"compliance", func(s *signin.SignIn) string { return boolText(s.Device.IsCompliant, "compliant", "not compliant") }},
+		{"trustType", func(s *signin.SignIn) string { return s.Device.TrustType }},
+	}
+	changes := []Change{}
+	for _, fd := range fields {
+		before := fd.get(last)
+		vals := make([]string, len(fails))
+		for i, s := range fails {
+			vals[i] = fd.get(s)
+		}
+		top := counted(vals)
+		if len(top) == 0 || top[0] == before {
+			continue
+		}
+		changes = append(changes, Change{Field: fd.name, Before: before, After: top[0]})
+	}
+	return ls, changes
+}
+
+func boolText(b *bool, yes, no string) string {
+	switch {
+	case b == nil:
+		return ""
+	case *b:
+		return yes
+	}
+	return no
+}
+
+// authMethod is the first succeeded authentication step's method.
+func authMethod(s *signin.SignIn) string {
+	for _, st := range s.AuthDetails {
+		if st.Succeeded && st.Method != "" {
+			return st.Method
+		}
+	}
+	return ""
+}

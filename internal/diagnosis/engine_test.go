@@ -1,0 +1,387 @@
+package diagnosis_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/diagnosis"
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin"
+)
+
+// t0 is the start of every fixture; the window is the 48 hours after it.
+var t0 = time.Date(2025, 6, 2, 8, 0, 0, 0, time.UTC)
+
+// ev is one hand-written sign-in: minutes after t0, a code, and options.
+type ev struct {
+	min  int
+	code int
+	opts []func(*signin.SignIn)
+}
+
+func user(upn string) func(*signin.SignIn) {
+	return func(s *signin.SignIn) { s.User = signin.User{ID: "oid-" + upn, UPN: upn} }
+}
+func ip(a string) func(*signin.SignIn) { return func(s *signin.SignIn) { s.IPAddress = a } }
+func client(c string) func(*signin.SignIn) {
+	return func(s *signin.SignIn) { s.ClientApp = c }
+}
+func device(id string) func(*signin.SignIn) {
+	return func(s *signin.SignIn) { s.Device.ID, s.Device.Name = id, "name-"+id }
+}
+func corr(c string) func(*signin.SignIn) { return func(s *signin.SignIn) { s.CorrelationID = c } }
+func details(d string) func(*signin.SignIn) {
+	return func(s *signin.SignIn) { s.Status.AdditionalDetails = d }
+}
+func caNotApplied(s *signin.SignIn) { s.ConditionalAccessStatus = "notApplied" }
+func blockPolicy(s *signin.SignIn) {
+	s.ConditionalAccessStatus = "failure"
+	s.Policies = []signin.Policy{
+		{ID: "p-block", Name: "Block outside EU", Result: "failure", GrantControls: []string{"block"}},
+		{ID: "p-mfa", Name: "Require MFA", Result: "notApplied", GrantControls: []string{"mfa"}},
+	}
+}
+func workload(s *signin.SignIn) {
+	s.Type = signin.ServicePrincipal
+	s.User = signin.User{}
+	s.ServicePrincipal = signin.App{ID: "sp-1", Name: "Payroll Sync"}
+	s.ServicePrincipalCredentialKeyID = "key-1"
+	s.ClientCredentialType = "clientSecret"
+}
+
+// build turns events into sign-ins of rosa (unless overridden) on one app,
+// from her usual laptop and IP.
+func build(prefix string, evs []ev) []signin.SignIn {
+	out := make([]signin.SignIn, len(evs))
+	for i, e := range evs {
+		s := signin.SignIn{
+			ID: fmt.Sprintf("%s-%02d", prefix, i), CreatedAt: t0.Add(time.Duration(e.min) * time.Minute), Type: signin.Interactive,
+			User: signin.User{ID: "oid-rosa", UPN: "rosa@contoso.com"}, App: signin.App{ID: "app-1", Name: "Outlook"},
+			IPAddress: "203.0.113.7", ClientApp: "Browser", Device: signin.Device{ID: "dev-1", Name: "ROSA-LAPTOP", OperatingSystem: "Windows"},
+			Location: signin.Location{City: "Lyon", CountryOrRegion: "FR"}, Status: signin.Status{ErrorCode: e.code},
+		}
+		for _, o := range e.opts {
+			o(&s)
+		}
+		out[i] = s
+	}
+	return out
+}
+
+func diagnose(t *testing.T, subj diagnosis.Subject, subject, sameIP []signin.SignIn) diagnosis.Result {
+	t.Helper()
+	cat := mustCatalog(t)
+	return diagnosis.Diagnose(diagnosis.Input{
+		Subject: subj, Since: t0, Until: t0.Add(48 * time.Hour),
+		SignIns: subject, SameIP: sameIP, Classify: diagnosis.Classifier(cat), Catalog: cat,
+	})
+}
+
+var rosa = diagnosis.Subject{Kind: diagnosis.KindUser, Value: "rosa@contoso.com"}
+
+// sprayers returns n other users' wrong passwords from one IP within minutes.
+func sprayers(n int, addr string) []signin.SignIn {
+	evs := make([]ev, n)
+	for i := range evs {
+		evs[i] = ev{min: 100 + i, code: 50126, opts: []func(*signin.SignIn){user(fmt.Sprintf("u%d@contoso.com", i)), ip(addr), client("IMAP4"), device("")}}
+	}
+	return build("spray", evs)
+}
+
+func scenarios(r diagnosis.Result) []string {
+	out := []string{}
+	for _, f := range r.Findings {
+		out = append(out, f.Scenario)
+	}
+	return out
+}
+
+func find(r diagnosis.Result, id string) *diagnosis.Finding {
+	for i := range r.Findings {
+		if r.Findings[i].Scenario == id {
+			return &r.Findings[i]
+		}
+	}
+	return nil
+}
+
+func hasNotCause(r diagnosis.Result, what string) bool {
+	return slices.ContainsFunc(r.NotCauses, func(n diagnosis.NotCause) bool { return strings.Contains(n.What, what) })
+}
+
+func TestScenarios(t *testing.T) {
+	bad := func(m int, o ...func(*signin.SignIn)) ev {
+		return ev{m, 50126, append([]func(*signin.SignIn){caNotApplied}, o...)}
+	}
+	ok := func(m int, o ...func(*signin.SignIn)) ev { return ev{m, 0, o} }
+	tests := []struct {
+		name     string
+		subject  diagnosis.Subject
+		evs      []ev
+		sameIP   []signin.SignIn
+		want     string // top finding's scenario
+		status   string
+		check    func(t *testing.T, f diagnosis.Finding, r diagnosis.Result)
+		notCause string // a NotCause.What substring that must be present
+	}{
+		{
+			name: "smart lockout from one client", subject: rosa, want: diagnosis.ScenarioSmartLockout, status: diagnosis.StatusOngoing,
+			evs: []ev{ok(0), bad(60, client("Exchange ActiveSync")), bad(61, client("Exchange ActiveSync")), bad(62, client("Exchange ActiveSync")), {63, 50053, []func(*signin.SignIn){client("Exchange ActiveSync")}}},
+			check: func(t *testing.T, f diagnosis.Finding, r diagnosis.Result) {
+				if f.Evidence.LockoutSource != "one-client" || f.Evidence.Count != 4 || !slices.Equal(f.Evidence.ErrorCodes, []int{50053, 50126}) {
+					t.Errorf("evidence = %+v", f.Evidence)
+				}
+				if !strings.Contains(f.NextSteps[0], "Exchange ActiveSync") {
+					t.Errorf("first step does not name the client: %q", f.NextSteps[0])
+				}
+				if len(r.WhatChanged) != 1 || r.WhatChanged[0].Field != "clientApp" || r.WhatChanged[0].After != "Exchange ActiveSync" {
+					t.Errorf("whatChanged = %+v", r.WhatChanged)
+				}
+			},
+			notCause: "an attack",
+		},
+		{
+			name: "smart lockout from many clients", subject: rosa, want: diagnosis.ScenarioSmartLockout,
+			evs: []ev{bad(0, ip("198.51.100.1")), bad(1, ip("198.51.100.2")), bad(2, ip("198.51.100.3")), {3, 50053, []func(*signin.SignIn){ip("198.51.100.3")}}},
+			check: func(t *testing.T, f diagnosis.Finding, _ diagnosis.Result) {
+				if f.Evidence.LockoutSource != "many-clients" || len(f.Evidence.IPAddresses) != 3 {
+					t.Errorf("evidence = %+v", f.Evidence)
+				}
+			},
+			notCause: "Conditional Access",
+		},
+		{
+			name: "malicious IP blocked", subject: rosa, want: diagnosis.ScenarioMaliciousIP,
+			evs: []ev{{10, 50053, []func(*signin.SignIn){ip("192.0.2.66")}}},
+			check: func(t *testing.T, f diagnosis.Finding, _ diagnosis.Result) {
+				if f.WhoFixes != "admin" || !slices.Equal(f.Evidence.IPAddresses, []string{"192.0.2.66"}) {
+					t.Errorf("finding = %+v", f)
+				}
+			},
+		},
+		{
+			name: "password spray with a success from the IP", subject: rosa, want: diagnosis.ScenarioCompromise,
+			evs:    []ev{bad(99, ip("192.0.2.9"), client("IMAP4"), device(""))},
+			sameIP: append(sprayers(diagnosis.SprayMinUsers, "192.0.2.9"), build("hit", []ev{ok(120, user("u0@contoso.com"), ip("192.0.2.9"))})...),
+			check: func(t *testing.T, _ diagnosis.Finding, r diagnosis.Result) {
+				s := find(r, diagnosis.ScenarioSpray)
+				if s == nil {
+					t.Fatalf("no spray in %v", scenarios(r))
+				}
+				if s.Evidence.UserCount != diagnosis.SprayMinUsers+1 || s.Evidence.SuccessesFromSameIP != 1 || !strings.Contains(s.Summary, "Heuristic") {
+					t.Errorf("spray = %+v", s)
+				}
+				if hasNotCause(r, "an attack") {
+					t.Errorf("an attack ruled out during a spray: %+v", r.NotCauses)
+				}
+			},
+		},
+		{
+			name: "stale password replay", subject: rosa, want: diagnosis.ScenarioStaleReplay,
+			evs: []ev{ok(0, client("Mobile Apps and Desktop clients"), device("dev-phone"), ip("198.51.100.20")), bad(30), bad(90), bad(150), ok(160, client("Mobile Apps and Desktop clients"), device("dev-phone"), ip("198.51.100.20"))},
+			check: func(t *testing.T, f diagnosis.Finding, _ diagnosis.Result) {
+				if f.Evidence.Count != 3 || len(f.Evidence.Devices) != 1 || f.Evidence.Devices[0].ID != "dev-1" {
+					t.Errorf("evidence = %+v", f.Evidence)
+				}
+			},
+			notCause: "an attack",
+		},
+		{
+			name: "bad password", subject: rosa, want: diagnosis.ScenarioBadPassword, status: diagnosis.StatusResolved,
+			evs:      []ev{bad(0), ok(1)},
+			notCause: "Conditional Access",
+		},
+		{name: "password expired", subject: rosa, want: diagnosis.ScenarioPasswordExpired, evs: []ev{{0, 50055, nil}, {5, 50144, nil}}},
+		{name: "account disabled", subject: rosa, want: diagnosis.ScenarioAccountDisabled, evs: []ev{{0, 50057, nil}}},
+		{name: "user not found", subject: rosa, want: diagnosis.ScenarioUserNotFound, evs: []ev{{0, 50034, nil}}},
+		{
+			name: "mfa registration required", subject: rosa, want: diagnosis.ScenarioMFARegistration,
+			evs: []ev{{0, 50079, []func(*signin.SignIn){corr("c1")}}, {1, 50072, []func(*signin.SignIn){corr("c2")}}},
+		},
+		{
+			name: "mfa denied", subject: rosa, want: diagnosis.ScenarioMFADenied,
+			evs: []ev{{0, 500121, []func(*signin.SignIn){details("MFA denied; user declined the authentication")}}},
+			check: func(t *testing.T, f diagnosis.Finding, _ diagnosis.Result) {
+				if !strings.Contains(f.NextSteps[0], "started the sign-in") || len(f.Evidence.AdditionalDetails) != 1 {
+					t.Errorf("finding = %+v", f)
+				}
+			},
+		},
+		{
+			name: "mfa fraud reported", subject: rosa, want: diagnosis.ScenarioMFAFraud,
+			evs: []ev{{0, 500121, []func(*signin.SignIn){details("MFA denied; user reported fraud")}}},
+			check: func(t *testing.T, f diagnosis.Finding, _ diagnosis.Result) {
+				if f.WhoFixes != "admin" {
+					t.Errorf("whoFixes = %s", f.WhoFixes)
+				}
+			},
+		},
+		{
+			name: "mfa not completed", subject: rosa, want: diagnosis.ScenarioMFANotCompleted,
+			evs: []ev{{0, 500121, []func(*signin.SignIn){details("MFA denied; no response")}}, {30, 50074, []func(*signin.SignIn){corr("c9")}}},
+			check: func(t *testing.T, f diagnosis.Finding, _ diagnosis.Result) {
+				if !slices.Equal(f.Evidence.ErrorCodes, []int{50074, 500121}) {
+					t.Errorf("codes = %v", f.Evidence.ErrorCodes)
+				}
+			},
+		},
+		{
+			name: "ca blocked", subject: rosa, want: diagnosis.ScenarioCABlocked,
+			evs: []ev{{0, 53003, []func(*signin.SignIn){blockPolicy}}},
+			check: func(t *testing.T, f diagnosis.Finding, _ diagnosis.Result) {
+				if len(f.Evidence.Policies) != 1 || f.Evidence.Policies[0].Name != "Block outside EU" || !strings.Contains(f.Summary, "Block outside EU") {
+					t.Errorf("finding = %+v", f)
+				}
+			},
+		},
+		{
+			name: "legacy auth blocked", subject: rosa, want: diagnosis.ScenarioLegacyAuthBlocked,
+			evs: []ev{{0, 53003, []func(*signin.SignIn){blockPolicy, client("IMAP4")}}},
+		},
+		{
+			name: "app secret expired", subject: diagnosis.Subject{Kind: diagnosis.KindApp, Value: "Payroll Sync"}, want: diagnosis.ScenarioAppSecretExpired,
+			evs: []ev{{0, 7000222, []func(*signin.SignIn){workload}}},
+			check: func(t *testing.T, f diagnosis.Finding, _ diagnosis.Result) {
+				if f.Evidence.ServicePrincipalID != "sp-1" || f.Evidence.CredentialKeyID != "key-1" || f.Evidence.ClientCredentialType != "clientSecret" || f.WhoFixes != "developer" {
+					t.Errorf("finding = %+v", f)
+				}
+			},
+		},
+		{
+			name: "app credential invalid", subject: diagnosis.Subject{Kind: diagnosis.KindApp, Value: "Payroll Sync"}, want: diagnosis.ScenarioAppCredential,
+			evs: []ev{{0, 7000215, []func(*signin.SignIn){workload}}, {1, 700027, []func(*signin.SignIn){workload}}},
+		},
+		{
+			name: "transient then success", subject: rosa, want: diagnosis.ScenarioTransient, status: diagnosis.StatusResolved,
+			evs: []ev{{0, 90033, nil}, ok(2)},
+		},
+		{
+			name: "interrupts only", subject: rosa, want: diagnosis.ScenarioInterruptsOnly, status: diagnosis.StatusResolved,
+			evs:      []ev{{0, 50074, []func(*signin.SignIn){corr("f1")}}, ok(1, corr("f1"))},
+			notCause: "interrupts",
+		},
+		{
+			name: "unclassified", subject: rosa, want: diagnosis.ScenarioUnclassified,
+			evs: []ev{{0, 50105, nil}},
+			check: func(t *testing.T, f diagnosis.Finding, _ diagnosis.Result) {
+				if f.Confidence != diagnosis.ConfidenceLow || !strings.Contains(f.Summary, "50105") {
+					t.Errorf("finding = %+v", f)
+				}
+			},
+		},
+		{name: "no failures", subject: rosa, want: diagnosis.ScenarioNoFailures, evs: []ev{ok(0), ok(5)}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := diagnose(t, tc.subject, build("r", tc.evs), tc.sameIP)
+			if len(r.Findings) == 0 || r.Findings[0].Scenario != tc.want {
+				t.Fatalf("findings = %v, want %s first", scenarios(r), tc.want)
+			}
+			f := r.Findings[0]
+			if tc.status != "" && f.Status != tc.status {
+				t.Errorf("status = %s, want %s", f.Status, tc.status)
+			}
+			if f.Title == "" || f.Summary == "" || len(f.NextSteps) == 0 || r.Verdict == "" {
+				t.Errorf("incomplete finding %+v, verdict %q", f, r.Verdict)
+			}
+			if tc.notCause != "" && !hasNotCause(r, tc.notCause) {
+				t.Errorf("notCauses = %+v, want %q", r.NotCauses, tc.notCause)
+			}
+			if tc.check != nil {
+				tc.check(t, f, r)
+			}
+		})
+	}
+}
+
+// TestNegatives: what must never be reported.
+func TestNegatives(t *testing.T) {
+	t.Run("successes are never findings", func(t *testing.T) {
+		r := diagnose(t, rosa, build("s", []ev{{0, 0, nil}, {1, 50057, nil}, {2, 0, nil}}), nil)
+		for _, f := range r.Findings {
+			if slices.Contains(f.Evidence.ErrorCodes, 0) || slices.Contains(f.Evidence.SignInIDs, "s-00") || slices.Contains(f.Evidence.SignInIDs, "s-02") {
+				t.Errorf("a success is evidence of %+v", f)
+			}
+		}
+	})
+	t.Run("an interrupt followed by success is not a finding", func(t *testing.T) {
+		r := diagnose(t, rosa, build("i", []ev{{0, 50076, nil}, {1, 0, nil}, {30, 50057, nil}}), nil)
+		if got := scenarios(r); !slices.Equal(got, []string{diagnosis.ScenarioAccountDisabled}) {
+			t.Errorf("findings = %v", got)
+		}
+		if !hasNotCause(r, "interrupts") {
+			t.Errorf("notCauses = %+v", r.NotCauses)
+		}
+	})
+	t.Run("conditional access not blamed when notApplied", func(t *testing.T) {
+		r := diagnose(t, rosa, build("n", []ev{{0, 50126, []func(*signin.SignIn){caNotApplied}}}), nil)
+		for _, f := range r.Findings {
+			if strings.HasPrefix(f.Scenario, "ca-") || len(f.Evidence.Policies) > 0 {
+				t.Errorf("CA blamed: %+v", f)
+			}
+		}
+		if !hasNotCause(r, "Conditional Access") {
+			t.Errorf("notCauses = %+v", r.NotCauses)
+		}
+	})
+	t.Run("one wrong password is not a spray", func(t *testing.T) {
+		r := diagnose(t, rosa, build("o", []ev{{0, 50126, nil}}), nil)
+		if got := scenarios(r); !slices.Equal(got, []string{diagnosis.ScenarioBadPassword}) {
+			t.Errorf("findings = %v", got)
+		}
+	})
+	t.Run("spray threshold minus one user is not a spray", func(t *testing.T) {
+		subj := build("m", []ev{{99, 50126, []func(*signin.SignIn){ip("192.0.2.9")}}})
+		r := diagnose(t, rosa, subj, sprayers(diagnosis.SprayMinUsers-2, "192.0.2.9"))
+		if find(r, diagnosis.ScenarioSpray) != nil {
+			t.Errorf("%d users called a spray: %v", diagnosis.SprayMinUsers-1, scenarios(r))
+		}
+		r = diagnose(t, rosa, subj, sprayers(diagnosis.SprayMinUsers-1, "192.0.2.9"))
+		if find(r, diagnosis.ScenarioSpray) == nil {
+			t.Errorf("%d users not called a spray: %v", diagnosis.SprayMinUsers, scenarios(r))
+		}
+	})
+	t.Run("top-level lists are never null", func(t *testing.T) {
+		b, err := json.Marshal(diagnose(t, rosa, nil, nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range []string{`"findings":[`, `"notCauses":[]`, `"whatChanged":[]`, `"lastSuccess":null`} {
+			if !strings.Contains(string(b), k) {
+				t.Errorf("%s missing in %s", k, b)
+			}
+		}
+	})
+}
+
+// TestShuffle: the order of the input never changes the answer.
+func TestShuffle(t *testing.T) {
+	subj := build("x", []ev{
+		{0, 0, nil}, {60, 50126, []func(*signin.SignIn){client("Exchange ActiveSync")}}, {61, 50126, []func(*signin.SignIn){client("Exchange ActiveSync")}},
+		{62, 50053, []func(*signin.SignIn){client("Exchange ActiveSync")}}, {70, 50074, []func(*signin.SignIn){corr("k")}}, {71, 0, []func(*signin.SignIn){corr("k")}},
+		{80, 500121, []func(*signin.SignIn){details("user declined")}}, {90, 90033, nil}, {95, 50105, nil}, {99, 50126, []func(*signin.SignIn){ip("192.0.2.9")}},
+		{100, 7000222, []func(*signin.SignIn){workload}}, {101, 53003, []func(*signin.SignIn){blockPolicy}},
+	})
+	other := sprayers(diagnosis.SprayMinUsers, "192.0.2.9")
+	want, err := json.Marshal(diagnose(t, rosa, subj, other))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range 50 {
+		a, b := slices.Clone(subj), slices.Clone(other)
+		rng.Shuffle(len(a), func(i, j int) { a[i], a[j] = a[j], a[i] })
+		rng.Shuffle(len(b), func(i, j int) { b[i], b[j] = b[j], b[i] })
+		got, err := json.Marshal(diagnose(t, rosa, a, b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != string(want) {
+			t.Fatalf("shuffle %d changed the answer:\n%s\nwant\n%s", i, got, want)
+		}
+	}
+}

@@ -1,0 +1,577 @@
+package diagnosis
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin"
+)
+
+// Scenario ids (API: stable, lower-case, hyphenated).
+const (
+	ScenarioCompromise        = "credential-compromise-suspected"
+	ScenarioSmartLockout      = "smart-lockout"
+	ScenarioMaliciousIP       = "malicious-ip-blocked"
+	ScenarioSpray             = "password-spray"
+	ScenarioStaleReplay       = "stale-password-replay"
+	ScenarioBadPassword       = "bad-password"
+	ScenarioPasswordExpired   = "password-expired"
+	ScenarioAccountDisabled   = "account-disabled"
+	ScenarioUserNotFound      = "user-not-found"
+	ScenarioMFARegistration   = "mfa-registration-required"
+	ScenarioMFADenied         = "mfa-denied"
+	ScenarioMFAFraud          = "mfa-fraud-reported"
+	ScenarioMFANotCompleted   = "mfa-not-completed"
+	ScenarioCABlocked         = "ca-blocked"
+	ScenarioLegacyAuthBlocked = "legacy-auth-blocked"
+	ScenarioAppSecretExpired  = "app-secret-expired"
+	ScenarioAppCredential     = "app-credential-invalid"
+	ScenarioTransient         = "transient"
+	ScenarioInterruptsOnly    = "interrupts-only"
+	ScenarioUnclassified      = "unclassified"
+	ScenarioNoFailures        = "no-failures"
+)
+
+// SprayMinUsers is how many distinct users one IP must fail for within
+// SprayWindow to be called a password spray. It is a heuristic, lower than
+// third-party detections (about 10 users per 30 minutes) so that a small
+// spray is not missed; findings say so.
+const SprayMinUsers = 5
+
+// SprayWindow is the time span SprayMinUsers is counted over.
+const SprayWindow = time.Hour
+
+// StaleReplayMinFailures is how many wrong passwords from one client, with
+// no lockout, make a replayed stale password likelier than a typo.
+const StaleReplayMinFailures = 3
+
+// Error codes the rules read.
+const (
+	codeBadPassword     = 50126
+	codeLocked          = 50053
+	codeExpired         = 50055
+	codeExpiredFed      = 50144
+	codeDisabled        = 50057
+	codeUserNotFound    = 50034
+	codeMFARegister     = 50072
+	codeMFARegister2    = 50079
+	codeMFARequired     = 50074
+	codeMFARequired2    = 50076
+	codeMFAFailed       = 500121
+	codeCABlocked       = 53003
+	codeSecretExpired   = 7000222
+	codeCredInvalid     = 7000215
+	codeAssertion       = 700027
+	codeAssertionAud    = 700024
+	policyResultFailure = "failure"
+)
+
+// rule is one scenario's recogniser: it returns its findings and claims the
+// failures it explains, so that a later, more general rule does not name
+// them again. rules runs in order, most specific first.
+type rule func(f *facts) []Finding
+
+var rules = []rule{
+	ruleSpray,
+	ruleMaliciousIP,
+	ruleSmartLockout,
+	ruleStaleReplay,
+	ruleBadPassword,
+	codeRule(ScenarioPasswordExpired, []int{codeExpired, codeExpiredFed}, "Password expired", "user", ConfidenceHigh,
+		"The user's password has expired: %s.",
+		"Have the user change the password (self-service password reset or at the next sign-in prompt).",
+		"If the user cannot, a help-desk engineer resets it and asks for a change at next sign-in."),
+	codeRule(ScenarioAccountDisabled, []int{codeDisabled}, "Account disabled", "admin", ConfidenceHigh,
+		"The account is disabled in Entra ID: %s.",
+		"Confirm whether the account should be enabled (leaver, suspended, or a mistake).",
+		"If it should, enable it (accountEnabled) and check the audit log for who disabled it."),
+	codeRule(ScenarioUserNotFound, []int{codeUserNotFound}, "User not found in the tenant", "user", ConfidenceHigh,
+		"The sign-in name does not exist in this tenant: %s.",
+		"Check the user name for a typo or an old UPN (a rename, a domain change).",
+		"If the account should exist, check whether it was deleted (deleted users, audit log)."),
+	ruleMFA,
+	ruleCA,
+	codeRule(ScenarioAppSecretExpired, []int{codeSecretExpired}, "Application secret expired", "developer", ConfidenceHigh,
+		"The application signed in with a client secret that has expired: %s.",
+		"Create a new client secret (or better a certificate or federated credential) on the app registration.",
+		"Update the application's configuration or key vault with it, then remove the expired secret."),
+	codeRule(ScenarioAppCredential, []int{codeCredInvalid, codeAssertion, codeAssertionAud}, "Application credential invalid", "developer", ConfidenceHigh,
+		"The application presented a wrong secret, certificate or assertion: %s.",
+		"Compare the credential key ID in the evidence with the app registration's certificates and secrets.",
+		"Update the application with a valid credential; for an assertion check its audience, issuer and signing certificate."),
+	ruleTransient,
+	ruleUnclassified,
+	ruleNothing,
+}
+
+// open returns the failures not claimed yet that keep satisfy.
+func (f *facts) open(keep func(*failure) bool) []*failure {
+	var out []*failure
+	for _, x := range f.failures {
+		if !x.claimed && keep(x) {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+func claim(xs []*failure) {
+	for _, x := range xs {
+		x.claimed = true
+	}
+}
+
+func signIns(xs []*failure) []*signin.SignIn {
+	out := make([]*signin.SignIn, len(xs))
+	for i, x := range xs {
+		out[i] = x.s
+	}
+	return out
+}
+
+// status is resolved when the latest failure was followed by a success.
+func status(xs []*failure) string {
+	if len(xs) > 0 && xs[len(xs)-1].fu.FollowedBySuccess {
+		return StatusResolved
+	}
+	return StatusOngoing
+}
+
+// byUser groups failures by user, in the order of the users' keys.
+func byUser(xs []*failure) [][]*failure {
+	m := map[string][]*failure{}
+	for _, x := range xs {
+		m[userOf(x.s)] = append(m[userOf(x.s)], x)
+	}
+	out := [][]*failure{}
+	for _, k := range sortedKeys(m) {
+		out = append(out, m[k])
+	}
+	return out
+}
+
+func hasCode(codes ...int) func(*failure) bool {
+	return func(x *failure) bool { return slices.Contains(codes, x.s.Status.ErrorCode) }
+}
+
+// finding fills what every finding shares.
+func (f *facts) finding(id, title, who, conf string, xs []*failure, summary string, steps ...string) Finding {
+	ev := evidence(signIns(xs))
+	docs := ""
+	if len(ev.ErrorCodes) > 0 && f.in.Catalog != nil {
+		docs = f.in.Catalog.Explain(ev.ErrorCodes[0]).DocsURL
+	}
+	return Finding{
+		Scenario: id, Title: title, Summary: summary, Confidence: conf, Status: status(xs),
+		WhoFixes: who, Evidence: ev, NextSteps: append([]string{}, steps...), DocsURL: docs,
+	}
+}
+
+// span says how many sign-ins, between which times.
+func span(xs []*failure) string {
+	if len(xs) == 0 {
+		return "no sign-ins"
+	}
+	a, b := xs[0].s.CreatedAt, xs[len(xs)-1].s.CreatedAt
+	if a.Equal(b) {
+		return fmt.Sprintf("%d sign-in(s) at %s", len(xs), stamp(a))
+	}
+	return fmt.Sprintf("%d sign-ins between %s and %s", len(xs), stamp(a), stamp(b))
+}
+
+// codeRule is a scenario recognised by its error codes alone, one finding
+// per subject's set of matching failures.
+func codeRule(id string, codes []int, title, who, conf, summary string, steps ...string) rule {
+	return func(f *facts) []Finding {
+		xs := f.open(hasCode(codes...))
+		if len(xs) == 0 {
+			return nil
+		}
+		claim(xs)
+		return []Finding{f.finding(id, title, who, conf, xs, fmt.Sprintf(summary, span(xs)), steps...)}
+	}
+}
+
+func isPasswordFailure(s *signin.SignIn) bool {
+	return s.Status.ErrorCode == codeBadPassword || s.Status.ErrorCode == codeLocked
+}
+
+// ruleSpray: one IP failing SprayMinUsers distinct users within SprayWindow,
+// counted over the subject's and the other users' sign-ins from that IP.
+func ruleSpray(f *facts) []Finding {
+	byIP := map[string][]*signin.SignIn{}
+	for i := range f.sameIP {
+		s := &f.sameIP[i]
+		if s.IPAddress != "" && isPasswordFailure(s) {
+			byIP[s.IPAddress] = append(byIP[s.IPAddress], s)
+		}
+	}
+	var out []Finding
+	for _, ip := range sortedKeys(byIP) {
+		l := byIP[ip]
+		users := sprayUsers(l)
+		if users < SprayMinUsers {
+			continue
+		}
+		xs := f.open(func(x *failure) bool { return x.s.IPAddress == ip && isPasswordFailure(x.s) })
+		if len(xs) == 0 && f.in.Subject.Kind != KindIPAddress && f.in.Subject.Kind != KindTenant {
+			continue
+		}
+		claim(xs)
+		succ := 0
+		var succIDs []*signin.SignIn
+		for i := range f.sameIP {
+			s := &f.sameIP[i]
+			if !s.Failed() && s.IPAddress == ip {
+				succ++
+				succIDs = append(succIDs, s)
+			}
+		}
+		fd := f.finding(ScenarioSpray, "Password spray from "+ip, "admin", ConfidenceMedium, xs,
+			fmt.Sprintf("Heuristic (at least %d distinct users failing from one IP within an hour): %s failed password sign-ins for %d users; %d success(es) from the same IP. %s of them for this subject.",
+				SprayMinUsers, ip, users, succ, span(xs)),
+			"Block the IP with a Conditional Access named location, or confirm it is a known egress (a VPN, a proxy).",
+			"Check the users who signed in successfully from this IP and reset their passwords if the sign-ins were not theirs.",
+			"Block legacy authentication if the attempts used it.")
+		if len(xs) == 0 {
+			// An IP or tenant subject: the evidence is the spray itself.
+			fd.Evidence = evidence(l)
+		}
+		fd.Evidence.UserCount, fd.Evidence.SuccessesFromSameIP = users, succ
+		out = append(out, fd)
+		if succ > 0 {
+			c := f.finding(ScenarioCompromise, "Credential compromise suspected: success from a spraying IP", "admin", ConfidenceMedium, nil,
+				fmt.Sprintf("%d sign-in(s) succeeded from %s, an IP that failed passwords for %d users: the password of the user(s) who signed in may be known to an attacker.", succ, ip, users),
+				"Confirm with the user(s) whether they signed in from this IP.",
+				"Reset the password and revoke sessions of every user who signed in from it.",
+				"Investigate what those sessions accessed (audit and sign-in logs) and block the IP.")
+			c.Evidence = evidence(succIDs)
+			c.Evidence.SuccessesFromSameIP, c.Evidence.UserCount = succ, users
+			c.Status = StatusOngoing
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// sprayUsers is the most distinct users failed by l (oldest first) within
+// any SprayWindow.
+func sprayUsers(l []*signin.SignIn) int {
+	best := 0
+	for i := range l {
+		seen := map[string]bool{}
+		for j := i; j < len(l) && l[j].CreatedAt.Sub(l[i].CreatedAt) <= SprayWindow; j++ {
+			seen[userOf(l[j])] = true
+		}
+		best = max(best, len(seen))
+	}
+	return best
+}
+
+// ruleMaliciousIP: 50053 with no wrong password before it for that user, or
+// 50053 for several users from one IP.
+func ruleMaliciousIP(f *facts) []Finding {
+	locks := f.open(hasCode(codeLocked))
+	var xs []*failure
+	for _, x := range locks {
+		if !f.badPasswordBefore(x.s) || f.lockedUsersFromIP(x.s.IPAddress) > 1 {
+			xs = append(xs, x)
+		}
+	}
+	if len(xs) == 0 {
+		return nil
+	}
+	claim(xs)
+	return []Finding{f.finding(ScenarioMaliciousIP, "Sign-ins blocked from an IP Entra considers malicious", "admin", ConfidenceMedium, xs,
+		fmt.Sprintf("Entra answered 50053 with no run of wrong passwords before it (or for several users from one IP): the IP is blocked whatever the password. %s.", span(xs)),
+		"Check whether the IP is the user's own (a shared VPN or proxy exit); if not, nothing needs unlocking.",
+		"If it is a legitimate egress, have the user sign in from another network and report the IP to Microsoft support.")}
+}
+
+func (f *facts) badPasswordBefore(s *signin.SignIn) bool {
+	for _, x := range f.failures {
+		if x.s.CreatedAt.After(s.CreatedAt) {
+			break
+		}
+		if x.s.Status.ErrorCode == codeBadPassword && userOf(x.s) == userOf(s) {
+			return true
+		}
+	}
+	return false
+}
+
+func (f *facts) lockedUsersFromIP(ip string) int {
+	if ip == "" {
+		return 0
+	}
+	seen := map[string]bool{}
+	for i := range f.sameIP {
+		s := &f.sameIP[i]
+		if s.IPAddress == ip && s.Status.ErrorCode == codeLocked {
+			seen[userOf(s)] = true
+		}
+	}
+	return len(seen)
+}
+
+// ruleSmartLockout: 50053 after a run of 50126 for the same user.
+func ruleSmartLockout(f *facts) []Finding {
+	var out []Finding
+	for _, xs := range byUser(f.open(hasCode(codeBadPassword, codeLocked))) {
+		if !slices.ContainsFunc(xs, hasCode(codeLocked)) {
+			continue
+		}
+		claim(xs)
+		ev := signIns(xs)
+		src, summary := "many-clients", "from several IPs, clients or devices: a possible attack or several stale clients"
+		steps := []string{
+			"Confirm with the user which of the listed IPs and clients are theirs.",
+			"If some are not, treat the password as targeted: reset it, revoke sessions and enable MFA if missing.",
+			"The lock lifts on its own; a self-service password reset unlocks at once.",
+		}
+		if oneClient(ev) {
+			s := ev[0]
+			src = "one-client"
+			summary = fmt.Sprintf("all from one client (%s on %s, IP %s): a saved, stale password is the likely source", cmp.Or(s.ClientApp, "unknown client app"), cmp.Or(deviceOf(s), "a device with no ID logged"), s.IPAddress)
+			steps = []string{
+				fmt.Sprintf("Update or remove the saved password in %s on %s.", cmp.Or(s.ClientApp, "the client"), cmp.Or(deviceOf(s), "the device at "+s.IPAddress)),
+				"The lock lifts on its own; a self-service password reset unlocks at once.",
+			}
+		}
+		fd := f.finding(ScenarioSmartLockout, "Account locked by smart lockout", "helpdesk", ConfidenceHigh, xs,
+			fmt.Sprintf("%s locked after wrong passwords, %s. %s.", userOf(ev[0]), summary, span(xs)), steps...)
+		fd.Evidence.LockoutSource = src
+		out = append(out, fd)
+	}
+	return out
+}
+
+// ruleStaleReplay: repeated 50126 from one client with no lockout while
+// another client of the same user succeeds.
+func ruleStaleReplay(f *facts) []Finding {
+	var out []Finding
+	for _, xs := range byUser(f.open(hasCode(codeBadPassword))) {
+		ev := signIns(xs)
+		if len(xs) < StaleReplayMinFailures || !oneClient(ev) {
+			continue
+		}
+		s := ev[0]
+		other := false
+		for _, ok := range f.successes {
+			if userOf(ok) == userOf(s) && (ok.IPAddress != s.IPAddress || ok.ClientApp != s.ClientApp || ok.Device.ID != s.Device.ID) {
+				other = true
+			}
+		}
+		if !other {
+			continue
+		}
+		claim(xs)
+		client := fmt.Sprintf("%s on %s (IP %s)", cmp.Or(s.ClientApp, "unknown client app"), cmp.Or(deviceOf(s), "a device with no ID logged"), s.IPAddress)
+		out = append(out, f.finding(ScenarioStaleReplay, "A client keeps sending an old password", "user", ConfidenceMedium, xs,
+			fmt.Sprintf("%s failed with a wrong password from one client, %s, with no lockout (Entra does not count a repeated identical wrong password) while other clients of the user signed in. %s.", userOf(s), client, span(xs)),
+			fmt.Sprintf("Update or remove the saved password in %s.", client),
+			"If the password changed recently, sign out and back in on that client."))
+	}
+	return out
+}
+
+// ruleBadPassword: the remaining wrong passwords.
+func ruleBadPassword(f *facts) []Finding {
+	var out []Finding
+	for _, xs := range byUser(f.open(hasCode(codeBadPassword))) {
+		claim(xs)
+		out = append(out, f.finding(ScenarioBadPassword, "Wrong password", "user", ConfidenceHigh, xs,
+			fmt.Sprintf("%s entered a wrong password: %s, with no lockout and no pattern of an attack.", userOf(xs[0].s), span(xs)),
+			"Have the user retry carefully, or reset the password with self-service password reset.",
+			"If the user did not try to sign in, treat it as an attempt on the account."))
+	}
+	return out
+}
+
+// ruleMFA: MFA registration or completion that did not lead to a success.
+func ruleMFA(f *facts) []Finding {
+	var out []Finding
+	reg := f.open(func(x *failure) bool {
+		return hasCode(codeMFARegister, codeMFARegister2)(x) && !x.fu.Completed
+	})
+	if len(reg) > 0 {
+		claim(reg)
+		out = append(out, f.finding(ScenarioMFARegistration, "MFA registration required and not completed", "user", ConfidenceHigh, reg,
+			fmt.Sprintf("The user was asked to register security info and no success followed: %s.", span(reg)),
+			"Have the user register at https://aka.ms/mysecurityinfo, from a trusted location if a policy requires it.",
+			"If registration is blocked, issue a Temporary Access Pass."))
+	}
+	var denied, fraud, other []*failure
+	for _, x := range f.open(hasCode(codeMFAFailed, codeMFARequired, codeMFARequired2)) {
+		if x.s.Status.ErrorCode != codeMFAFailed {
+			if !x.fu.Completed {
+				other = append(other, x)
+			}
+			continue
+		}
+		t := strings.ToLower(x.s.Status.AdditionalDetails + " " + x.s.Status.FailureReason)
+		switch {
+		case strings.Contains(t, "fraud"):
+			fraud = append(fraud, x)
+		case strings.Contains(t, "declined") || strings.Contains(t, "user denied") || strings.Contains(t, "denied by"):
+			denied = append(denied, x)
+		default:
+			other = append(other, x)
+		}
+	}
+	if len(fraud) > 0 {
+		claim(fraud)
+		out = append(out, f.finding(ScenarioMFAFraud, "MFA request reported as fraud", "admin", ConfidenceHigh, fraud,
+			fmt.Sprintf("The user reported an MFA request as fraud after a correct password: %s.", span(fraud)),
+			"Reset the user's password and revoke sessions: the password is known to someone else.",
+			"Review the sign-ins' IPs and locations; unblock the user in MFA settings once safe."))
+	}
+	if len(denied) > 0 {
+		claim(denied)
+		out = append(out, f.finding(ScenarioMFADenied, "MFA request denied by the user", "user", ConfidenceHigh, denied,
+			fmt.Sprintf("The user declined the MFA request: %s.", span(denied)),
+			"Ask the user whether they started the sign-in; if not, treat the password as compromised (MFA fatigue): reset it and revoke sessions.",
+			"If they did, have them approve the next prompt, checking the number shown."))
+	}
+	if len(other) > 0 {
+		claim(other)
+		out = append(out, f.finding(ScenarioMFANotCompleted, "MFA not completed", "user", ConfidenceMedium, other,
+			fmt.Sprintf("MFA was required and not completed, with no success after it: %s.", span(other)),
+			"Ask the user whether the prompt reached them (phone, app notifications, time-outs).",
+			"Check the user's registered methods; re-register the authenticator if the device changed."))
+	}
+	return out
+}
+
+// legacyClients are clientAppUsed values of legacy authentication.
+var legacyClients = []string{"exchange activesync", "imap4", "imap", "pop3", "pop", "authenticated smtp", "smtp", "other clients",
+	"exchange web services", "mapi over http", "offline address book", "outlook anywhere (rpc over http)", "autodiscover", "exchange online powershell"}
+
+func isLegacy(clientApp string) bool {
+	return slices.Contains(legacyClients, strings.ToLower(clientApp))
+}
+
+func blockedByPolicy(s *signin.SignIn) bool {
+	for _, p := range s.Policies {
+		if p.Result == policyResultFailure && slices.ContainsFunc(p.GrantControls, func(g string) bool { return strings.EqualFold(g, "block") }) {
+			return true
+		}
+	}
+	return false
+}
+
+// ruleCA: 53003 by a policy whose grant is block; legacy clients apart.
+func ruleCA(f *facts) []Finding {
+	xs := f.open(func(x *failure) bool { return x.s.Status.ErrorCode == codeCABlocked && blockedByPolicy(x.s) })
+	var legacy, modern []*failure
+	for _, x := range xs {
+		if isLegacy(x.s.ClientApp) {
+			legacy = append(legacy, x)
+		} else {
+			modern = append(modern, x)
+		}
+	}
+	var out []Finding
+	if len(legacy) > 0 {
+		claim(legacy)
+		fd := f.finding(ScenarioLegacyAuthBlocked, "Legacy authentication blocked by Conditional Access", "admin", ConfidenceHigh, legacy, "",
+			"Move the client to modern authentication (a current Outlook or mail app, OAuth for IMAP/POP/SMTP).",
+			"Keep the block: legacy protocols cannot do MFA; exclude only a documented service account if unavoidable.")
+		fd.Summary = fmt.Sprintf("A legacy client (%s) was blocked by %s: %s.", strings.Join(fd.Evidence.ClientApps, ", "), policyNames(fd.Evidence.Policies), span(legacy))
+		out = append(out, fd)
+	}
+	if len(modern) > 0 {
+		claim(modern)
+		fd := f.finding(ScenarioCABlocked, "Blocked by a Conditional Access policy", "admin", ConfidenceHigh, modern, "",
+			"Read the policy's conditions (users, apps, locations, platforms) to see why it matched this sign-in.",
+			"If the block is not intended for this user or context, adjust the policy's assignments or exclusions.")
+		fd.Summary = fmt.Sprintf("%s blocked the sign-in: %s.", policyNames(fd.Evidence.Policies), span(modern))
+		out = append(out, fd)
+	}
+	return out
+}
+
+func policyNames(ps []PolicyRef) string {
+	n := make([]string, 0, len(ps))
+	for _, p := range ps {
+		n = append(n, fmt.Sprintf("policy %q", cmp.Or(p.Name, p.ID)))
+	}
+	if len(n) == 0 {
+		return "a policy"
+	}
+	return strings.Join(n, ", ")
+}
+
+// ruleTransient: codes the catalog marks transient.
+func ruleTransient(f *facts) []Finding {
+	xs := f.open(func(x *failure) bool { return x.outcome == signin.OutcomeTransient })
+	if len(xs) == 0 {
+		return nil
+	}
+	claim(xs)
+	fd := f.finding(ScenarioTransient, "Transient error", "none", ConfidenceMedium, xs,
+		fmt.Sprintf("Entra reported a temporary error (codes %s): %s.", joinInts(evidence(signIns(xs)).ErrorCodes), span(xs)),
+		"No action unless it persists: retry the sign-in.",
+		"If it keeps failing, check the Microsoft 365 and Azure service health and open a support case with the request IDs.")
+	if fd.Status == StatusOngoing {
+		fd.WhoFixes = "microsoft"
+	}
+	return []Finding{fd}
+}
+
+// ruleUnclassified: every other failure, one finding per code, with the
+// catalog's explanation. Completed interrupts are normal steps, not failures.
+func ruleUnclassified(f *facts) []Finding {
+	xs := f.open(func(x *failure) bool { return !(x.outcome == signin.OutcomeInterrupt && x.fu.Completed) })
+	byCode := map[int][]*failure{}
+	for _, x := range xs {
+		byCode[x.s.Status.ErrorCode] = append(byCode[x.s.Status.ErrorCode], x)
+	}
+	codes := make([]int, 0, len(byCode))
+	for c := range byCode {
+		codes = append(codes, c)
+	}
+	slices.Sort(codes)
+	var out []Finding
+	for _, c := range codes {
+		l := byCode[c]
+		claim(l)
+		title, summary, who := fmt.Sprintf("Error %d", c), "", "admin"
+		var steps []string
+		if f.in.Catalog != nil {
+			e := f.in.Catalog.Explain(c)
+			title = cmp.Or(e.Title, title)
+			summary = e.Summary
+			who = cmp.Or(e.WhoFixes, who)
+			steps = append(append(append(steps, e.Remediation.Admin...), e.Remediation.User...), e.Remediation.Developer...)
+		}
+		out = append(out, f.finding(ScenarioUnclassified, title, who, ConfidenceLow, l,
+			strings.TrimSpace(fmt.Sprintf("No scenario matched error %d (%s). %s", c, span(l), summary)), steps...))
+	}
+	return out
+}
+
+// ruleNothing: only completed interrupts, or no failure at all.
+func ruleNothing(f *facts) []Finding {
+	for _, x := range f.failures {
+		if x.claimed {
+			return nil
+		}
+	}
+	if len(f.failures) > 0 {
+		xs := f.open(func(*failure) bool { return true })
+		fd := f.finding(ScenarioInterruptsOnly, "Only interrupts, each completed", "none", ConfidenceHigh, xs,
+			fmt.Sprintf("Nothing failed: %s were MFA prompts or other normal steps, each followed by a success.", span(xs)),
+			"Nothing to fix; if the user still reports a problem, ask for the time and app of the failing attempt.")
+		fd.Status = StatusResolved
+		return []Finding{fd}
+	}
+	return []Finding{{
+		Scenario: ScenarioNoFailures, Title: "No failed sign-ins", Confidence: ConfidenceHigh, Status: StatusResolved, WhoFixes: "none",
+		Summary:   fmt.Sprintf("No sign-in failed in the window (%s to %s); %d successful sign-in(s) were read.", cmp.Or(stamp(f.in.Since), "the oldest record"), cmp.Or(stamp(f.in.Until), "the newest"), len(f.successes)),
+		NextSteps: []string{"Ask for the time, app and device of the failing attempt, and widen the window or the sign-in types read."},
+	}}
+}
