@@ -212,11 +212,26 @@ func TestScenarios(t *testing.T) {
 			},
 		},
 		{
-			name: "mfa fraud reported", subject: rosa, want: diagnosis.ScenarioMFAFraud,
-			evs: []ev{{0, 500121, []func(*signin.SignIn){details("MFA denied; user reported fraud")}}},
-			check: func(t *testing.T, f diagnosis.Finding, _ diagnosis.Result) {
-				if f.WhoFixes != "admin" {
-					t.Errorf("whoFixes = %s", f.WhoFixes)
+			name: "mfa fraud reported: a suspected compromise first", subject: rosa, want: diagnosis.ScenarioCompromise,
+			evs: []ev{{0, 500121, []func(*signin.SignIn){details("MFA denied; user reported fraud")}}, {50, 50057, nil}},
+			check: func(t *testing.T, f diagnosis.Finding, r diagnosis.Result) {
+				if got := scenarios(r); !slices.Equal(got, []string{diagnosis.ScenarioCompromise, diagnosis.ScenarioAccountDisabled, diagnosis.ScenarioMFAFraud}) {
+					t.Errorf("findings = %v", got)
+				}
+				if fr := find(r, diagnosis.ScenarioMFAFraud); fr == nil || fr.WhoFixes != "admin" || f.WhoFixes != "admin" {
+					t.Errorf("fraud = %+v, compromise = %+v", fr, f)
+				}
+			},
+		},
+		{
+			name: "mfa denied again and again", subject: rosa, want: diagnosis.ScenarioCompromise,
+			evs: []ev{
+				{0, 500121, []func(*signin.SignIn){details("user declined")}}, {5, 500121, []func(*signin.SignIn){details("user declined")}},
+				{9, 500121, []func(*signin.SignIn){details("user declined")}},
+			},
+			check: func(t *testing.T, f diagnosis.Finding, r diagnosis.Result) {
+				if f.Evidence.Count != diagnosis.MFADeniedRepeat || find(r, diagnosis.ScenarioMFADenied) == nil {
+					t.Errorf("findings = %+v", r.Findings)
 				}
 			},
 		},
@@ -383,5 +398,19 @@ func TestShuffle(t *testing.T) {
 		if string(got) != string(want) {
 			t.Fatalf("shuffle %d changed the answer:\n%s\nwant\n%s", i, got, want)
 		}
+	}
+}
+
+// TestRanking: ongoing before resolved, then confidence, then count.
+func TestRanking(t *testing.T) {
+	r := diagnose(t, rosa, build("k", []ev{
+		{0, 50126, nil}, {1, 50126, nil}, {2, 0, nil}, // bad password, resolved, 2
+		{10, 50105, nil}, {11, 50105, nil}, {12, 50105, nil}, // unclassified, ongoing, low, 3
+		{20, 50057, nil},                   // account disabled, ongoing, high, 1
+		{30, 50055, nil}, {31, 50055, nil}, // password expired, ongoing, high, 2
+	}), nil)
+	want := []string{diagnosis.ScenarioPasswordExpired, diagnosis.ScenarioAccountDisabled, diagnosis.ScenarioUnclassified, diagnosis.ScenarioBadPassword}
+	if got := scenarios(r); !slices.Equal(got, want) {
+		t.Errorf("order = %v, want %v", got, want)
 	}
 }

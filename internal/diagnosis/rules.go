@@ -44,6 +44,10 @@ const SprayMinUsers = 5
 // SprayWindow is the time span SprayMinUsers is counted over.
 const SprayWindow = time.Hour
 
+// MFADeniedRepeat is how many declined MFA requests make MFA fatigue (an
+// attacker who holds the password pushing prompts) likelier than a mistap.
+const MFADeniedRepeat = 3
+
 // StaleReplayMinFailures is how many wrong passwords from one client, with
 // no lockout, make a replayed stale password likelier than a typo.
 const StaleReplayMinFailures = 3
@@ -75,6 +79,7 @@ const (
 type rule func(f *facts) []Finding
 
 var rules = []rule{
+	ruleCompromise,
 	ruleSpray,
 	ruleMaliciousIP,
 	ruleSmartLockout,
@@ -197,6 +202,62 @@ func codeRule(id string, codes []int, title, who, conf, summary string, steps ..
 
 func isPasswordFailure(s *signin.SignIn) bool {
 	return s.Status.ErrorCode == codeBadPassword || s.Status.ErrorCode == codeLocked
+}
+
+// mfaRejection tells a 500121 the user reported as fraud or declined.
+func mfaRejection(s *signin.SignIn) (fraud, denied bool) {
+	if s.Status.ErrorCode != codeMFAFailed {
+		return false, false
+	}
+	t := strings.ToLower(s.Status.AdditionalDetails + " " + s.Status.FailureReason)
+	fraud = strings.Contains(t, "fraud")
+	denied = !fraud && (strings.Contains(t, "declined") || strings.Contains(t, "user denied") || strings.Contains(t, "denied by"))
+	return fraud, denied
+}
+
+// ruleCompromise: the password step succeeded but someone else may be
+// signing in: an MFA request reported as fraud, MFADeniedRepeat declined
+// requests, or a failure rated high risk during sign-in. It claims nothing:
+// the MFA and risk findings stay, this one is ranked above them. A success
+// from a spraying IP is raised by ruleSpray.
+func ruleCompromise(f *facts) []Finding {
+	var fraud, denied, risky []*failure
+	for _, x := range f.failures {
+		fr, de := mfaRejection(x.s)
+		switch {
+		case fr:
+			fraud = append(fraud, x)
+		case de:
+			denied = append(denied, x)
+		case strings.EqualFold(x.s.Risk.LevelDuringSignIn, "high"):
+			risky = append(risky, x)
+		}
+	}
+	var why []string
+	var xs []*failure
+	if len(fraud) > 0 {
+		why = append(why, fmt.Sprintf("%d MFA request(s) reported as fraud", len(fraud)))
+		xs = append(xs, fraud...)
+	}
+	if len(denied) >= MFADeniedRepeat {
+		why = append(why, fmt.Sprintf("%d MFA requests declined (at least %d suggests MFA fatigue)", len(denied), MFADeniedRepeat))
+		xs = append(xs, denied...)
+	}
+	if len(risky) > 0 {
+		why = append(why, fmt.Sprintf("%d failure(s) rated high risk during sign-in", len(risky)))
+		xs = append(xs, risky...)
+	}
+	if len(xs) == 0 {
+		return nil
+	}
+	slices.SortFunc(xs, func(a, b *failure) int { return order(*a.s, *b.s) })
+	fd := f.finding(ScenarioCompromise, "Credential compromise suspected", "admin", ConfidenceMedium, xs,
+		fmt.Sprintf("Someone other than the user may hold the password: %s; %s.", strings.Join(why, ", "), span(xs)),
+		"Confirm with the user whether they started these sign-ins.",
+		"If not, reset the password and revoke sessions at once.",
+		"Investigate the IPs and locations in the evidence and what the account did since.")
+	fd.Status = StatusOngoing
+	return []Finding{fd}
 }
 
 // ruleSpray: one IP failing SprayMinUsers distinct users within SprayWindow,
@@ -412,11 +473,11 @@ func ruleMFA(f *facts) []Finding {
 			}
 			continue
 		}
-		t := strings.ToLower(x.s.Status.AdditionalDetails + " " + x.s.Status.FailureReason)
+		fr, de := mfaRejection(x.s)
 		switch {
-		case strings.Contains(t, "fraud"):
+		case fr:
 			fraud = append(fraud, x)
-		case strings.Contains(t, "declined") || strings.Contains(t, "user denied") || strings.Contains(t, "denied by"):
+		case de:
 			denied = append(denied, x)
 		default:
 			other = append(other, x)
