@@ -429,6 +429,23 @@ func notCauses(f *facts, fs []Finding) []NotCause {
 			Why:  fmt.Sprintf("%d failed sign-in(s) show Conditional Access as notApplied: primary authentication failed before any policy was evaluated, so no policy blocked them", na),
 		})
 	}
+	// Policies evaluated on the failures that did not decide them.
+	if caFailed {
+		quiet := map[string]string{}
+		for _, x := range f.failures {
+			for _, p := range x.s.Policies {
+				if p.Result != "failure" {
+					quiet[cmp.Or(p.Name, p.ID)] = p.Result
+				}
+			}
+		}
+		for _, name := range sortedKeys(quiet) {
+			out = append(out, NotCause{
+				What: fmt.Sprintf("Conditional Access policy %q", name),
+				Why:  fmt.Sprintf("its result was %s: only a policy whose result is failure decided the block", quiet[name]),
+			})
+		}
+	}
 	// Interrupts followed by a success are normal steps.
 	var done []int
 	for _, x := range f.failures {

@@ -252,6 +252,7 @@ func TestScenarios(t *testing.T) {
 					t.Errorf("finding = %+v", f)
 				}
 			},
+			notCause: `policy "Require MFA"`,
 		},
 		{
 			name: "legacy auth blocked", subject: rosa, want: diagnosis.ScenarioLegacyAuthBlocked,
@@ -412,5 +413,38 @@ func TestRanking(t *testing.T) {
 	want := []string{diagnosis.ScenarioPasswordExpired, diagnosis.ScenarioAccountDisabled, diagnosis.ScenarioUnclassified, diagnosis.ScenarioBadPassword}
 	if got := scenarios(r); !slices.Equal(got, want) {
 		t.Errorf("order = %v, want %v", got, want)
+	}
+}
+
+// TestWindow: failures outside the window are not diagnosed, and the last
+// success may come from before it.
+func TestWindow(t *testing.T) {
+	cat := mustCatalog(t)
+	recs := build("w", []ev{{0, 0, nil}, {10, 50057, nil}, {120, 50055, []func(*signin.SignIn){ip("198.51.100.99")}}})
+	r := diagnosis.Diagnose(diagnosis.Input{
+		Subject: rosa, Since: t0.Add(time.Hour), Until: t0.Add(48 * time.Hour),
+		SignIns: recs, Classify: diagnosis.Classifier(cat), Catalog: cat,
+	})
+	if got := scenarios(r); !slices.Equal(got, []string{diagnosis.ScenarioPasswordExpired}) {
+		t.Errorf("findings = %v", got)
+	}
+	if r.LastSuccess == nil || r.LastSuccess.ID != "w-00" {
+		t.Fatalf("lastSuccess = %+v", r.LastSuccess)
+	}
+	want := []diagnosis.Change{{Field: "ipAddress", Before: "203.0.113.7", After: "198.51.100.99"}}
+	if !slices.Equal(r.WhatChanged, want) {
+		t.Errorf("whatChanged = %+v", r.WhatChanged)
+	}
+}
+
+// TestSprayWindow: users failed more than SprayWindow apart are not a spray.
+func TestSprayWindow(t *testing.T) {
+	other := sprayers(diagnosis.SprayMinUsers, "192.0.2.9")
+	for i := range other {
+		other[i].CreatedAt = t0.Add(time.Duration(i) * diagnosis.SprayWindow / 2)
+	}
+	subj := build("v", []ev{{0, 50126, []func(*signin.SignIn){ip("192.0.2.9")}}})
+	if r := diagnose(t, rosa, subj, other); find(r, diagnosis.ScenarioSpray) != nil {
+		t.Errorf("users spread over %d hours called a spray: %v", diagnosis.SprayMinUsers/2, scenarios(r))
 	}
 }

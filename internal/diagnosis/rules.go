@@ -319,15 +319,20 @@ func ruleSpray(f *facts) []Finding {
 }
 
 // sprayUsers is the most distinct users failed by l (oldest first) within
-// any SprayWindow.
+// any SprayWindow: a sliding window with a count per user, linear in l.
 func sprayUsers(l []*signin.SignIn) int {
-	best := 0
-	for i := range l {
-		seen := map[string]bool{}
-		for j := i; j < len(l) && l[j].CreatedAt.Sub(l[i].CreatedAt) <= SprayWindow; j++ {
-			seen[userOf(l[j])] = true
+	best, lo := 0, 0
+	in := map[string]int{}
+	for _, s := range l {
+		in[userOf(s)]++
+		for s.CreatedAt.Sub(l[lo].CreatedAt) > SprayWindow {
+			u := userOf(l[lo])
+			if in[u]--; in[u] == 0 {
+				delete(in, u)
+			}
+			lo++
 		}
-		best = max(best, len(seen))
+		best = max(best, len(in))
 	}
 	return best
 }
