@@ -166,15 +166,15 @@ type failure struct {
 // facts is the prepared view of an Input that every rule reads.
 type facts struct {
 	in        Input
-	all       []signin.SignIn // subject's sign-ins, sorted
-	failures  []*failure      // in the window, sorted oldest first
+	all       []*signin.SignIn // subject's sign-ins (into Input.SignIns, read-only), sorted
+	failures  []*failure       // in the window, sorted oldest first
 	successes []*signin.SignIn
-	sameIP    []signin.SignIn // every sign-in (subject's and others'), sorted, deduplicated by ID
+	sameIP    []*signin.SignIn // every sign-in (subject's and others'), sorted, deduplicated by ID; read-only
 }
 
 // order sorts sign-ins deterministically: time, then ID, then the fields
 // that tell apart records a source logged with the same ID.
-func order(a, b signin.SignIn) int {
+func order(a, b *signin.SignIn) int {
 	return cmp.Or(
 		a.CreatedAt.Compare(b.CreatedAt),
 		cmp.Compare(a.ID, b.ID),
@@ -188,11 +188,15 @@ func order(a, b signin.SignIn) int {
 
 func prepare(in Input) *facts {
 	f := &facts{in: in}
-	f.all = slices.Clone(in.SignIns)
+	// Sorted pointers into the caller's slice: copying 100,000 records
+	// cost more than every rule together.
+	f.all = make([]*signin.SignIn, len(in.SignIns))
+	for i := range in.SignIns {
+		f.all[i] = &in.SignIns[i]
+	}
 	slices.SortFunc(f.all, order)
-	fus := signin.FollowUps(f.all)
-	for i := range f.all {
-		s := &f.all[i]
+	succ := signin.NewSuccesses(in.SignIns) // orders its own index
+	for _, s := range f.all {
 		if !s.Failed() {
 			f.successes = append(f.successes, s)
 			continue
@@ -200,17 +204,23 @@ func prepare(in Input) *facts {
 		if (!in.Since.IsZero() && s.CreatedAt.Before(in.Since)) || (!in.Until.IsZero() && !s.CreatedAt.Before(in.Until)) {
 			continue
 		}
-		f.failures = append(f.failures, &failure{s: s, outcome: in.Classify(s.Status.ErrorCode), fu: fus[i]})
+		f.failures = append(f.failures, &failure{s: s, outcome: in.Classify(s.Status.ErrorCode), fu: succ.FollowUp(s)})
 	}
-	seen := map[string]bool{}
-	for _, l := range [][]signin.SignIn{in.SignIns, in.SameIP} {
-		for _, s := range l {
-			if s.ID != "" && seen[s.ID] {
-				continue
-			}
-			seen[s.ID] = true
-			f.sameIP = append(f.sameIP, s)
+	// Pointers, not copies: a SignIn is large and the lists can be long.
+	f.sameIP = make([]*signin.SignIn, 0, len(f.all)+len(in.SameIP))
+	seen := make(map[string]bool, len(f.all)+len(in.SameIP))
+	add := func(s *signin.SignIn) {
+		if s.ID != "" && seen[s.ID] {
+			return
 		}
+		seen[s.ID] = true
+		f.sameIP = append(f.sameIP, s)
+	}
+	for _, s := range f.all {
+		add(s)
+	}
+	for i := range in.SameIP {
+		add(&in.SameIP[i])
 	}
 	slices.SortFunc(f.sameIP, order)
 	return f

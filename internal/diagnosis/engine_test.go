@@ -448,3 +448,23 @@ func TestSprayWindow(t *testing.T) {
 		t.Errorf("users spread over %d hours called a spray: %v", diagnosis.SprayMinUsers/2, scenarios(r))
 	}
 }
+
+// BenchmarkDiagnose100k measures one diagnosis over 100,000 sign-ins of one
+// user (wrong passwords, lockouts, MFA prompts and successes from 50 IPs).
+func BenchmarkDiagnose100k(b *testing.B) {
+	cat := mustCatalog(b)
+	codes := []int{0, 50126, 50074, 0, 50053, 500121, 0, 90033}
+	evs := make([]ev, 100_000)
+	for i := range evs {
+		evs[i] = ev{min: i / 10, code: codes[i%len(codes)], opts: []func(*signin.SignIn){ip(fmt.Sprintf("198.51.100.%d", i%50))}}
+	}
+	recs := build("b", evs)
+	in := diagnosis.Input{Subject: rosa, SignIns: recs, Classify: diagnosis.Classifier(cat), Catalog: cat}
+	b.ReportAllocs()
+	for b.Loop() {
+		r := diagnosis.Diagnose(in)
+		if len(r.Findings) == 0 {
+			b.Fatal("no findings")
+		}
+	}
+}

@@ -250,7 +250,7 @@ func ruleCompromise(f *facts) []Finding {
 	if len(xs) == 0 {
 		return nil
 	}
-	slices.SortFunc(xs, func(a, b *failure) int { return order(*a.s, *b.s) })
+	slices.SortFunc(xs, func(a, b *failure) int { return order(a.s, b.s) })
 	fd := f.finding(ScenarioCompromise, "Credential compromise suspected", "admin", ConfidenceMedium, xs,
 		fmt.Sprintf("Someone other than the user may hold the password: %s; %s.", strings.Join(why, ", "), span(xs)),
 		"Confirm with the user whether they started these sign-ins.",
@@ -264,8 +264,7 @@ func ruleCompromise(f *facts) []Finding {
 // counted over the subject's and the other users' sign-ins from that IP.
 func ruleSpray(f *facts) []Finding {
 	byIP := map[string][]*signin.SignIn{}
-	for i := range f.sameIP {
-		s := &f.sameIP[i]
+	for _, s := range f.sameIP {
 		if s.IPAddress != "" && isPasswordFailure(s) {
 			byIP[s.IPAddress] = append(byIP[s.IPAddress], s)
 		}
@@ -284,8 +283,7 @@ func ruleSpray(f *facts) []Finding {
 		claim(xs)
 		succ := 0
 		var succIDs []*signin.SignIn
-		for i := range f.sameIP {
-			s := &f.sameIP[i]
+		for _, s := range f.sameIP {
 			if !s.Failed() && s.IPAddress == ip {
 				succ++
 				succIDs = append(succIDs, s)
@@ -338,12 +336,34 @@ func sprayUsers(l []*signin.SignIn) int {
 }
 
 // ruleMaliciousIP: 50053 with no wrong password before it for that user, or
-// 50053 for several users from one IP.
+// 50053 for several users from one IP. Both indexes are built once, so the
+// rule is linear in the sign-ins.
 func ruleMaliciousIP(f *facts) []Finding {
 	locks := f.open(hasCode(codeLocked))
+	if len(locks) == 0 {
+		return nil
+	}
+	firstBad := map[string]time.Time{} // user: first wrong password
+	for _, x := range f.failures {
+		if u := userOf(x.s); x.s.Status.ErrorCode == codeBadPassword {
+			if _, ok := firstBad[u]; !ok {
+				firstBad[u] = x.s.CreatedAt
+			}
+		}
+	}
+	lockedByIP := map[string]map[string]bool{} // IP: users locked from it
+	for _, s := range f.sameIP {
+		if s.IPAddress != "" && s.Status.ErrorCode == codeLocked {
+			if lockedByIP[s.IPAddress] == nil {
+				lockedByIP[s.IPAddress] = map[string]bool{}
+			}
+			lockedByIP[s.IPAddress][userOf(s)] = true
+		}
+	}
 	var xs []*failure
 	for _, x := range locks {
-		if !f.badPasswordBefore(x.s) || f.lockedUsersFromIP(x.s.IPAddress) > 1 {
+		t, bad := firstBad[userOf(x.s)]
+		if !bad || t.After(x.s.CreatedAt) || len(lockedByIP[x.s.IPAddress]) > 1 {
 			xs = append(xs, x)
 		}
 	}
@@ -355,32 +375,6 @@ func ruleMaliciousIP(f *facts) []Finding {
 		fmt.Sprintf("Entra answered 50053 with no run of wrong passwords before it (or for several users from one IP): the IP is blocked whatever the password. %s.", span(xs)),
 		"Check whether the IP is the user's own (a shared VPN or proxy exit); if not, nothing needs unlocking.",
 		"If it is a legitimate egress, have the user sign in from another network and report the IP to Microsoft support.")}
-}
-
-func (f *facts) badPasswordBefore(s *signin.SignIn) bool {
-	for _, x := range f.failures {
-		if x.s.CreatedAt.After(s.CreatedAt) {
-			break
-		}
-		if x.s.Status.ErrorCode == codeBadPassword && userOf(x.s) == userOf(s) {
-			return true
-		}
-	}
-	return false
-}
-
-func (f *facts) lockedUsersFromIP(ip string) int {
-	if ip == "" {
-		return 0
-	}
-	seen := map[string]bool{}
-	for i := range f.sameIP {
-		s := &f.sameIP[i]
-		if s.IPAddress == ip && s.Status.ErrorCode == codeLocked {
-			seen[userOf(s)] = true
-		}
-	}
-	return len(seen)
 }
 
 // ruleSmartLockout: 50053 after a run of 50126 for the same user.
