@@ -209,10 +209,7 @@ func mfaRejection(s *signin.SignIn) (fraud, denied bool) {
 	if s.Status.ErrorCode != codeMFAFailed {
 		return false, false
 	}
-	t := strings.ToLower(s.Status.AdditionalDetails + " " + s.Status.FailureReason)
-	fraud = strings.Contains(t, "fraud")
-	denied = !fraud && (strings.Contains(t, "declined") || strings.Contains(t, "user denied") || strings.Contains(t, "denied by"))
-	return fraud, denied
+	return s.MFARejection()
 }
 
 // ruleCompromise: the password step succeeded but someone else may be

@@ -55,25 +55,39 @@ func (s *SignIn) firstFactorAccepted() bool {
 	return len(s.AuthDetails) == 0 && s.Status.ErrorCode == mfaStrongAuthFailed
 }
 
-// mfaRejected: a failed step, or the status of a 500121, says the user
-// declined the MFA request or reported it as fraud. "MFA denied; no
-// response" is a timeout, not a rejection, so "denied" alone is not enough.
+// mfaRejected: the user declined the MFA request or reported it as fraud.
 func (s *SignIn) mfaRejected() bool {
-	for _, st := range s.AuthDetails {
-		if !st.Succeeded && rejection(st.ResultDetail) {
-			return true
-		}
-	}
-	return s.Status.ErrorCode == mfaStrongAuthFailed && (rejection(s.Status.AdditionalDetails) || rejection(s.Status.FailureReason))
+	fraud, declined := s.MFARejection()
+	return fraud || declined
 }
 
-// rejection reports whether an MFA result text says the user refused it.
-func rejection(text string) bool {
-	t := strings.ToLower(text)
-	for _, w := range []string{"fraud", "declined", "user denied", "denied by the user", "denied by user"} {
-		if strings.Contains(t, w) {
-			return true
+// MFARejection says whether a failed authentication step, or the status of
+// a 500121, records that the user reported the MFA request as fraud or
+// declined it (fraud wins when both appear). "MFA denied; no response" is a
+// timeout, not a rejection, so "denied" alone is not enough. It is the one
+// reading of those texts: who fixes a failure and the diagnosis rules both
+// use it.
+func (s *SignIn) MFARejection() (fraud, declined bool) {
+	read := func(text string) {
+		t := strings.ToLower(text)
+		if strings.Contains(t, "fraud") {
+			fraud = true
+			return
+		}
+		for _, w := range []string{"declined", "user denied", "denied by the user", "denied by user"} {
+			if strings.Contains(t, w) {
+				declined = true
+			}
 		}
 	}
-	return false
+	for _, st := range s.AuthDetails {
+		if !st.Succeeded {
+			read(st.ResultDetail)
+		}
+	}
+	if s.Status.ErrorCode == mfaStrongAuthFailed {
+		read(s.Status.AdditionalDetails)
+		read(s.Status.FailureReason)
+	}
+	return fraud, declined && !fraud
 }

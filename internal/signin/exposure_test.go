@@ -32,3 +32,25 @@ func TestExposure(t *testing.T) {
 		}
 	}
 }
+
+// TestMFARejection: the one reading of MFA result texts. Fraud wins over a
+// decline, a timeout is neither, a failed step counts, and a status text is
+// read only on a 500121.
+func TestMFARejection(t *testing.T) {
+	for _, c := range []struct {
+		name            string
+		s               SignIn
+		fraud, declined bool
+	}{
+		{"fraud in status", SignIn{Status: Status{ErrorCode: 500121, AdditionalDetails: "MFA denied; user reported fraud"}}, true, false},
+		{"declined in status", SignIn{Status: Status{ErrorCode: 500121, AdditionalDetails: "MFA denied; user declined the authentication"}}, false, true},
+		{"no response is a timeout", SignIn{Status: Status{ErrorCode: 500121, AdditionalDetails: "MFA denied; no response"}}, false, false},
+		{"failed step", SignIn{Status: Status{ErrorCode: 50158}, AuthDetails: []AuthStep{{Method: "Mobile app notification", ResultDetail: "MFA denied; user declined the authentication"}}}, false, true},
+		{"status text on another code", SignIn{Status: Status{ErrorCode: 50126, FailureReason: "declined"}}, false, false},
+		{"succeeded step ignored", SignIn{Status: Status{ErrorCode: 50126}, AuthDetails: []AuthStep{{Succeeded: true, ResultDetail: "fraud"}}}, false, false},
+	} {
+		if f, d := c.s.MFARejection(); f != c.fraud || d != c.declined {
+			t.Errorf("%s: MFARejection() = %v, %v; want %v, %v", c.name, f, d, c.fraud, c.declined)
+		}
+	}
+}
