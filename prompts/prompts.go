@@ -37,7 +37,7 @@ var Audiences = []string{"microsoft-support", "helpdesk", "end-user"}
 var (
 	troubleshootPrompt = mcp.NewPrompt(TroubleshootName,
 		mcp.WithPromptTitle("Troubleshoot a failed Entra sign-in"),
-		mcp.WithPromptDescription("Walk through the sign-in troubleshooting playbook for a user, an app, a time or a correlation ID (at least one), using search_failed_signins, get_signin_details and explain_error_code."),
+		mcp.WithPromptDescription("Walk through the sign-in troubleshooting playbook for a user, an app, a time or a correlation ID (at least one): diagnose_signin_failures first, then get_signin_details on the evidence it names, search_failed_signins and explain_error_code."),
 		mcp.WithArgument("user", mcp.ArgumentDescription("The user's UPN or object ID.")),
 		mcp.WithArgument("app", mcp.ArgumentDescription("The application's name or app ID.")),
 		mcp.WithArgument("when", mcp.ArgumentDescription("When it failed: RFC 3339, a duration before now (2h, 1d), or words such as 'this morning'.")),
@@ -152,15 +152,25 @@ func troubleshoot(cat *catalog.Catalog, args map[string]string) (*mcp.GetPromptR
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "Troubleshoot a failed Microsoft Entra ID sign-in (%s). Work as a senior identity engineer, following the playbook in the resource entra-signin://guide:\n\n", strings.Join(about, "; "))
-	fmt.Fprintf(&b, "1. Call search_failed_signins with %s", argList(search))
-	if when != "" {
-		fmt.Fprintf(&b, " and a window around %q: convert it to since/until in UTC (RFC 3339, or a duration such as 2h or 1d)", when)
+	// diagnose_signin_failures takes one subject: the most specific given.
+	diag := map[string]string{}
+	switch {
+	case corr != "":
+		diag["correlationId"] = corr
+	case user != "":
+		diag["user"] = user
+	case app != "":
+		diag["app"] = app
 	}
-	b.WriteString(". If nothing is found, widen since and add signInTypes nonInteractive and servicePrincipal before concluding there was no failure (sign-ins can take up to 2 hours to appear).\n")
-	b.WriteString("2. Read groups first: counts, users, apps, IPs, first and last seen. Patterns matter: many 50126 then 50053 is a lockout; one IP across many users is a password spray; 50173 in non-interactive sign-ins follows a password change.\n")
-	b.WriteString("3. Open the failure that matches the complaint with get_signin_details. Read status.additionalDetails, the Conditional Access policies that failed, the device and the authentication steps, and the related sign-ins: if the flow ends in a success, say so.\n")
+	fmt.Fprintf(&b, "1. Call diagnose_signin_failures with %s", argList(diag))
+	if when != "" {
+		fmt.Fprintf(&b, " and a window around %q: convert it to since/until in UTC (RFC 3339, or a duration such as 2h or 1d); the default is the last 48 hours", when)
+	}
+	b.WriteString(". Read its verdict, then the findings in order (scenario, status, confidence, whoFixes, evidence, nextSteps), notCauses (what the data rules out: say so when the user suspects it), lastSuccess and whatChanged since it.\n")
+	fmt.Fprintf(&b, "2. Open the sign-ins the top finding's evidence.signInIds names with get_signin_details (the first is the most telling): read status.additionalDetails, the Conditional Access policies that failed, the device, the authentication steps and the related sign-ins. Use search_failed_signins with %s for rows the diagnosis did not name.\n", argList(search))
+	b.WriteString("3. If the diagnosis finds no failure (scenario no-failures), widen since and add signInTypes nonInteractive, servicePrincipal or managedIdentity before concluding there was none (sign-ins can take up to 2 hours to appear); coverage says what was read.\n")
 	fmt.Fprintf(&b, "4. Interrupts (%s) are normal steps, never the root cause. Use explain_error_code for any code you need explained.\n", codeList(cat.InterruptCodes()))
-	b.WriteString("5. Answer with: the root cause in one sentence; the evidence (codes, times in UTC, policy names); who must act (user, helpdesk, admin, developer or Microsoft) and the exact steps; and the request ID, correlation ID and timestamp to quote if it has to be escalated.")
+	b.WriteString("5. Answer with: the root cause in one sentence (the verdict, checked against the evidence you opened); the evidence (codes, times in UTC, policy names); what is not the cause; who must act (user, helpdesk, admin, developer or Microsoft) and the exact steps; and the request ID, correlation ID and timestamp to quote if it has to be escalated (draft_escalation drafts the ticket).")
 	return &mcp.GetPromptResult{
 		Description: "Troubleshoot a failed sign-in: " + strings.Join(about, "; "),
 		Messages:    []mcp.PromptMessage{mcp.NewPromptMessage(mcp.RoleUser, mcp.NewTextContent(b.String()))},
@@ -278,6 +288,7 @@ func escalation(ctx context.Context, src signin.Source, cat *catalog.Catalog, ar
 		}
 	}
 	b.WriteString(impact(ctx, src, cat, d))
+	b.WriteString(diagnosed(ctx, src, cat, d))
 	if audience == "microsoft-support" && d.Explanation.WhoFixes != "microsoft" {
 		first := d.Explanation.WhoFixes
 		if first == "" || first == "none" {
@@ -439,4 +450,64 @@ func plural(n int, one, many string) string {
 		return one
 	}
 	return many
+}
+
+// diagnosed runs diagnose_signin_failures' engine for the sign-in's user (or
+// service principal) over the 48 hours up to it, and states the finding that
+// explains its error code (the top one when none names it), that finding's
+// evidence IDs, and the last success before the failures: what a ticket
+// needs beyond the one sign-in.
+func diagnosed(ctx context.Context, src signin.Source, cat *catalog.Catalog, d diagnosis.Details) string {
+	col, ok := src.(signin.Collector)
+	at, err := time.Parse(time.RFC3339, d.SignIn.CreatedDateTime)
+	if !ok || err != nil {
+		return ""
+	}
+	c := signin.Collect{Since: at.Add(-48 * time.Hour), Until: at.Add(time.Second)}
+	switch {
+	case d.SupportIdentifiers.UserID != "":
+		c.User = d.SupportIdentifiers.UserID
+	case d.SignIn.User.UPN != "":
+		c.User = d.SignIn.User.UPN
+	case d.Workload != nil && d.Workload.ServicePrincipalID != "":
+		c.App = d.Workload.ServicePrincipalID
+	case d.SupportIdentifiers.AppID != "":
+		c.App = d.SupportIdentifiers.AppID
+	default:
+		return ""
+	}
+	r, _, err := diagnosis.Run(ctx, col, c, cat)
+	if err != nil {
+		return fmt.Sprintf("Diagnosis: not computed (%s).\n", logtext.Clip(err.Error(), 120))
+	}
+	if len(r.Findings) == 0 {
+		return ""
+	}
+	f := r.Findings[0]
+	for _, x := range r.Findings {
+		if slices.Contains(x.Evidence.SignInIDs, d.SignIn.ID) || slices.Contains(x.Evidence.ErrorCodes, d.SignIn.Status.ErrorCode) {
+			f = x
+			break
+		}
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "Diagnosis (diagnose_signin_failures over the 48 hours up to the sign-in): %s: %s [%s, %s confidence, first to act: %s]. %s\n",
+		f.Scenario, f.Title, f.Status, f.Confidence, f.WhoFixes, detail(f.Summary))
+	if len(f.Evidence.SignInIDs) > 0 {
+		ids := make([]string, len(f.Evidence.SignInIDs))
+		for i, id := range f.Evidence.SignInIDs {
+			ids[i] = dash(id)
+		}
+		fmt.Fprintf(&b, "Evidence sign-in IDs (%d sign-ins in all): %s\n", f.Evidence.Count, strings.Join(ids, ", "))
+	}
+	if ls := r.LastSuccess; ls != nil {
+		fmt.Fprintf(&b, "Last success before the failures: %s at %s UTC (app %s, IP %s, device %s).\n",
+			dash(ls.ID), dash(ls.CreatedDateTime), dash(ls.App), dash(ls.IPAddress), dash(ls.Device))
+		for _, ch := range r.WhatChanged {
+			fmt.Fprintf(&b, "Changed since: %s was %s, now %s.\n", ch.Field, dash(ch.Before), dash(ch.After))
+		}
+	} else {
+		b.WriteString("Last success before the failures: none found.\n")
+	}
+	return b.String()
 }

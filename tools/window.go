@@ -64,8 +64,13 @@ func parseAnyTime(field, s string, now time.Time) (time.Time, error) {
 // the 24 hours before now; until defaults to now (plus a second, so that a
 // record stamped exactly now is inside).
 func parseWindow(since, until string, now time.Time) (time.Time, time.Time, error) {
+	return parseWindowOf(since, until, now, defaultWindow)
+}
+
+// parseWindowOf is parseWindow with the default window's length def.
+func parseWindowOf(since, until string, now time.Time, def time.Duration) (time.Time, time.Time, error) {
 	end := now.Add(time.Second)
-	start := now.Add(-defaultWindow)
+	start := now.Add(-def)
 	var err error
 	if until != "" {
 		if end, err = parseTime("until", until, now); err != nil {
@@ -77,7 +82,7 @@ func parseWindow(since, until string, now time.Time) (time.Time, time.Time, erro
 			return time.Time{}, time.Time{}, err
 		}
 	} else if until != "" {
-		start = end.Add(-defaultWindow)
+		start = end.Add(-def)
 	}
 	if !end.After(start) {
 		return time.Time{}, time.Time{}, fmt.Errorf("the window ends (until %s) before it starts (since %s); until must be after since",

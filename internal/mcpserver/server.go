@@ -43,7 +43,7 @@ const Instructions = `entra-signin-mcp troubleshoots Microsoft Entra ID sign-in 
 
 Workflow (Microsoft's own): 1) gather the failed sign-in's details: user, app, time, correlation ID, request ID; 2) read its failure reason and additional details; 3) look up the error code with explain_error_code (or the resource entra-signin://catalog/{code}); 4) apply the remediation for the owner it names (user, helpdesk, admin, developer, microsoft); 5) if it persists, escalate with the request ID, correlation ID, UTC timestamp, tenant ID, user ID and error code.
 
-search_failed_signins finds failures (filter by user, app, errorCode, ipAddress, correlationId, since/until) and groups every match by error code; get_signin_details opens one sign-in with its Conditional Access policies, device, authentication steps, related sign-ins and supportIdentifiers. explain_error_code accepts a code (50053), "AADSTS50053", or a whole pasted error message, and needs no tenant access. Interrupt codes (outcome "interrupt": 50058, 50140, 50074, 50076, 50072, 50079, 50125, 50158, 81010, 16000) are normal steps that precede a success under the same correlation ID: never report one as the root cause. The full playbook is the resource entra-signin://guide.`
+diagnose_signin_failures names the root cause across sign-ins (one user, app, IP or correlation ID, or the whole tenant): ranked findings with evidence, who fixes it and next steps, what is not the cause, the last success and what changed since; call it first. search_failed_signins finds failures (filter by user, app, errorCode, ipAddress, correlationId, since/until) and groups every match by error code; get_signin_details opens one sign-in with its Conditional Access policies, device, authentication steps, related sign-ins and supportIdentifiers. explain_error_code accepts a code (50053), "AADSTS50053", or a whole pasted error message, and needs no tenant access. Interrupt codes (outcome "interrupt": 50058, 50140, 50074, 50076, 50072, 50079, 50125, 50158, 81010, 16000) are normal steps that precede a success under the same correlation ID: never report one as the root cause. The full playbook is the resource entra-signin://guide.`
 
 // New builds the server with every tool, resource and prompt registered in a
 // fixed order.
@@ -73,6 +73,7 @@ func New(o Options) *server.MCPServer {
 		server.WithToolHandlerMiddleware(logTools(logger)),
 	)
 	s.AddTools(
+		tools.DiagnoseSigninFailures(src, o.Catalog),
 		tools.SearchFailedSignins(src, o.Catalog),
 		tools.GetSigninDetails(src, o.Catalog),
 		tools.ExplainErrorCode(o.Catalog),
