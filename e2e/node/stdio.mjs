@@ -110,6 +110,14 @@ await check("tools/list: every tool read-only with both schemas", async () => {
 // Calls that need an ID take it from an earlier search.
 let firstRow;
 const goodCalls = {
+  diagnose_signin_failures: [
+    {},
+    { since: "3650d" },
+    () => ({ user: firstRow.user ?? firstRow.app, since: "3650d" }),
+    () => ({ correlationId: firstRow.correlationId, since: "3650d" }),
+    () => (firstRow.ipAddress ? { ipAddress: firstRow.ipAddress, since: "3650d" } : { since: "7d" }),
+    { since: "3650d", signInTypes: ["servicePrincipal", "managedIdentity"] },
+  ],
   search_failed_signins: [
     {},
     { since: "7d", limit: 5 },
@@ -129,6 +137,15 @@ const goodCalls = {
   ],
 };
 const badCalls = {
+  diagnose_signin_failures: [
+    { user: "a@example.com", app: "b" },
+    { since: "5x" },
+    { since: "1h", until: "2h" },
+    { signInTypes: ["batch"] },
+    { ipAddress: "not-an-ip" },
+    { correlationId: "not-a-guid" },
+    { subject: "rosa" },
+  ],
   search_failed_signins: [{ limit: 0 }, { limit: 201 }, { since: "1h", until: "2h" }, { signInTypes: ["batch"] }, { since: "5x" }, { cursor: "abc" }],
   get_signin_details: [{}, { id: "no-such-sign-in" }, { id: "a", correlationId: "b" }],
   explain_error_code: [{ code: -1 }, { code: "" }, { code: "no code here" }, { code: 12345678901 }, { code: true }, {}],
@@ -149,6 +166,15 @@ await check("search finds failures and stays within 8 KB", async () => {
   assert(sc.groups.every((g) => counted(g.users) && counted(g.apps) && counted(g.topIps)), "group users, apps and topIps are not {value, count} lists");
   assert(JSON.stringify(res).length <= 8192, `answer is ${JSON.stringify(res).length} bytes`);
   firstRow = sc.signIns[0];
+});
+
+await check("tenant triage over the whole source stays within 8 KB with a verdict and ranked findings", async () => {
+  const res = await client.callTool({ name: "diagnose_signin_failures", arguments: { since: "3650d" } });
+  assert(!res.isError, JSON.stringify(res.content));
+  const sc = res.structuredContent;
+  assert(sc.subject.kind === "tenant" && sc.verdict.length > 0, `subject ${JSON.stringify(sc.subject)}`);
+  assert(sc.findings.length > 0 && sc.findings.every((f) => /^[a-z]+(-[a-z]+)*$/.test(f.scenario)), "findings and scenario ids");
+  assert(JSON.stringify(res).length <= 8192, `answer is ${JSON.stringify(res).length} bytes`);
 });
 
 for (const [name, cases] of Object.entries(goodCalls)) {
@@ -197,9 +223,11 @@ await check("prompts: list, troubleshoot_signin, draft_escalation, completion of
   const names = list.prompts.map((p) => p.name).sort().join(",");
   assert(names === "draft_escalation,troubleshoot_signin", `prompts ${names}`);
   const t = await client.getPrompt({ name: "troubleshoot_signin", arguments: { user: firstRow.user ?? "x" } });
-  assert(t.messages[0].content.text.includes("search_failed_signins"), "troubleshoot prompt");
+  assert(t.messages[0].content.text.includes("1. Call diagnose_signin_failures"), "troubleshoot prompt does not call diagnose_signin_failures first");
   const e = await client.getPrompt({ name: "draft_escalation", arguments: { signInId: firstRow.id, audience: "helpdesk" } });
   assert(e.messages[0].content.text.includes(`Request ID: ${JSON.stringify(firstRow.id)}`), "escalation lacks the request ID");
+  assert(/Diagnosis \(diagnose_signin_failures/.test(e.messages[0].content.text), "escalation lacks the diagnosis");
+  assert(/Last success before the failures: /.test(e.messages[0].content.text), "escalation lacks lastSuccess");
   const users = await client.complete({ ref: { type: "ref/prompt", name: "troubleshoot_signin" }, argument: { name: "user", value: "" } });
   assert(users.completion.values.length > 0, "no users completed");
 });
