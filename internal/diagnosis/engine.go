@@ -55,7 +55,7 @@ type Result struct {
 	Verdict     string       `json:"verdict"`
 	Findings    []Finding    `json:"findings"`
 	NotCauses   []NotCause   `json:"notCauses"`
-	LastSuccess *LastSuccess `json:"lastSuccess"`
+	LastSuccess *LastSuccess `json:"lastSuccess" jsonschema:"nullable"`
 	WhatChanged []Change     `json:"whatChanged"`
 }
 
