@@ -28,21 +28,7 @@ var scenarioIDs = []string{
 // yet: their stories are generated, but no diagnosis can name them. The test
 // fails once a rule names one of them, so that the entry is removed and the
 // story checked like the others.
-var pendingRules = map[string]bool{
-	"guest-identity-mismatch":   true,
-	"ca-device-not-compliant":   true,
-	"ca-grant-not-satisfied":    true,
-	"security-defaults":         true,
-	"risk-blocked":              true,
-	"reauthentication-required": true,
-	"refresh-token-revoked":     true,
-	"managed-identity-failure":  true,
-	"consent-required":          true,
-	"not-assigned":              true,
-	"app-not-found":             true,
-	"redirect-uri-mismatch":     true,
-	"resource-not-found":        true,
-}
+var pendingRules = map[string]bool{}
 
 // diagnosisWindow is the default window of diagnose_signin_failures.
 const diagnosisWindow = 48 * time.Hour
