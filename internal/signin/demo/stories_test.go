@@ -204,6 +204,30 @@ var storyEvidence = map[string]func(diagnosis.Finding) string{
 		}
 		return ""
 	},
+	"ca-device-not-compliant": func(f diagnosis.Finding) string {
+		if len(f.Evidence.Policies) != 1 || f.Evidence.Policies[0].Name != "Require compliant device for Salesforce" {
+			return "want the Salesforce compliant-device policy alone"
+		}
+		return ""
+	},
+	"ca-grant-not-satisfied": func(f diagnosis.Finding) string {
+		if len(f.Evidence.Policies) != 1 || !slices.Equal(f.Evidence.Policies[0].GrantControls, []string{"RequireApprovedApp"}) {
+			return "want the approved-app policy and its grant control"
+		}
+		return ""
+	},
+	"refresh-token-revoked": func(f diagnosis.Finding) string {
+		if !slices.Equal(f.Evidence.Apps, []string{"Outlook Mobile", "Microsoft Teams"}) || f.Status != diagnosis.StatusOngoing {
+			return "want Outlook Mobile (still failing) and Teams (signed in again), ongoing"
+		}
+		return ""
+	},
+	"app-credential-invalid": func(f diagnosis.Finding) string {
+		if f.Evidence.ClientCredentialType != "clientSecret" || f.Evidence.ServicePrincipalID == "" {
+			return "want the service principal and clientSecret"
+		}
+		return ""
+	},
 	"transient": func(f diagnosis.Finding) string {
 		if f.Status != diagnosis.StatusResolved {
 			return "want resolved: the flow's retry succeeded"
