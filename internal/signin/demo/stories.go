@@ -52,7 +52,7 @@ var (
 // When the newer stories happen, as durations before the newest sign-in.
 const (
 	portalMoved = 9*time.Hour + 5*time.Minute // Contoso Expense Portal's new address
-	miraCreated = 9 * time.Hour               // new hire, today
+	miraCreated = 29 * time.Hour              // new hire, yesterday
 )
 
 // Stories returns the demo's stories, one per scenario id of
@@ -248,7 +248,7 @@ func (g *generator) missingResource() {
 	r := stream("resource")
 	u := g.u("zara.quinn@" + Domain)
 	c := u.desktop(appAzureCLI, app{Name: inventoryAPI}, uaAzureCLI, u.home, randomGUID(r))
-	t := g.ago(2*time.Hour + 14*time.Minute)
+	t := g.ago(27*time.Hour + 14*time.Minute)
 	for range 3 {
 		g.emit(r, c, req{at: t, corr: randomGUID(r), code: 500011, st: completed,
 			details: "The token was requested for api://contoso-inventory, which no application in this tenant exposes (the API's app registration uses api://contoso-inventory-prod). Fix the resource URI in the script."})
