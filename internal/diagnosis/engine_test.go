@@ -282,9 +282,9 @@ func TestScenarios(t *testing.T) {
 		},
 		{
 			name: "unclassified", subject: rosa, want: diagnosis.ScenarioUnclassified,
-			evs: []ev{{0, 50105, nil}},
+			evs: []ev{{0, 50196, nil}},
 			check: func(t *testing.T, f diagnosis.Finding, _ diagnosis.Result) {
-				if f.Confidence != diagnosis.ConfidenceLow || !strings.Contains(f.Summary, "50105") {
+				if f.Confidence != diagnosis.ConfidenceLow || !strings.Contains(f.Summary, "50196") {
 					t.Errorf("finding = %+v", f)
 				}
 			},
@@ -406,7 +406,7 @@ func TestShuffle(t *testing.T) {
 func TestRanking(t *testing.T) {
 	r := diagnose(t, rosa, build("k", []ev{
 		{0, 50126, nil}, {1, 50126, nil}, {2, 0, nil}, // bad password, resolved, 2
-		{10, 50105, nil}, {11, 50105, nil}, {12, 50105, nil}, // unclassified, ongoing, low, 3
+		{10, 50196, nil}, {11, 50196, nil}, {12, 50196, nil}, // unclassified, ongoing, low, 3
 		{20, 50057, nil},                   // account disabled, ongoing, high, 1
 		{30, 50055, nil}, {31, 50055, nil}, // password expired, ongoing, high, 2
 	}), nil)
@@ -466,5 +466,30 @@ func BenchmarkDiagnose100k(b *testing.B) {
 		if len(r.Findings) == 0 {
 			b.Fatal("no findings")
 		}
+	}
+}
+
+// TestSprayFewAttempts: a spray tries few passwords per account. One noisy
+// user beside SprayMinUsers single attempts is still a spray; SprayMinUsers
+// users with many attempts each is not.
+func TestSprayFewAttempts(t *testing.T) {
+	const addr = "192.0.2.50"
+	subj := build("f", []ev{{99, 50126, []func(*signin.SignIn){ip(addr)}}})
+	noisy := make([]ev, 40)
+	for i := range noisy {
+		noisy[i] = ev{min: 60 + i/2, code: 50126, opts: []func(*signin.SignIn){user("noisy@contoso.com"), ip(addr)}}
+	}
+	other := append(sprayers(diagnosis.SprayMinUsers-1, addr), build("n", noisy)...)
+	if r := diagnose(t, rosa, subj, other); find(r, diagnosis.ScenarioSpray) == nil {
+		t.Errorf("one noisy user hid a spray: %v", scenarios(r))
+	}
+	var many []ev
+	for u := range diagnosis.SprayMinUsers {
+		for a := range diagnosis.SprayMaxAttemptsPerUser + 25 {
+			many = append(many, ev{min: 60 + a, code: 50126, opts: []func(*signin.SignIn){user(fmt.Sprintf("nat%d@contoso.com", u)), ip(addr)}})
+		}
+	}
+	if r := diagnose(t, rosa, subj, build("t", many)); find(r, diagnosis.ScenarioSpray) != nil {
+		t.Errorf("%d users with %d attempts each called a spray", diagnosis.SprayMinUsers, diagnosis.SprayMaxAttemptsPerUser+25)
 	}
 }

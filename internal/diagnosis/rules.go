@@ -21,14 +21,27 @@ const (
 	ScenarioPasswordExpired   = "password-expired"
 	ScenarioAccountDisabled   = "account-disabled"
 	ScenarioUserNotFound      = "user-not-found"
+	ScenarioGuestMismatch     = "guest-identity-mismatch"
 	ScenarioMFARegistration   = "mfa-registration-required"
 	ScenarioMFADenied         = "mfa-denied"
 	ScenarioMFAFraud          = "mfa-fraud-reported"
 	ScenarioMFANotCompleted   = "mfa-not-completed"
 	ScenarioCABlocked         = "ca-blocked"
 	ScenarioLegacyAuthBlocked = "legacy-auth-blocked"
+	ScenarioDeviceCompliance  = "ca-device-not-compliant"
+	ScenarioCAGrant           = "ca-grant-not-satisfied"
+	ScenarioSecurityDefaults  = "security-defaults"
+	ScenarioRiskBlocked       = "risk-blocked"
+	ScenarioReauthentication  = "reauthentication-required"
+	ScenarioRefreshRevoked    = "refresh-token-revoked"
 	ScenarioAppSecretExpired  = "app-secret-expired"
 	ScenarioAppCredential     = "app-credential-invalid"
+	ScenarioManagedIdentity   = "managed-identity-failure"
+	ScenarioConsent           = "consent-required"
+	ScenarioNotAssigned       = "not-assigned"
+	ScenarioAppNotFound       = "app-not-found"
+	ScenarioRedirectURI       = "redirect-uri-mismatch"
+	ScenarioResourceNotFound  = "resource-not-found"
 	ScenarioTransient         = "transient"
 	ScenarioInterruptsOnly    = "interrupts-only"
 	ScenarioUnclassified      = "unclassified"
@@ -43,6 +56,15 @@ const SprayMinUsers = 5
 
 // SprayWindow is the time span SprayMinUsers is counted over.
 const SprayWindow = time.Hour
+
+// SprayMaxAttemptsPerUser is the most failures one user may have from the IP
+// within SprayWindow and still count toward SprayMinUsers: a sprayer tries a
+// password or two per account and stays under smart lockout's threshold (10
+// in the commercial cloud). Users with more are something else (a stale
+// client, a guess at one account) and do not count, so that an office NAT
+// where five people each replay an old password thirty times is not a
+// spray, while one noisy user beside five single attempts does not hide one.
+const SprayMaxAttemptsPerUser = 5
 
 // MFADeniedRepeat is how many declined MFA requests make MFA fatigue (an
 // attacker who holds the password pushing prompts) likelier than a mistap.
@@ -70,6 +92,25 @@ const (
 	codeCredInvalid     = 7000215
 	codeAssertion       = 700027
 	codeAssertionAud    = 700024
+	codeDeviceNotComp   = 53000
+	codeNotHybrid       = 53001
+	codeManagedDevice   = 530003
+	codeRiskRegister    = 53004
+	codeRiskTenant      = 530032
+	codeRiskHome        = 53011
+	codeSecDefaults     = 530035
+	codeSignInFrequency = 70044
+	codePasswordChanged = 50132
+	codeSessionRevoked  = 50133
+	codeGrantRevoked    = 50173
+	codeConsent         = 65001
+	codeConsentDeclined = 65004
+	codeAdminConsent    = 90094
+	codeConsentPrompt   = 90095
+	codeNotAssigned     = 50105
+	codeAppNotFound     = 700016
+	codeRedirectURI     = 50011
+	codeResourceMissing = 500011
 	policyResultFailure = "failure"
 )
 
@@ -78,9 +119,12 @@ const (
 // them again. rules runs in order, most specific first.
 type rule func(f *facts) []Finding
 
-var rules = []rule{
-	ruleCompromise,
-	ruleSpray,
+var rules = append([]rule{ruleCompromise, ruleSpray}, subjectRules...)
+
+// subjectRules are the rules after the spray rule, which read one subject's
+// failures only: tenant triage runs them per user, per workload and per
+// mass failure, so that one user's failures never combine with another's.
+var subjectRules = []rule{
 	ruleMaliciousIP,
 	ruleSmartLockout,
 	ruleStaleReplay,
@@ -97,8 +141,18 @@ var rules = []rule{
 		"The sign-in name does not exist in this tenant: %s.",
 		"Check the user name for a typo or an old UPN (a rename, a domain change).",
 		"If the account should exist, check whether it was deleted (deleted users, audit log)."),
+	ruleGuest,
 	ruleMFA,
+	ruleRisk,
+	codeRule(ScenarioSecurityDefaults, []int{codeSecDefaults}, "Blocked by security defaults", "admin", ConfidenceHigh,
+		"Security defaults blocked the sign-in (legacy authentication or an MFA requirement the sign-in could not meet): %s.",
+		"Move the client to modern authentication, or have the user register and complete MFA.",
+		"If the tenant needs exceptions, replace security defaults with Conditional Access policies (Entra ID P1) rather than turning protection off."),
+	ruleDevice,
 	ruleCA,
+	ruleCAGrant,
+	ruleSession,
+	ruleManagedIdentity,
 	codeRule(ScenarioAppSecretExpired, []int{codeSecretExpired}, "Application secret expired", "developer", ConfidenceHigh,
 		"The application signed in with a client secret that has expired: %s.",
 		"Create a new client secret (or better a certificate or federated credential) on the app registration.",
@@ -107,6 +161,23 @@ var rules = []rule{
 		"The application presented a wrong secret, certificate or assertion: %s.",
 		"Compare the credential key ID in the evidence with the app registration's certificates and secrets.",
 		"Update the application with a valid credential; for an assertion check its audience, issuer and signing certificate."),
+	ruleConsent,
+	codeRule(ScenarioNotAssigned, []int{codeNotAssigned}, "User not assigned to the application", "admin", ConfidenceHigh,
+		"The application requires assignment and the user is neither assigned nor in an assigned group: %s.",
+		"Assign the user (or a group they belong to) to the enterprise application, if they should have access.",
+		"If every user should get in, turn off \"Assignment required\" on the enterprise application's properties."),
+	codeRule(ScenarioAppNotFound, []int{codeAppNotFound}, "Application not found in the tenant", "developer", ConfidenceHigh,
+		"No application with the requested client ID exists in the tenant the request went to: %s.",
+		"Check the client ID and the tenant (authority) in the application's configuration: a typo, or a sign-in sent to the wrong tenant.",
+		"For a multi-tenant app from another publisher, have an admin of this tenant consent to it so that its service principal exists."),
+	codeRule(ScenarioRedirectURI, []int{codeRedirectURI}, "Redirect URI not registered", "developer", ConfidenceHigh,
+		"The redirect URI the application sent is not one registered on its app registration: %s.",
+		"Add the exact redirect URI the application sends (scheme, host, port, path and trailing slash) to the app registration's platform settings, or fix the application to send a registered one.",
+		"Check that the application uses the right app registration (client ID) for this environment."),
+	codeRule(ScenarioResourceNotFound, []int{codeResourceMissing}, "Resource not found in the tenant", "admin", ConfidenceHigh,
+		"The resource (API) the token was asked for has no service principal in the tenant: %s.",
+		"Check the resource identifier (scope or App ID URI) the application requests for a typo.",
+		"If the resource is a multi-tenant API, have an admin consent to it (or create its service principal) in this tenant."),
 	ruleTransient,
 	ruleUnclassified,
 	ruleNothing,
@@ -137,7 +208,13 @@ func signIns(xs []*failure) []*signin.SignIn {
 	return out
 }
 
-// status is resolved when the latest failure was followed by a success.
+// status is resolved when the latest failure was followed by a success of
+// the same type, in the same flow or for the same user and app (for a
+// workload, the same service principal). A known caveat, kept on purpose:
+// a success of the same user and app from another client marks the finding
+// resolved even if one client (a phone with a saved password) is still
+// stuck; it shows as ongoing again with its next failure, since only the
+// latest failure decides.
 func status(xs []*failure) string {
 	if len(xs) > 0 && xs[len(xs)-1].fu.FollowedBySuccess {
 		return StatusResolved
@@ -287,8 +364,8 @@ func ruleSpray(f *facts) []Finding {
 			}
 		}
 		fd := f.finding(ScenarioSpray, "Password spray from "+ip, "admin", ConfidenceMedium, xs,
-			fmt.Sprintf("Heuristic (at least %d distinct users failing from one IP within an hour): %s failed password sign-ins for %d users; %d success(es) from the same IP. %s of them for this subject.",
-				SprayMinUsers, ip, users, succ, span(xs)),
+			fmt.Sprintf("Heuristic (at least %d distinct users failing from one IP within an hour, at most %d attempts each): %s failed password sign-ins for %d users; %d success(es) from the same IP. %s of them for this subject.",
+				SprayMinUsers, SprayMaxAttemptsPerUser, ip, users, succ, span(xs)),
 			"Block the IP with a Conditional Access named location, or confirm it is a known egress (a VPN, a proxy).",
 			"Check the users who signed in successfully from this IP and reset their passwords if the sign-ins were not theirs.",
 			"Block legacy authentication if the attempts used it.")
@@ -314,16 +391,41 @@ func ruleSpray(f *facts) []Finding {
 }
 
 // sprayUsers is the most distinct users failed by l (oldest first) within
-// any SprayWindow: a sliding window with a count per user, linear in l.
+// any SprayWindow, leaving out the users who, in some SprayWindow, failed
+// more than SprayMaxAttemptsPerUser times from the IP: they are not being
+// sprayed. Judging a user on their busiest window, not on the window being
+// counted, keeps the first minutes of five users' thirty attempts each
+// from looking like five single attempts. Linear in l.
 func sprayUsers(l []*signin.SignIn) int {
+	byUser := map[string][]time.Time{}
+	for _, s := range l {
+		byUser[userOf(s)] = append(byUser[userOf(s)], s.CreatedAt)
+	}
+	noisy := map[string]bool{}
+	for u, ts := range byUser {
+		lo := 0
+		for i, t := range ts {
+			for t.Sub(ts[lo]) > SprayWindow {
+				lo++
+			}
+			if i-lo+1 > SprayMaxAttemptsPerUser {
+				noisy[u] = true
+				break
+			}
+		}
+	}
 	best, lo := 0, 0
 	in := map[string]int{}
 	for _, s := range l {
+		if noisy[userOf(s)] {
+			continue
+		}
 		in[userOf(s)]++
 		for s.CreatedAt.Sub(l[lo].CreatedAt) > SprayWindow {
-			u := userOf(l[lo])
-			if in[u]--; in[u] == 0 {
-				delete(in, u)
+			if u := userOf(l[lo]); !noisy[u] {
+				if in[u]--; in[u] == 0 {
+					delete(in, u)
+				}
 			}
 			lo++
 		}
@@ -631,4 +733,333 @@ func ruleNothing(f *facts) []Finding {
 		Summary:   fmt.Sprintf("No sign-in failed in the window (%s to %s); %d successful sign-in(s) were read.", cmp.Or(stamp(f.in.Since), "the oldest record"), cmp.Or(stamp(f.in.Until), "the newest"), len(f.successes)),
 		NextSteps: []string{"Ask for the time, app and device of the failing attempt, and widen the window or the sign-in types read."},
 	}}
+}
+
+// catalogWho is who the catalog says acts first on every code of xs when the
+// entries agree, else fallback: a finding never contradicts the catalog
+// entry a reader looks up next.
+func (f *facts) catalogWho(xs []*failure, fallback string) string {
+	if f.in.Catalog == nil {
+		return fallback
+	}
+	who := ""
+	for _, x := range xs {
+		e, ok := f.in.Catalog.Lookup(x.s.Status.ErrorCode)
+		if !ok || (who != "" && e.WhoFixes != who) {
+			return fallback
+		}
+		who = e.WhoFixes
+	}
+	return cmp.Or(who, fallback)
+}
+
+// guestCodes are the B2B and cross-tenant codes (the catalog's b2b-guest
+// family): the account or the tenant boundary, not the password, failed.
+var guestCodes = []int{50020, 50177, 50178, 90072, 500212, 500213}
+
+// crossedTenant reports whether s signed in across a tenant boundary: a
+// guest, a home tenant other than the resource tenant, a cross-tenant access
+// type, or a guest UPN (#EXT#).
+func crossedTenant(s *signin.SignIn) bool {
+	return strings.EqualFold(s.User.Type, "guest") ||
+		(s.HomeTenantID != "" && s.TenantID != "" && !strings.EqualFold(s.HomeTenantID, s.TenantID)) ||
+		(s.CrossTenantAccessType != "" && !strings.EqualFold(s.CrossTenantAccessType, "none")) ||
+		signin.HomeAddress(s.User.UPN) != ""
+}
+
+// ruleGuest: a B2B code for a guest or cross-tenant sign-in. The codes say
+// it outright; the tenant fields make it certain which account was used.
+func ruleGuest(f *facts) []Finding {
+	xs := f.open(hasCode(guestCodes...))
+	if len(xs) == 0 {
+		return nil
+	}
+	claim(xs)
+	last := xs[len(xs)-1].s
+	conf, who := ConfidenceMedium, "an account"
+	if slices.ContainsFunc(xs, func(x *failure) bool { return crossedTenant(x.s) }) {
+		conf = ConfidenceHigh
+		who = "an external account"
+	}
+	var ctx []string
+	if h := last.HomeTenantID; h != "" && !strings.EqualFold(h, last.TenantID) {
+		ctx = append(ctx, "home tenant "+h)
+	}
+	if t := last.CrossTenantAccessType; t != "" && !strings.EqualFold(t, "none") {
+		ctx = append(ctx, "access type "+t)
+	}
+	if a := signin.HomeAddress(last.User.UPN); a != "" {
+		ctx = append(ctx, "invited as "+a)
+	}
+	where := ""
+	if len(ctx) > 0 {
+		where = " (" + strings.Join(ctx, ", ") + ")"
+	}
+	var steps []string
+	if slices.ContainsFunc(xs, hasCode(500213)) {
+		steps = append(steps, "Review this tenant's inbound cross-tenant access settings for the user's home tenant and allow the user or app if the access is intended.")
+	}
+	if slices.ContainsFunc(xs, hasCode(500212)) {
+		steps = append(steps, "Ask the admins of the user's home tenant to allow outbound access to this tenant in their cross-tenant access settings.")
+	}
+	steps = append(steps,
+		"Check that the user signs in with the exact account that accepted the invitation; if no guest account exists for it, invite that address (or resend the invitation).",
+		"If the user is a member of this tenant, have them pick their own work account instead of an external one (sign out, or use a private window).")
+	return []Finding{f.finding(ScenarioGuestMismatch, "Guest or cross-tenant account not accepted", f.catalogWho(xs, "admin"), conf, xs,
+		fmt.Sprintf("%s signed in with %s%s that this tenant did not accept: %s.", userOf(last), who, where, span(xs)), steps...)}
+}
+
+// isCAFailure: a Conditional Access code (53xxx, 530xxx) with a failing
+// policy, or with the sign-in's Conditional Access status failure when the
+// log carries no policy detail (v1.0 often does not).
+func isCAFailure(s *signin.SignIn) bool {
+	c := s.Status.ErrorCode
+	if !(c/1000 == 53 || c/10000 == 53) {
+		return false
+	}
+	return failingPolicy(s) || strings.EqualFold(s.ConditionalAccessStatus, "failure")
+}
+
+func failingPolicy(s *signin.SignIn) bool {
+	return slices.ContainsFunc(s.Policies, func(p signin.Policy) bool { return p.Result == policyResultFailure })
+}
+
+// ruleRisk: risk-based blocks, and a Conditional Access block of a sign-in
+// rated high risk while it happened.
+func ruleRisk(f *facts) []Finding {
+	xs := f.open(func(x *failure) bool {
+		return hasCode(codeRiskRegister, codeRiskTenant, codeRiskHome)(x) ||
+			(isCAFailure(x.s) && strings.EqualFold(x.s.Risk.LevelDuringSignIn, "high"))
+	})
+	if len(xs) == 0 {
+		return nil
+	}
+	claim(xs)
+	fd := f.finding(ScenarioRiskBlocked, "Blocked because the sign-in or user is risky", f.catalogWho(xs, "admin"), ConfidenceHigh, xs, "",
+		"Review the user's risk detections in Identity Protection and confirm with the user whether the sign-ins were theirs.",
+		"If they were not, reset the password and revoke sessions; if they were, reset the password (or have the user do a secure password change) and then dismiss the risk.",
+		"Once the risk is remediated, have the user sign in again.")
+	risk := ""
+	if ls := counted(riskLevels(xs)); len(ls) > 0 {
+		risk = " Risk during sign-in: " + strings.Join(ls, ", ") + "."
+	}
+	by := ""
+	if len(fd.Evidence.Policies) > 0 {
+		by = " by " + policyNames(fd.Evidence.Policies)
+	}
+	fd.Summary = fmt.Sprintf("Entra blocked the sign-in for risk%s (codes %s): %s.%s", by, joinInts(fd.Evidence.ErrorCodes), span(xs), risk)
+	return []Finding{fd}
+}
+
+func riskLevels(xs []*failure) []string {
+	out := make([]string, 0, len(xs))
+	for _, x := range xs {
+		if l := x.s.Risk.LevelDuringSignIn; l != "" && !strings.EqualFold(l, "none") {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// ruleDevice: the device did not meet a device grant (compliant, hybrid
+// joined, managed). Managed but not compliant is an Intune compliance
+// problem; unmanaged is an enrolment problem: the finding says which.
+func ruleDevice(f *facts) []Finding {
+	xs := f.open(hasCode(codeDeviceNotComp, codeNotHybrid, codeManagedDevice))
+	if len(xs) == 0 {
+		return nil
+	}
+	claim(xs)
+	d := xs[len(xs)-1].s.Device // the latest attempt shows the device now
+	name := cmp.Or(deviceOf(xs[len(xs)-1].s), "a device with no ID logged")
+	if d.OperatingSystem != "" {
+		name += " (" + d.OperatingSystem + ")"
+	}
+	var state string
+	var steps []string
+	conf := ConfidenceHigh
+	switch {
+	case d.IsManaged != nil && *d.IsManaged && (d.IsCompliant == nil || !*d.IsCompliant):
+		state = "managed but not compliant: an Intune compliance problem, not an enrolment one"
+		steps = []string{
+			"Open the device in Intune, read which compliance setting fails (OS version, encryption, password, threat level) and fix it on the device; then have the user run 'Check status' in Company Portal.",
+			"If the device is compliant now, wait for the compliance state to sync to Entra ID (or sync from Intune) and retry."}
+	case d.ID == "" || (d.IsManaged != nil && !*d.IsManaged):
+		state = "not managed (no device ID or not enrolled): an enrolment problem"
+		steps = []string{
+			"Have the user enrol or register the device (Company Portal, or join it to Entra ID) and sign in from the enrolled device.",
+			"On a browser, make sure the device's identity reaches Entra ID (Edge signed in with the work profile, or the Windows Accounts / Microsoft SSO extension)."}
+	case slices.ContainsFunc(xs, hasCode(codeNotHybrid)):
+		state = fmt.Sprintf("registered (trust type %q) but not hybrid joined", cmp.Or(d.TrustType, "unknown"))
+		steps = []string{
+			"Hybrid join the device (domain join plus Entra Connect device sync) or use a hybrid-joined device.",
+			"If the device is hybrid joined, check that its registration completed (dsregcmd /status) and that Entra Connect synced it."}
+	default:
+		state = "known to Entra ID but not meeting the policy's device grant"
+		conf = ConfidenceMedium
+		steps = []string{
+			"Check the device's compliance and join state in Entra ID and Intune against the failing policy's grant controls.",
+			"Fix the device's state, or use a device that meets the policy."}
+	}
+	steps = append(steps, "If the policy should not apply to this device or user, adjust its assignments.")
+	fd := f.finding(ScenarioDeviceCompliance, "Device does not meet a Conditional Access device requirement", f.catalogWho(xs, "admin"), conf, xs, "", steps...)
+	fd.Summary = fmt.Sprintf("%s required a compliant, managed or hybrid-joined device; %s is %s. %s.", capital(policyNames(fd.Evidence.Policies)), name, state, capital(span(xs)))
+	return []Finding{fd}
+}
+
+func capital(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// ruleCAGrant: any other Conditional Access failure: the policy that
+// failed and the grant controls it wanted.
+func ruleCAGrant(f *facts) []Finding {
+	xs := f.open(func(x *failure) bool { return isCAFailure(x.s) })
+	if len(xs) == 0 {
+		return nil
+	}
+	claim(xs)
+	conf := ConfidenceMedium
+	if slices.ContainsFunc(xs, func(x *failure) bool { return failingPolicy(x.s) }) {
+		conf = ConfidenceHigh
+	}
+	fd := f.finding(ScenarioCAGrant, "A Conditional Access grant control was not satisfied", f.catalogWho(xs, "admin"), conf, xs, "",
+		"Read the failing policy's grant controls and have the user meet them (complete MFA, use an approved client app, accept the terms of use, or a compliant device), or meet them for the user (register a method, enrol the device).",
+		"If the policy should not apply to this user, app or context, adjust its assignments or exclusions.")
+	var wants []string
+	for _, p := range fd.Evidence.Policies {
+		for _, g := range p.GrantControls {
+			if !slices.Contains(wants, g) {
+				wants = append(wants, g)
+			}
+		}
+	}
+	want := "its grant controls"
+	if len(wants) > 0 {
+		want = "grant controls " + strings.Join(wants, ", ")
+	}
+	fd.Summary = fmt.Sprintf("%s failed: the sign-in did not satisfy %s (codes %s): %s.", capital(policyNames(fd.Evidence.Policies)), want, joinInts(fd.Evidence.ErrorCodes), span(xs))
+	return []Finding{fd}
+}
+
+// ruleSession: tokens and sessions that are no longer valid. On
+// non-interactive sign-ins (a client refreshing in the background) it is a
+// revoked refresh token: a password change, a reset or an admin's "revoke
+// sessions" did it, and one interactive sign-in of the user ends it. On
+// interactive ones the user is asked to sign in again (sign-in frequency,
+// a revoked session).
+func ruleSession(f *facts) []Finding {
+	var out []Finding
+	refresh := f.open(func(x *failure) bool {
+		c := x.s.Status.ErrorCode
+		return c == codeGrantRevoked || (x.s.Type == signin.NonInteractive && (c == codeSessionRevoked || c == codePasswordChanged))
+	})
+	if len(refresh) > 0 {
+		claim(refresh)
+		fd := f.finding(ScenarioRefreshRevoked, "Refresh token revoked: the app must sign the user in again", f.catalogWho(refresh, "user"), ConfidenceHigh, refresh, "",
+			"Have the user sign in again interactively in the app that keeps failing (sign out and back in); that issues a new refresh token.",
+			"If it keeps failing after an interactive sign-in, the client is not prompting: update or reinstall it, or clear its cached account.",
+			"Check the audit log for the password change, reset or session revocation that caused it, to confirm it was expected.")
+		fd.Status = StatusOngoing
+		ok := f.interactiveSuccessAfter(refresh)
+		after := ""
+		if ok != nil {
+			fd.Status = StatusResolved
+			after = fmt.Sprintf(" The user signed in interactively afterwards (%s at %s), which issues a new token.", appOf(ok), stamp(ok.CreatedAt))
+		}
+		fd.Summary = fmt.Sprintf("Background (non-interactive) token refreshes of %s were rejected because the refresh token or session was revoked (a password change, a reset, or an admin revocation): %s.%s",
+			strings.Join(fd.Evidence.Apps, ", "), span(refresh), after)
+		out = append(out, fd)
+	}
+	reauth := f.open(hasCode(codeSignInFrequency, codePasswordChanged, codeSessionRevoked))
+	if len(reauth) > 0 {
+		claim(reauth)
+		fd := f.finding(ScenarioReauthentication, "The user must sign in again", f.catalogWho(reauth, "user"), ConfidenceHigh, reauth, "",
+			"Have the user sign in again with their password (and MFA): the old session is no longer accepted.",
+			"If it happens more often than expected, check the sign-in frequency session control of the Conditional Access policies that apply, and recent password changes or session revocations in the audit log.")
+		fd.Summary = fmt.Sprintf("The session was no longer valid (sign-in frequency reached, or the session revoked after a password change): %s.", span(reauth))
+		out = append(out, fd)
+	}
+	return out
+}
+
+// interactiveSuccessAfter returns the first interactive success of the
+// failures' user at or after the latest of them, or nil. Only the latest
+// failure counts, so that a client still failing after that success keeps
+// the finding ongoing.
+func (f *facts) interactiveSuccessAfter(xs []*failure) *signin.SignIn {
+	last := xs[len(xs)-1].s
+	u := userOf(last)
+	for _, s := range f.successes {
+		if s.Type == signin.Interactive && !s.CreatedAt.Before(last.CreatedAt) && userOf(s) == u {
+			return s
+		}
+	}
+	return nil
+}
+
+// ruleManagedIdentity: managed identity sign-ins that failed for any
+// reason the transient rule does not own. No secret is involved: the
+// identity, its assignment to the resource, or the token request is wrong.
+func ruleManagedIdentity(f *facts) []Finding {
+	xs := f.open(func(x *failure) bool {
+		return x.s.Type == signin.ManagedIdentity && x.outcome != signin.OutcomeTransient && !(x.outcome == signin.OutcomeInterrupt && x.fu.Completed)
+	})
+	if len(xs) == 0 {
+		return nil
+	}
+	claim(xs)
+	last := xs[len(xs)-1].s
+	kind := cmp.Or(last.ManagedIdentity, "managed identity")
+	titles := []string{}
+	if f.in.Catalog != nil {
+		codes := map[int]bool{}
+		for _, x := range xs {
+			if c := x.s.Status.ErrorCode; !codes[c] {
+				codes[c] = true
+				if e, ok := f.in.Catalog.Lookup(c); ok {
+					titles = append(titles, fmt.Sprintf("%d %s", c, e.Title))
+				}
+			}
+		}
+		slices.Sort(titles)
+	}
+	what := ""
+	if len(titles) > 0 {
+		what = " (" + strings.Join(titles, "; ") + ")"
+	}
+	fd := f.finding(ScenarioManagedIdentity, "Managed identity sign-in failed", f.catalogWho(xs, "developer"), ConfidenceHigh, xs,
+		fmt.Sprintf("The %s %s could not get a token for %s%s: %s.", kind, cmp.Or(last.ServicePrincipal.Name, appOf(last)), cmp.Or(last.Resource.Name, last.Resource.ID, "its resource"), what, span(xs)),
+		"Check that the identity is enabled on the Azure resource and, for a user-assigned identity, that the code asks for the right client ID.",
+		"Check the resource the token is requested for (its App ID URI or scope) and grant the identity a role on it.",
+		"Restart or redeploy the workload if the identity was recreated (a new object ID behind the same name).")
+	return []Finding{fd}
+}
+
+// ruleConsent: the app needs permissions nobody consented to. A consent
+// prompt (90095) that the user got through is a normal step.
+func ruleConsent(f *facts) []Finding {
+	xs := f.open(func(x *failure) bool {
+		return hasCode(codeConsent, codeConsentDeclined, codeAdminConsent)(x) || (x.s.Status.ErrorCode == codeConsentPrompt && !x.fu.Completed)
+	})
+	if len(xs) == 0 {
+		return nil
+	}
+	claim(xs)
+	steps := []string{
+		"Review the permissions the app asks for; if they are acceptable, grant admin consent on the enterprise application (or approve the user's admin consent request).",
+		"If the app should not have them, leave consent withheld and tell the user; a developer can request fewer permissions.",
+	}
+	if slices.ContainsFunc(xs, hasCode(codeConsentDeclined)) && !slices.ContainsFunc(xs, hasCode(codeConsent, codeAdminConsent, codeConsentPrompt)) {
+		steps = []string{
+			"Ask the user whether declining the consent prompt was intended; if not, have them sign in again and accept it.",
+			"If users should not decide, an admin grants consent for the tenant on the enterprise application.",
+		}
+	}
+	fd := f.finding(ScenarioConsent, "Consent to the application's permissions is missing", f.catalogWho(xs, "admin"), ConfidenceHigh, xs, "", steps...)
+	fd.Summary = fmt.Sprintf("%s needs permissions nobody has consented to (codes %s): %s.", strings.Join(fd.Evidence.Apps, ", "), joinInts(fd.Evidence.ErrorCodes), span(xs))
+	return []Finding{fd}
 }

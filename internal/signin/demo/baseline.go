@@ -14,6 +14,9 @@ func (g *generator) baseline() {
 	r := stream("baseline")
 	users := append(append([]*user(nil), g.members...), g.guests...)
 	for _, u := range users {
+		if u.scripted {
+			continue
+		}
 		for day := 7; day >= 0; day-- {
 			g.userDay(r, u, day)
 		}

@@ -138,6 +138,9 @@ func (g *generator) emit(r *rand.Rand, c *ctx, q req) string {
 	if q.risk != nil {
 		s.Risk = *q.risk
 	}
+	if c.u.Type == "guest" {
+		s.CrossTenantAccessType = "b2bCollaboration"
+	}
 	needMFA := false
 	switch q.st {
 	case primaryFailed, noAuth, tokenRejected:
@@ -157,6 +160,7 @@ func (g *generator) emit(r *rand.Rand, c *ctx, q req) string {
 // caKey is everything Conditional Access looks at in the demo tenant.
 type caKey struct {
 	legacy, trusted, salesforce, arm, compliant, guest, allowedCountry, mfaDone bool
+	mfaExcluded, admin, unapprovedMobile                                        bool
 }
 
 // caResult is the outcome of evaluating the policies for one caKey.
@@ -175,6 +179,8 @@ func (g *generator) evaluate(c *ctx, mfaDone bool) ([]signin.Policy, string, boo
 		legacy: c.legacy, trusted: c.at.trusted, salesforce: c.res == appSalesforce, arm: c.res == resARM,
 		compliant: c.dev.IsCompliant != nil && *c.dev.IsCompliant, guest: c.u.Type == "guest",
 		allowedCountry: allowedCountries[c.at.loc.CountryOrRegion], mfaDone: mfaDone,
+		mfaExcluded: c.u.mfaExcluded, admin: c.u.admin,
+		unapprovedMobile: !c.legacy && mobileOS(c.dev.OperatingSystem) && c.app != appOutlookMob,
 	}
 	res, ok := g.ca[k]
 	if !ok {
@@ -204,6 +210,8 @@ func (g *generator) evaluateKey(k caKey) ([]signin.Policy, string, bool) {
 	pol := &g.pol
 
 	switch {
+	case k.mfaExcluded:
+		add(pol.mfa, "notApplied", "application", "users")
 	case k.legacy:
 		add(pol.mfa, "notApplied", "application,users", "clientType")
 	case k.trusted:
@@ -247,6 +255,19 @@ func (g *generator) evaluateKey(k caKey) ([]signin.Policy, string, bool) {
 		add(pol.roCountry, "reportOnlyFailure", "application,users,location", "none")
 	}
 	add(pol.guestTOU, "notEnabled", "", "")
+	switch {
+	case k.arm && !k.admin:
+		add(pol.blockARM, "failure", "application,users", "none")
+	case k.arm:
+		add(pol.blockARM, "notApplied", "application", "users")
+	default:
+		add(pol.blockARM, "notApplied", "users", "application")
+	}
+	if k.unapprovedMobile {
+		add(pol.approvedApp, "failure", "application,users,platform", "none")
+	} else {
+		add(pol.approvedApp, "notApplied", "application,users", "platform")
+	}
 
 	status := "notApplied"
 	for _, p := range ps {
@@ -259,6 +280,13 @@ func (g *generator) evaluateKey(k caKey) ([]signin.Policy, string, bool) {
 	}
 	return ps, status, needMFA
 }
+
+// mobileOS reports whether os is a phone's, where the approved-app policy applies.
+func mobileOS(os string) bool { return os == osIOS || os == osAndroid }
+
+// last is the record emit appended last, for a story to add what only it
+// knows (a cross-tenant access type, an authentication protocol).
+func (g *generator) last() *signin.SignIn { return &g.out[len(g.out)-1] }
 
 // steps builds the authentication steps (beta authenticationDetails) of a request.
 func steps(c *ctx, q req, needMFA bool) []signin.AuthStep {
@@ -348,7 +376,16 @@ func (g *generator) emitWorkload(r *rand.Rand, w *workload, res app, at time.Tim
 		Location:                w.loc,
 		Status:                  signin.Status{ErrorCode: code, FailureReason: reasons[code], AdditionalDetails: details},
 		ConditionalAccessStatus: "notApplied",
+		ClientCredentialType:    credentialType(w.typ),
 	})
+}
+
+// credentialType is what a workload of type typ signs in with in the demo.
+func credentialType(typ signin.Type) string {
+	if typ == signin.ManagedIdentity {
+		return "managedIdentity"
+	}
+	return "clientSecret"
 }
 
 // reasons are the failure reasons of the codes the demo uses, in the
@@ -357,6 +394,8 @@ var reasons = map[int]string{
 	50020:   "The account from the external identity provider does not exist in this tenant.",
 	50034:   "No account with this user name exists in the directory.",
 	50053:   "The account is locked by smart lockout after too many incorrect passwords.",
+	50011:   "The reply URL in the request does not match the reply URLs configured for the application.",
+	50089:   "The sign-in flow token expired before the user finished signing in.",
 	50055:   "The password has expired and must be changed before signing in.",
 	50057:   "The user account is disabled.",
 	50058:   "No signed-in session was found for a silent sign-in; the app must prompt the user.",
@@ -369,7 +408,11 @@ var reasons = map[int]string{
 	50140:   "The \"Stay signed in?\" prompt interrupted the sign-in.",
 	50173:   "The grant was revoked after a password change; a fresh sign-in is required.",
 	53000:   "Conditional Access requires a compliant device, and the device is not compliant or not known.",
+	53002:   "Conditional Access requires an approved client app, and this app is not one.",
 	53003:   "Access was blocked by a Conditional Access policy.",
+	53004:   "Security info registration is blocked because of risk on the sign-in or the user.",
+	530035:  "Access was blocked by security defaults.",
+	700016:  "No application with this identifier was found in the directory.",
 	65001:   "No user or administrator has consented to the permissions the application requested.",
 	70043:   "The refresh token is no longer valid because of the Conditional Access sign-in frequency.",
 	70044:   "The session has expired because of the Conditional Access sign-in frequency.",

@@ -6,6 +6,8 @@
 // lockout, a password spray, expired and disabled accounts, declined MFA,
 // Conditional Access blocks, revoked tokens, expired client secrets, missing
 // consent, and more), each with the detail the troubleshooting tools read.
+// Every scenario id of diagnose_signin_failures happens at least once in the
+// 48 hours before the newest sign-in, for a subject that Stories names.
 //
 // Nothing is stored: Generate builds the tenant in code from fixed random
 // streams, so the same call always returns the same sign-ins, and it runs in a

@@ -210,7 +210,9 @@ func TestDirectory(t *testing.T) {
 				t.Fatalf("member %s with home tenant %s", u.UPN, x.HomeTenantID)
 			}
 		case "guest":
-			if strings.HasSuffix(u.UPN, "@"+Domain) || x.HomeTenantID == TenantID {
+			// A guest's UPN is its home address, or the #EXT# UPN this
+			// tenant gave it (whose home address signin.HomeAddress reads).
+			if (strings.HasSuffix(u.UPN, "@"+Domain) && signin.HomeAddress(u.UPN) == "") || x.HomeTenantID == TenantID {
 				t.Fatalf("guest %s looks like a member", u.UPN)
 			}
 			guests[u.UPN] = true

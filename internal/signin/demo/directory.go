@@ -1,6 +1,7 @@
 package demo
 
 import (
+	"math/rand/v2"
 	"strconv"
 	"strings"
 	"time"
@@ -132,6 +133,10 @@ type user struct {
 	admin      bool
 	officeOnly bool // never works from home (no MFA method registered)
 	story      bool // has a scenario of its own; never picked at random
+	scripted   bool // no baseline: every sign-in comes from its story
+	// mfaExcluded: excluded from "Require MFA outside trusted locations"
+	// (an unattended service account), the gap a spray finds.
+	mfaExcluded bool
 
 	// Baseline activity limits (zero: none).
 	from, until, interactiveUntil time.Time
@@ -176,28 +181,29 @@ const (
 	browserRich       = "Rich Client 4.67.2.0"
 	browserRichMobile = "Rich Client 1.6.1"
 
-	uaEdgeWin      = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/132.0.0.0 Safari/537.36 Edg/132.0.0.0"
-	uaChromeWin    = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/132.0.0.0 Safari/537.36"
-	uaChromeMac    = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/132.0.0.0 Safari/537.36"
-	uaSafariMac    = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.2 Safari/605.1.15"
-	uaOutlookWin   = "Microsoft Office/16.0 (Windows NT 10.0; Microsoft Outlook 16.0.18324; Pro)"
-	uaOutlook2016  = "Microsoft Office/16.0 (Windows NT 10.0; Microsoft Outlook 16.0.4266; Pro)"
-	uaTeamsWin     = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36 Edg/130.0.0.0 Teams/24335.206.3315.1368/49"
-	uaTeamsMac     = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Teams/24335.208.3315.1378/49"
-	uaOutlookIOS   = "Outlook-iOS/723.4027091.prod.iphone (4.2503.0)"
-	uaOutlookAndr  = "Outlook-Android/2.0"
-	uaPowerShell   = "Mozilla/5.0 (Windows NT 10.0; Microsoft Windows 10.0.22631; en-US) PowerShell/7.4.6"
-	uaAzureCLI     = "python/3.12.8 (Windows-11-10.0.22631-SP0) AZURECLI/2.68.0"
-	uaSprayScript  = "python-requests/2.31.0"
-	uaIOSMailEAS   = "Apple-iPhone12C1/1905.2"
-	pwdCloud       = "Password in the cloud"
-	pwdHashSync    = "Password Hash Sync"
-	mfaPush        = "Mobile app notification"
-	mfaSMS         = "Text message"
-	mfaOATH        = "OATH verification code"
-	mfaCall        = "Phone call"
-	mfaPrevious    = "Previously satisfied"
-	methodPassword = "Password"
+	uaEdgeWin       = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/132.0.0.0 Safari/537.36 Edg/132.0.0.0"
+	uaChromeWin     = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/132.0.0.0 Safari/537.36"
+	uaChromeMac     = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/132.0.0.0 Safari/537.36"
+	uaSafariMac     = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.2 Safari/605.1.15"
+	uaOutlookWin    = "Microsoft Office/16.0 (Windows NT 10.0; Microsoft Outlook 16.0.18324; Pro)"
+	uaOutlook2016   = "Microsoft Office/16.0 (Windows NT 10.0; Microsoft Outlook 16.0.4266; Pro)"
+	uaTeamsWin      = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36 Edg/130.0.0.0 Teams/24335.206.3315.1368/49"
+	uaTeamsMac      = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Teams/24335.208.3315.1378/49"
+	uaOutlookIOS    = "Outlook-iOS/723.4027091.prod.iphone (4.2503.0)"
+	uaOutlookAndr   = "Outlook-Android/2.0"
+	uaPowerShell    = "Mozilla/5.0 (Windows NT 10.0; Microsoft Windows 10.0.22631; en-US) PowerShell/7.4.6"
+	uaAzureCLI      = "python/3.12.8 (Windows-11-10.0.22631-SP0) AZURECLI/2.68.0"
+	uaSprayScript   = "python-requests/2.31.0"
+	uaChromeAndroid = "Mozilla/5.0 (Linux; Android 14; SM-S921B) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/132.0.0.0 Mobile Safari/537.36"
+	uaIOSMailEAS    = "Apple-iPhone12C1/1905.2"
+	pwdCloud        = "Password in the cloud"
+	pwdHashSync     = "Password Hash Sync"
+	mfaPush         = "Mobile app notification"
+	mfaSMS          = "Text message"
+	mfaOATH         = "OATH verification code"
+	mfaCall         = "Phone call"
+	mfaPrevious     = "Previously satisfied"
+	methodPassword  = "Password"
 )
 
 // managedDevice is a device registered in the tenant and compliant.
@@ -266,6 +272,27 @@ var storyUsers = []storyUser{
 	{first: "Aisha", last: "Rahman", office: london, admin: true},
 }
 
+// moreStoryUsers are the members of the stories added with the diagnosis
+// scenarios, one subject per scenario.
+var moreStoryUsers = []storyUser{
+	{first: "Lucas", last: "Weber", office: seattle},                // bad-password
+	{first: "Paulo", last: "Souza", office: newYork, sales: true},   // malicious-ip-blocked
+	{first: "Erik", last: "Strand", office: london},                 // mfa-denied
+	{first: "Tessa", last: "Vogel", office: seattle, finance: true}, // ca-blocked
+	{first: "Nadia", last: "Petrov", office: newYork, sales: true},  // ca-grant-not-satisfied
+	{first: "Kai", last: "Lindgren", office: london},                // security-defaults
+	{first: "Mira", last: "Kapoor", office: seattle},                // risk-blocked
+	{first: "Theo", last: "Brandt", office: seattle, hybrid: true},  // app-not-found
+	{first: "Zara", last: "Quinn", office: london},                  // resource-not-found
+	{first: "Ines", last: "Moreau", office: london},                 // interrupts-only
+	{first: "Olaf", last: "Berg", office: seattle},                  // no-failures
+	{first: "Hugo", last: "Lambert", office: newYork},               // unclassified
+}
+
+// scriptedUsers have no baseline: their stories write every sign-in, so that
+// nothing random (an MFA prompt, a "Stay signed in?" question) blurs them.
+var scriptedUsers = []string{"olaf.berg@" + Domain, "mira.kapoor@" + Domain}
+
 // guestUser is an external (B2B) collaborator.
 type guestUser struct {
 	upn, name string
@@ -294,7 +321,7 @@ func upnOf(first, last string) string {
 // random names from the lists, then the guests.
 func (g *generator) directory() {
 	r := stream("directory")
-	add := func(first, last string, o *office, hybrid bool) *user {
+	add := func(r *rand.Rand, first, last string, o *office, hybrid bool) *user {
 		upn := upnOf(first, last)
 		u := &user{
 			User: signin.User{
@@ -352,7 +379,7 @@ func (g *generator) directory() {
 	}
 
 	for _, s := range storyUsers {
-		u := add(s.first, s.last, s.office, s.hybrid)
+		u := add(r, s.first, s.last, s.office, s.hybrid)
 		u.story, u.admin, u.sales, u.finance = true, s.admin, s.sales, s.finance
 	}
 	for len(g.members) < memberCount {
@@ -367,7 +394,7 @@ func (g *generator) directory() {
 		case x < 7:
 			o = london
 		}
-		u := add(first, last, o, chance(r, 0.3))
+		u := add(r, first, last, o, chance(r, 0.3))
 		switch x := r.IntN(100); {
 		case x < 16:
 			u.sales = true
@@ -378,6 +405,30 @@ func (g *generator) directory() {
 		}
 		g.regular = append(g.regular, u)
 	}
+	// The later story users have a stream of their own, so that adding them
+	// left every member above (and the stories that pick among them) alone.
+	rs := stream("directory/stories")
+	for _, s := range moreStoryUsers {
+		if _, taken := g.byUPN[upnOf(s.first, s.last)]; taken {
+			panic("demo: story user " + upnOf(s.first, s.last) + " is taken")
+		}
+		u := add(rs, s.first, s.last, s.office, s.hybrid)
+		u.story, u.admin, u.sales, u.finance = true, s.admin, s.sales, s.finance
+	}
+	for _, upn := range scriptedUsers {
+		g.u(upn).scripted = true
+	}
+	// The reporting gateway's account: unattended, so excluded from MFA.
+	reporting := &user{
+		User: signin.User{
+			ID: nameGUID("user/svc-reporting@" + Domain), UPN: "svc-reporting@" + Domain,
+			DisplayName: "Power BI Gateway Service", Type: "member",
+		},
+		homeTenant: TenantID, office: seattle, pwdSource: pwdCloud, story: true, scripted: true, mfaExcluded: true,
+		laptop: g.managedDevice("CTS-PBIGW-01", "svc-reporting@"+Domain, "Windows Server 2022", trustHybrid),
+	}
+	g.byUPN[reporting.UPN] = reporting
+
 	// The scan-to-email device's account: a service account, not a person.
 	scanner := &user{
 		User: signin.User{
@@ -419,18 +470,21 @@ func policy(name string, grant, session []string) policyDef {
 // Generate builds its own, so that no two calls share a slice.
 type policies struct {
 	mfa, legacy, salesforce, adminMFA, sif, roDevice, roCountry, guestTOU policyDef
+	blockARM, approvedApp                                                 policyDef
 }
 
 func newPolicies() policies {
 	return policies{
-		mfa:        policy("Require MFA outside trusted locations", []string{"Mfa"}, nil),
-		legacy:     policy("Block legacy authentication", []string{"Block"}, nil),
-		salesforce: policy("Require compliant device for Salesforce", []string{"RequireCompliantDevice"}, nil),
-		adminMFA:   policy("Require MFA for Azure management", []string{"Mfa"}, nil),
-		sif:        policy("Sign-in frequency 4 hours for Azure management", nil, []string{"SignInFrequency"}),
-		roDevice:   policy("Require compliant or hybrid joined device (report-only)", []string{"RequireCompliantDevice", "RequireDomainJoinedDevice"}, nil),
-		roCountry:  policy("Block sign-ins from outside allowed countries (report-only)", []string{"Block"}, nil),
-		guestTOU:   policy("Guests must accept terms of use", nil, nil),
+		mfa:         policy("Require MFA outside trusted locations", []string{"Mfa"}, nil),
+		legacy:      policy("Block legacy authentication", []string{"Block"}, nil),
+		salesforce:  policy("Require compliant device for Salesforce", []string{"RequireCompliantDevice"}, nil),
+		adminMFA:    policy("Require MFA for Azure management", []string{"Mfa"}, nil),
+		sif:         policy("Sign-in frequency 4 hours for Azure management", nil, []string{"SignInFrequency"}),
+		roDevice:    policy("Require compliant or hybrid joined device (report-only)", []string{"RequireCompliantDevice", "RequireDomainJoinedDevice"}, nil),
+		roCountry:   policy("Block sign-ins from outside allowed countries (report-only)", []string{"Block"}, nil),
+		guestTOU:    policy("Guests must accept terms of use", nil, nil),
+		blockARM:    policy("Block Azure management for non-administrators", []string{"Block"}, nil),
+		approvedApp: policy("Require approved client app on mobile devices", []string{"RequireApprovedApp"}, nil),
 	}
 }
 

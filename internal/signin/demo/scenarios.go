@@ -69,6 +69,7 @@ func (g *generator) scenarios() {
 	g.transient()
 	g.stalePassword()
 	g.unknownUser()
+	g.newerStories()
 }
 
 // rosa: eleven wrong passwords from home this morning, then smart lockout.
@@ -118,12 +119,19 @@ func (g *generator) spray() {
 		targets = append(targets, g.regular[i])
 	}
 	targets = slices.Insert(targets, 17, derek)
+	// The unattended reporting account, excluded from MFA, falls to the spray.
+	reporting := g.u("svc-reporting@" + Domain)
+	targets = slices.Insert(targets, 29, reporting)
 	t := g.ago(sprayStarted)
 	for i, u := range targets {
 		c := &ctx{u: u, app: appOffice, res: resGraph, typ: signin.Interactive, client: clientModern,
 			dev: signin.Device{OperatingSystem: "Linux"}, ua: uaSprayScript, at: at}
 		corr := randomGUID(r)
 		switch {
+		case u == reporting:
+			g.emit(r, c, req{at: t, corr: corr, st: completed, risk: risk,
+				details: "The sprayed password was this account's: it is excluded from \"Require MFA outside trusted locations\" because it runs unattended, so nothing stopped the sign-in. Reset the password, revoke sessions, and move the job to a workload identity."})
+			g.last().AuthenticationProtocol = "ropc"
 		case u == derek:
 			hi := &signin.Risk{LevelDuringSignIn: "high", LevelAggregated: "high", State: "atRisk", Detail: "none",
 				EventTypes: []string{"passwordSpray", "unfamiliarFeatures"}}
@@ -357,9 +365,21 @@ func (g *generator) revokedGrant() {
 	homePC.Browser = browserRich
 	teams := &ctx{u: u, app: appTeams, res: appTeamsSvc, typ: signin.NonInteractive, client: clientModern,
 		dev: homePC, ua: uaTeamsWin, at: u.home}
-	for t := reset.Add(7 * time.Minute); t.Before(g.ago(12 * time.Minute)); t = t.Add(between(r, 17*time.Minute, 24*time.Minute)) {
+	// Teams on the home PC fails until Tom signs in there again with the
+	// new password; its refreshes succeed from then on.
+	again := g.ago(time.Hour + 41*time.Minute)
+	t := reset.Add(7 * time.Minute)
+	for ; t.Before(again); t = t.Add(between(r, 17*time.Minute, 24*time.Minute)) {
 		g.emit(r, teams, req{at: t, corr: randomGUID(r), code: 50173, st: tokenRejected,
 			step: "Refresh token issued before the password change", details: details})
+	}
+	signIn := *teams
+	signIn.typ, signIn.session = signin.Interactive, randomGUID(r)
+	g.emit(r, &signIn, req{at: again, corr: randomGUID(r), st: completed,
+		details: "Signed in to Teams again with the new password; the app's refresh token is new."})
+	teams.session = signIn.session
+	for t = again.Add(between(r, 15*time.Minute, 25*time.Minute)); t.Before(g.ago(5 * time.Minute)); t = t.Add(between(r, 25*time.Minute, 35*time.Minute)) {
+		g.emit(r, teams, req{at: t, corr: randomGUID(r), st: tokenRefresh})
 	}
 }
 
@@ -428,11 +448,14 @@ func (g *generator) externalUser() {
 // transient: a service-side error, each retried successfully in the same flow.
 func (g *generator) transient() {
 	r := stream("transient")
-	for _, d := range []time.Duration{time.Hour + 22*time.Minute, 29 * time.Hour, 77 * time.Hour, 131 * time.Hour} {
+	for i, d := range []time.Duration{time.Hour + 22*time.Minute, 29 * time.Hour, 77 * time.Hour, 131 * time.Hour} {
 		u := g.regular[r.IntN(len(g.regular))]
 		c := u.browser(appOfficeHome, appOfficeHome, u.officeSpot(0), randomGUID(r))
 		t := g.ago(d)
 		corr := randomGUID(r)
+		if i == 0 {
+			corr = transientFlow // the story table's subject
+		}
 		first := g.emit(r, c, req{at: t, corr: corr, code: 90025, st: noAuth,
 			details: "A Microsoft Entra service hit its internal retry limit; the client retried and the next request of this flow succeeded."})
 		g.emit(r, c, req{at: t.Add(between(r, 4*time.Second, 9*time.Second)), corr: corr, orig: first, st: completed})
@@ -465,7 +488,7 @@ func (g *generator) unknownUser() {
 	u := &user{User: signin.User{UPN: "jonh.smith@" + Domain}, homeTenant: TenantID, pwdSource: pwdCloud}
 	c := &ctx{u: u, app: appOfficeHome, res: appOfficeHome, typ: signin.Interactive, client: clientBrowser,
 		dev: g.unmanagedDevice(osWindows, browserEdge), ua: uaEdgeWin, at: spot{ip: "192.0.2.250", loc: seattle.homes[0]}}
-	t := g.ago(52*time.Hour + 17*time.Minute)
+	t := g.ago(26*time.Hour + 17*time.Minute)
 	for range 2 {
 		g.emit(r, c, req{at: t, corr: randomGUID(r), code: 50034, st: noAuth,
 			details: "No account has this user name. Check it for typing mistakes (this one looks like a misspelt member) and that the user is in this tenant."})
@@ -481,6 +504,7 @@ func (g *generator) workloads() {
 	fn := &workload{typ: signin.ManagedIdentity, app: appFuncProd, sp: spFuncProd, msi: "systemAssigned", ip: "10.64.2.15", loc: quincy}
 
 	keyID := nameGUID("key/Contoso Expense API")
+	oldHRKey := nameGUID("key/Contoso HR Sync/2024")
 	expired := g.ago(secretExpired)
 	rotated := g.ago(secretRotated)
 	deployed := g.ago(funcDeployed)
@@ -493,10 +517,13 @@ func (g *generator) workloads() {
 				g.emitWorkload(r, expense, resGraph, t, 7000222,
 					"The application's only client secret (key ID "+keyID+") passed its end date; no other valid secret or certificate exists. Add a new secret or a certificate and update the app's configuration.")
 			}
+			g.last().ServicePrincipalCredentialKeyID = keyID
 		}
 		if t := hour.Add(35*time.Minute + between(r, 0, 40*time.Second)); g.in(t, 0) {
 			if t.Before(rotated) {
 				g.emitWorkload(r, hrSync, resGraph, t, 0, "")
+				// A wrong secret matches no key: only successes name one.
+				g.last().ServicePrincipalCredentialKeyID = oldHRKey
 			} else {
 				g.emitWorkload(r, hrSync, resGraph, t, 7000215,
 					"The client secret sent does not match any of the application's secrets. The secret was rotated shortly before the failures began; a common cause is configuring the secret's ID instead of its value.")
