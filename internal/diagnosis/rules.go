@@ -335,12 +335,24 @@ func ruleCompromise(f *facts) []Finding {
 }
 
 // ruleSpray: one IP failing SprayMinUsers distinct users within SprayWindow,
-// counted over the subject's and the other users' sign-ins from that IP.
+// counted over the subject's and the other users' sign-ins from that IP. The
+// indexes by IP are built once, so a tenant's thousands of IPs cost one pass.
 func ruleSpray(f *facts) []Finding {
 	byIP := map[string][]*signin.SignIn{}
+	succByIP := map[string][]*signin.SignIn{}
 	for _, s := range f.sameIP {
-		if s.IPAddress != "" && isPasswordFailure(s) {
+		switch {
+		case s.IPAddress == "":
+		case isPasswordFailure(s):
 			byIP[s.IPAddress] = append(byIP[s.IPAddress], s)
+		case !s.Failed():
+			succByIP[s.IPAddress] = append(succByIP[s.IPAddress], s)
+		}
+	}
+	failByIP := map[string][]*failure{}
+	for _, x := range f.failures {
+		if x.s.IPAddress != "" && isPasswordFailure(x.s) {
+			failByIP[x.s.IPAddress] = append(failByIP[x.s.IPAddress], x)
 		}
 	}
 	var out []Finding
@@ -350,19 +362,18 @@ func ruleSpray(f *facts) []Finding {
 		if users < SprayMinUsers {
 			continue
 		}
-		xs := f.open(func(x *failure) bool { return x.s.IPAddress == ip && isPasswordFailure(x.s) })
+		var xs []*failure
+		for _, x := range failByIP[ip] {
+			if !x.claimed {
+				xs = append(xs, x)
+			}
+		}
 		if len(xs) == 0 && f.in.Subject.Kind != KindIPAddress && f.in.Subject.Kind != KindTenant {
 			continue
 		}
 		claim(xs)
-		succ := 0
-		var succIDs []*signin.SignIn
-		for _, s := range f.sameIP {
-			if !s.Failed() && s.IPAddress == ip {
-				succ++
-				succIDs = append(succIDs, s)
-			}
-		}
+		succIDs := succByIP[ip]
+		succ := len(succIDs)
 		fd := f.finding(ScenarioSpray, "Password spray from "+ip, "admin", ConfidenceMedium, xs,
 			fmt.Sprintf("Heuristic (at least %d distinct users failing from one IP within an hour, at most %d attempts each): %s failed password sign-ins for %d users; %d success(es) from the same IP. %s of them for this subject.",
 				SprayMinUsers, SprayMaxAttemptsPerUser, ip, users, succ, span(xs)),
