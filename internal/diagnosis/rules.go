@@ -48,6 +48,18 @@ const (
 	ScenarioNoFailures        = "no-failures"
 )
 
+// Scenarios lists every scenario id, in the order of the product's table:
+// the values a client may see in Finding.Scenario.
+var Scenarios = []string{
+	ScenarioCompromise, ScenarioSmartLockout, ScenarioMaliciousIP, ScenarioSpray, ScenarioStaleReplay, ScenarioBadPassword,
+	ScenarioPasswordExpired, ScenarioAccountDisabled, ScenarioUserNotFound, ScenarioGuestMismatch, ScenarioMFARegistration,
+	ScenarioMFADenied, ScenarioMFAFraud, ScenarioMFANotCompleted, ScenarioLegacyAuthBlocked, ScenarioCABlocked,
+	ScenarioDeviceCompliance, ScenarioCAGrant, ScenarioSecurityDefaults, ScenarioRiskBlocked, ScenarioReauthentication,
+	ScenarioRefreshRevoked, ScenarioAppSecretExpired, ScenarioAppCredential, ScenarioManagedIdentity, ScenarioConsent,
+	ScenarioNotAssigned, ScenarioAppNotFound, ScenarioRedirectURI, ScenarioResourceNotFound, ScenarioTransient,
+	ScenarioInterruptsOnly, ScenarioUnclassified, ScenarioNoFailures,
+}
+
 // SprayMinUsers is how many distinct users one IP must fail for within
 // SprayWindow to be called a password spray. It is a heuristic, lower than
 // third-party detections (about 10 users per 30 minutes) so that a small
@@ -208,18 +220,28 @@ func signIns(xs []*failure) []*signin.SignIn {
 	return out
 }
 
-// status is resolved when the latest failure was followed by a success of
-// the same type, in the same flow or for the same user and app (for a
-// workload, the same service principal). A known caveat, kept on purpose:
-// a success of the same user and app from another client marks the finding
-// resolved even if one client (a phone with a saved password) is still
-// stuck; it shows as ongoing again with its next failure, since only the
-// latest failure decides.
+// status is resolved when each user's latest failure among xs (oldest
+// first) was followed by a success of the same type, in the same flow or
+// for the same user and app (for a workload, the same service principal):
+// one user getting in again does not resolve a block of several. A known
+// caveat, kept on purpose: a success of the same user and app from another
+// client marks the finding resolved even if one client (a phone with a
+// saved password) is still stuck; it shows as ongoing again with its next
+// failure, since only the latest failure decides.
 func status(xs []*failure) string {
-	if len(xs) > 0 && xs[len(xs)-1].fu.FollowedBySuccess {
-		return StatusResolved
+	if len(xs) == 0 {
+		return StatusOngoing
 	}
-	return StatusOngoing
+	latest := map[string]*failure{}
+	for _, x := range xs {
+		latest[userOf(x.s)] = x
+	}
+	for _, x := range latest {
+		if !x.fu.FollowedBySuccess {
+			return StatusOngoing
+		}
+	}
+	return StatusResolved
 }
 
 // byUser groups failures by user, in the order of the users' keys.
