@@ -453,7 +453,7 @@ func notCauses(f *facts, fs []Finding) []NotCause {
 	if na > 0 && !caFailed {
 		out = append(out, NotCause{
 			What: "Conditional Access",
-			Why:  fmt.Sprintf("%d failed sign-in(s) show Conditional Access as notApplied: primary authentication failed before any policy was evaluated, so no policy blocked them", na),
+			Why:  fmt.Sprintf("%d failed sign-in(s) show Conditional Access as notApplied: they failed before any policy was evaluated (at the password or token check), so no policy blocked them", na),
 		})
 	}
 	// Policies evaluated on the failures that did not decide them.

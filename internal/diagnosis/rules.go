@@ -396,9 +396,13 @@ func ruleSpray(f *facts) []Finding {
 		claim(xs)
 		succIDs := succByIP[ip]
 		succ := len(succIDs)
+		mine := fmt.Sprintf(" %s of them for this subject.", capital(span(xs)))
+		if k := f.in.Subject.Kind; k == KindIPAddress || k == KindTenant {
+			mine = ""
+		}
 		fd := f.finding(ScenarioSpray, "Password spray from "+ip, "admin", ConfidenceMedium, xs,
-			fmt.Sprintf("Heuristic (at least %d distinct users failing from one IP within an hour, at most %d attempts each): %s failed password sign-ins for %d users; %d success(es) from the same IP. %s of them for this subject.",
-				SprayMinUsers, SprayMaxAttemptsPerUser, ip, users, succ, span(xs)),
+			fmt.Sprintf("Heuristic (at least %d distinct users failing from one IP within an hour, at most %d attempts each): %s failed password sign-ins for %d users (%d in all); %d success(es) from the same IP.%s",
+				SprayMinUsers, SprayMaxAttemptsPerUser, ip, users, len(l), succ, mine),
 			"Block the IP with a Conditional Access named location, or confirm it is a known egress (a VPN, a proxy).",
 			"Check the users who signed in successfully from this IP and reset their passwords if the sign-ins were not theirs.",
 			"Block legacy authentication if the attempts used it.")
@@ -915,8 +919,8 @@ func ruleDevice(f *facts) []Finding {
 	case d.IsManaged != nil && *d.IsManaged && (d.IsCompliant == nil || !*d.IsCompliant):
 		state = "managed but not compliant: an Intune compliance problem, not an enrolment one"
 		steps = []string{
-			"Open the device in Intune, read which compliance setting fails (OS version, encryption, password, threat level) and fix it on the device; then have the user run 'Check status' in Company Portal.",
-			"If the device is compliant now, wait for the compliance state to sync to Entra ID (or sync from Intune) and retry."}
+			"Have the user open Company Portal on the device, see which compliance setting fails (OS version, encryption, screen lock, threat level), fix it and tap 'Check status'; an admin sees the same setting on the device in Intune.",
+			"If the device is compliant now, wait for its compliance state to reach Entra ID (or sync it from Intune) and retry."}
 	case d.ID == "" || (d.IsManaged != nil && !*d.IsManaged):
 		state = "not managed (no device ID or not enrolled): an enrolment problem"
 		steps = []string{
@@ -1046,7 +1050,7 @@ func ruleManagedIdentity(f *facts) []Finding {
 	}
 	claim(xs)
 	last := xs[len(xs)-1].s
-	kind := cmp.Or(last.ManagedIdentity, "managed identity")
+	kind := cmp.Or(last.ManagedIdentity, "type not logged")
 	titles := []string{}
 	if f.in.Catalog != nil {
 		codes := map[int]bool{}
@@ -1065,7 +1069,7 @@ func ruleManagedIdentity(f *facts) []Finding {
 		what = " (" + strings.Join(titles, "; ") + ")"
 	}
 	fd := f.finding(ScenarioManagedIdentity, "Managed identity sign-in failed", f.catalogWho(xs, "developer"), ConfidenceHigh, xs,
-		fmt.Sprintf("The %s %s could not get a token for %s%s: %s.", kind, cmp.Or(last.ServicePrincipal.Name, appOf(last)), cmp.Or(last.Resource.Name, last.Resource.ID, "its resource"), what, span(xs)),
+		fmt.Sprintf("The managed identity %s (%s) could not get a token for %s%s: %s.", cmp.Or(last.ServicePrincipal.Name, appOf(last)), kind, cmp.Or(last.Resource.Name, last.Resource.ID, "its resource"), what, span(xs)),
 		"Check that the identity is enabled on the Azure resource and, for a user-assigned identity, that the code asks for the right client ID.",
 		"Check the resource the token is requested for (its App ID URI or scope) and grant the identity a role on it.",
 		"Restart or redeploy the workload if the identity was recreated (a new object ID behind the same name).")
