@@ -6,11 +6,10 @@
 //
 // Diagnose is the scenario engine: over a subject's sign-ins (failures and
 // successes) it names the root causes, ranked, with their evidence, who fixes
-// them, what is not the cause, the last success and what changed since. It
-// is pure and deterministic. It is not yet exposed as a tool: the
-// diagnose_signin_failures tool, the sources' reads it needs (successes, the
-// last success before the window, other users' sign-ins from the same IPs)
-// and the demo tenant's scenarios come next.
+// them, what is not the cause, the last success and what changed since; with
+// no subject (KindTenant) it triages the whole tenant within a fixed answer
+// budget (tenant.go). It is pure and deterministic; the
+// diagnose_signin_failures tool binds its arguments and renders it.
 package diagnosis
 
 import (

@@ -40,6 +40,8 @@ type Subject struct {
 // failures and successes, in any order (successes before the window may be
 // included: they feed lastSuccess). SameIP are other users' sign-ins from
 // the subject's IPs, which lockout and spray rules need; it may be empty.
+// For a tenant (Subject.Kind KindTenant), SignIns are every sign-in in the
+// window and SameIP is empty.
 type Input struct {
 	Subject      Subject
 	Since, Until time.Time // failures outside [Since, Until) are ignored; zero means unbounded
@@ -57,6 +59,18 @@ type Result struct {
 	NotCauses   []NotCause   `json:"notCauses"`
 	LastSuccess *LastSuccess `json:"lastSuccess" jsonschema:"nullable"`
 	WhatChanged []Change     `json:"whatChanged"`
+	// Omitted says what a tenant triage left out to stay within its
+	// budget (MaxTenantUsers, MaxTenantFindings, TenantResultBudget); nil
+	// when nothing was.
+	Omitted *Omitted `json:"omitted,omitempty"`
+}
+
+// Omitted counts what a result does not show: users with ongoing failures
+// not named, and findings cut, with a sentence that says which and why.
+type Omitted struct {
+	Users    int    `json:"users,omitempty"`
+	Findings int    `json:"findings,omitempty"`
+	Note     string `json:"note,omitempty"`
 }
 
 // Finding is one named root cause.
@@ -229,6 +243,9 @@ func prepare(in Input) *facts {
 // Diagnose names the root causes of the subject's failures in in. The same
 // input, in any order, gives the same Result.
 func Diagnose(in Input) Result {
+	if in.Subject.Kind == KindTenant {
+		return diagnoseTenant(in)
+	}
 	f := prepare(in)
 	findings := []Finding{}
 	for _, r := range rules {
@@ -436,7 +453,7 @@ func notCauses(f *facts, fs []Finding) []NotCause {
 	if na > 0 && !caFailed {
 		out = append(out, NotCause{
 			What: "Conditional Access",
-			Why:  fmt.Sprintf("%d failed sign-in(s) show Conditional Access as notApplied: primary authentication failed before any policy was evaluated, so no policy blocked them", na),
+			Why:  fmt.Sprintf("%d failed sign-in(s) show Conditional Access as notApplied: they failed before any policy was evaluated (at the password or token check), so no policy blocked them", na),
 		})
 	}
 	// Policies evaluated on the failures that did not decide them.

@@ -460,13 +460,17 @@ func BenchmarkDiagnose100k(b *testing.B) {
 	}
 	recs := build("b", evs)
 	in := diagnosis.Input{Subject: rosa, SignIns: recs, Classify: diagnosis.Classifier(cat), Catalog: cat}
+	var size int
 	b.ReportAllocs()
 	for b.Loop() {
 		r := diagnosis.Diagnose(in)
 		if len(r.Findings) == 0 {
 			b.Fatal("no findings")
 		}
+		out, _ := json.Marshal(r)
+		size = len(out)
 	}
+	b.ReportMetric(float64(size), "bytes/answer")
 }
 
 // TestSprayFewAttempts: a spray tries few passwords per account. One noisy

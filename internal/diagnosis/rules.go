@@ -48,6 +48,18 @@ const (
 	ScenarioNoFailures        = "no-failures"
 )
 
+// Scenarios lists every scenario id, in the order of the product's table:
+// the values a client may see in Finding.Scenario.
+var Scenarios = []string{
+	ScenarioCompromise, ScenarioSmartLockout, ScenarioMaliciousIP, ScenarioSpray, ScenarioStaleReplay, ScenarioBadPassword,
+	ScenarioPasswordExpired, ScenarioAccountDisabled, ScenarioUserNotFound, ScenarioGuestMismatch, ScenarioMFARegistration,
+	ScenarioMFADenied, ScenarioMFAFraud, ScenarioMFANotCompleted, ScenarioLegacyAuthBlocked, ScenarioCABlocked,
+	ScenarioDeviceCompliance, ScenarioCAGrant, ScenarioSecurityDefaults, ScenarioRiskBlocked, ScenarioReauthentication,
+	ScenarioRefreshRevoked, ScenarioAppSecretExpired, ScenarioAppCredential, ScenarioManagedIdentity, ScenarioConsent,
+	ScenarioNotAssigned, ScenarioAppNotFound, ScenarioRedirectURI, ScenarioResourceNotFound, ScenarioTransient,
+	ScenarioInterruptsOnly, ScenarioUnclassified, ScenarioNoFailures,
+}
+
 // SprayMinUsers is how many distinct users one IP must fail for within
 // SprayWindow to be called a password spray. It is a heuristic, lower than
 // third-party detections (about 10 users per 30 minutes) so that a small
@@ -208,18 +220,28 @@ func signIns(xs []*failure) []*signin.SignIn {
 	return out
 }
 
-// status is resolved when the latest failure was followed by a success of
-// the same type, in the same flow or for the same user and app (for a
-// workload, the same service principal). A known caveat, kept on purpose:
-// a success of the same user and app from another client marks the finding
-// resolved even if one client (a phone with a saved password) is still
-// stuck; it shows as ongoing again with its next failure, since only the
-// latest failure decides.
+// status is resolved when each user's latest failure among xs (oldest
+// first) was followed by a success of the same type, in the same flow or
+// for the same user and app (for a workload, the same service principal):
+// one user getting in again does not resolve a block of several. A known
+// caveat, kept on purpose: a success of the same user and app from another
+// client marks the finding resolved even if one client (a phone with a
+// saved password) is still stuck; it shows as ongoing again with its next
+// failure, since only the latest failure decides.
 func status(xs []*failure) string {
-	if len(xs) > 0 && xs[len(xs)-1].fu.FollowedBySuccess {
-		return StatusResolved
+	if len(xs) == 0 {
+		return StatusOngoing
 	}
-	return StatusOngoing
+	latest := map[string]*failure{}
+	for _, x := range xs {
+		latest[userOf(x.s)] = x
+	}
+	for _, x := range latest {
+		if !x.fu.FollowedBySuccess {
+			return StatusOngoing
+		}
+	}
+	return StatusResolved
 }
 
 // byUser groups failures by user, in the order of the users' keys.
@@ -335,12 +357,24 @@ func ruleCompromise(f *facts) []Finding {
 }
 
 // ruleSpray: one IP failing SprayMinUsers distinct users within SprayWindow,
-// counted over the subject's and the other users' sign-ins from that IP.
+// counted over the subject's and the other users' sign-ins from that IP. The
+// indexes by IP are built once, so a tenant's thousands of IPs cost one pass.
 func ruleSpray(f *facts) []Finding {
 	byIP := map[string][]*signin.SignIn{}
+	succByIP := map[string][]*signin.SignIn{}
 	for _, s := range f.sameIP {
-		if s.IPAddress != "" && isPasswordFailure(s) {
+		switch {
+		case s.IPAddress == "":
+		case isPasswordFailure(s):
 			byIP[s.IPAddress] = append(byIP[s.IPAddress], s)
+		case !s.Failed():
+			succByIP[s.IPAddress] = append(succByIP[s.IPAddress], s)
+		}
+	}
+	failByIP := map[string][]*failure{}
+	for _, x := range f.failures {
+		if x.s.IPAddress != "" && isPasswordFailure(x.s) {
+			failByIP[x.s.IPAddress] = append(failByIP[x.s.IPAddress], x)
 		}
 	}
 	var out []Finding
@@ -350,22 +384,25 @@ func ruleSpray(f *facts) []Finding {
 		if users < SprayMinUsers {
 			continue
 		}
-		xs := f.open(func(x *failure) bool { return x.s.IPAddress == ip && isPasswordFailure(x.s) })
+		var xs []*failure
+		for _, x := range failByIP[ip] {
+			if !x.claimed {
+				xs = append(xs, x)
+			}
+		}
 		if len(xs) == 0 && f.in.Subject.Kind != KindIPAddress && f.in.Subject.Kind != KindTenant {
 			continue
 		}
 		claim(xs)
-		succ := 0
-		var succIDs []*signin.SignIn
-		for _, s := range f.sameIP {
-			if !s.Failed() && s.IPAddress == ip {
-				succ++
-				succIDs = append(succIDs, s)
-			}
+		succIDs := succByIP[ip]
+		succ := len(succIDs)
+		mine := fmt.Sprintf(" %s of them for this subject.", capital(span(xs)))
+		if k := f.in.Subject.Kind; k == KindIPAddress || k == KindTenant {
+			mine = ""
 		}
 		fd := f.finding(ScenarioSpray, "Password spray from "+ip, "admin", ConfidenceMedium, xs,
-			fmt.Sprintf("Heuristic (at least %d distinct users failing from one IP within an hour, at most %d attempts each): %s failed password sign-ins for %d users; %d success(es) from the same IP. %s of them for this subject.",
-				SprayMinUsers, SprayMaxAttemptsPerUser, ip, users, succ, span(xs)),
+			fmt.Sprintf("Heuristic (at least %d distinct users failing from one IP within an hour, at most %d attempts each): %s failed password sign-ins for %d users (%d in all); %d success(es) from the same IP.%s",
+				SprayMinUsers, SprayMaxAttemptsPerUser, ip, users, len(l), succ, mine),
 			"Block the IP with a Conditional Access named location, or confirm it is a known egress (a VPN, a proxy).",
 			"Check the users who signed in successfully from this IP and reset their passwords if the sign-ins were not theirs.",
 			"Block legacy authentication if the attempts used it.")
@@ -882,8 +919,8 @@ func ruleDevice(f *facts) []Finding {
 	case d.IsManaged != nil && *d.IsManaged && (d.IsCompliant == nil || !*d.IsCompliant):
 		state = "managed but not compliant: an Intune compliance problem, not an enrolment one"
 		steps = []string{
-			"Open the device in Intune, read which compliance setting fails (OS version, encryption, password, threat level) and fix it on the device; then have the user run 'Check status' in Company Portal.",
-			"If the device is compliant now, wait for the compliance state to sync to Entra ID (or sync from Intune) and retry."}
+			"Have the user open Company Portal on the device, see which compliance setting fails (OS version, encryption, screen lock, threat level), fix it and tap 'Check status'; an admin sees the same setting on the device in Intune.",
+			"If the device is compliant now, wait for its compliance state to reach Entra ID (or sync it from Intune) and retry."}
 	case d.ID == "" || (d.IsManaged != nil && !*d.IsManaged):
 		state = "not managed (no device ID or not enrolled): an enrolment problem"
 		steps = []string{
@@ -1013,7 +1050,7 @@ func ruleManagedIdentity(f *facts) []Finding {
 	}
 	claim(xs)
 	last := xs[len(xs)-1].s
-	kind := cmp.Or(last.ManagedIdentity, "managed identity")
+	kind := cmp.Or(last.ManagedIdentity, "type not logged")
 	titles := []string{}
 	if f.in.Catalog != nil {
 		codes := map[int]bool{}
@@ -1032,7 +1069,7 @@ func ruleManagedIdentity(f *facts) []Finding {
 		what = " (" + strings.Join(titles, "; ") + ")"
 	}
 	fd := f.finding(ScenarioManagedIdentity, "Managed identity sign-in failed", f.catalogWho(xs, "developer"), ConfidenceHigh, xs,
-		fmt.Sprintf("The %s %s could not get a token for %s%s: %s.", kind, cmp.Or(last.ServicePrincipal.Name, appOf(last)), cmp.Or(last.Resource.Name, last.Resource.ID, "its resource"), what, span(xs)),
+		fmt.Sprintf("The managed identity %s (%s) could not get a token for %s%s: %s.", cmp.Or(last.ServicePrincipal.Name, appOf(last)), kind, cmp.Or(last.Resource.Name, last.Resource.ID, "its resource"), what, span(xs)),
 		"Check that the identity is enabled on the Azure resource and, for a user-assigned identity, that the code asks for the right client ID.",
 		"Check the resource the token is requested for (its App ID URI or scope) and grant the identity a role on it.",
 		"Restart or redeploy the workload if the identity was recreated (a new object ID behind the same name).")

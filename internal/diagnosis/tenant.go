@@ -1,0 +1,416 @@
+package diagnosis
+
+// tenant.go is tenant triage: a diagnosis with no subject, over every
+// sign-in in the window. It reuses the per-subject rules, run apart per
+// user, per workload and per mass failure, so that one user's wrong
+// passwords never combine with another's into a lockout, and bounds its
+// answer so that it fits the tool's output budget for any tenant size.
+
+import (
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin"
+)
+
+// MaxTenantUsers is how many users a tenant triage names, each with their
+// own top finding; the rest are counted in Result.Omitted.
+const MaxTenantUsers = 10
+
+// MaxTenantFindings bounds a tenant triage's findings, all categories
+// together; what does not fit is counted in Result.Omitted.
+const MaxTenantFindings = 16
+
+// TenantResultBudget is the most bytes a tenant triage's Result may take as
+// compact JSON: the tool's answer (8 KB for text and structured content)
+// also carries its coverage and a line of text per finding. Lower-ranked
+// findings are cut, and counted, until the Result fits.
+const TenantResultBudget = 6000
+
+// MassFailureMinUsers is how many distinct users one code (and failing
+// policy) must hit within MassFailureWindow for a tenant triage to report
+// it once, as a policy change or an outage, rather than user by user.
+// Wrong passwords and lockouts are left to the spray and blocked-IP rules:
+// in a large tenant ten users mistype a password every hour.
+const MassFailureMinUsers = 10
+
+// MassFailureWindow is the span MassFailureMinUsers is counted over.
+const MassFailureWindow = time.Hour
+
+// Bounds of one finding's evidence in a tenant triage: many findings share
+// the budget, so each names fewer IDs and values than a subject's.
+const (
+	tenantEvidenceIDs    = 2
+	tenantEvidenceValues = 3
+	tenantNextSteps      = 1
+	tenantNotCauses      = 3
+)
+
+// sub is a view of f restricted to some sign-ins and failures (both in
+// f's order). The failures are f's own: what a rule claims in sub is
+// claimed in f.
+func (f *facts) sub(all []*signin.SignIn, failures []*failure) *facts {
+	g := &facts{in: f.in, all: all, failures: failures, sameIP: all}
+	for _, s := range all {
+		if !s.Failed() {
+			g.successes = append(g.successes, s)
+		}
+	}
+	return g
+}
+
+func run(g *facts, rs []rule) []Finding {
+	out := []Finding{}
+	for _, r := range rs {
+		out = append(out, r(g)...)
+	}
+	rank(out)
+	return out
+}
+
+// completedInterrupt: a normal step of a sign-in, never reported alone.
+func (x *failure) completedInterrupt() bool {
+	return x.outcome == signin.OutcomeInterrupt && x.fu.Completed
+}
+
+// diagnoseTenant ranks findings by category: sprays and blocked IPs, then
+// one failure across many users at once, then failing workloads, then the
+// users with the most ongoing failures, each with their own top finding.
+func diagnoseTenant(in Input) Result {
+	f := prepare(in)
+	resolved := 0
+
+	attacks := append(ruleSpray(f), blockedIPs(f)...)
+	rank(attacks)
+	mass := massFailures(f)
+	rank(mass)
+
+	// Workloads, one service principal at a time.
+	var work []Finding
+	wf := map[string][]*failure{}
+	ws := map[string][]*signin.SignIn{}
+	for _, s := range f.all {
+		if s.Workload() {
+			ws[workloadKey(s)] = append(ws[workloadKey(s)], s)
+		}
+	}
+	for _, x := range f.failures {
+		if x.s.Workload() && !x.claimed {
+			wf[workloadKey(x.s)] = append(wf[workloadKey(x.s)], x)
+		}
+	}
+	for _, k := range sortedKeys(wf) {
+		for _, fd := range run(f.sub(ws[k], wf[k]), subjectRules) {
+			switch {
+			case fd.Scenario == ScenarioInterruptsOnly:
+			case fd.Status != StatusOngoing:
+				resolved++
+			default:
+				work = append(work, fd)
+			}
+		}
+	}
+	rank(work)
+
+	// Users, one at a time: their own sign-ins only.
+	type userTop struct {
+		key     string
+		top     Finding
+		ongoing int // failures in the user's ongoing findings
+		others  int // the user's other ongoing findings
+	}
+	var users []userTop
+	uf := map[string][]*failure{}
+	us := map[string][]*signin.SignIn{}
+	for _, s := range f.all {
+		if !s.Workload() {
+			us[userOf(s)] = append(us[userOf(s)], s)
+		}
+	}
+	for _, x := range f.failures {
+		if !x.s.Workload() {
+			uf[userOf(x.s)] = append(uf[userOf(x.s)], x)
+		}
+	}
+	perUser := append([]rule{ruleCompromise}, subjectRules...)
+	for _, k := range sortedKeys(uf) {
+		xs := uf[k]
+		if !slices.ContainsFunc(xs, func(x *failure) bool { return !x.claimed && !x.completedInterrupt() }) {
+			continue // nothing of this user's own left: interrupts only, or claimed above
+		}
+		var ongoing []Finding
+		for _, fd := range run(f.sub(us[k], xs), perUser) {
+			switch {
+			case fd.Scenario == ScenarioInterruptsOnly || fd.Scenario == ScenarioNoFailures:
+			case fd.Status != StatusOngoing:
+				resolved++
+			default:
+				ongoing = append(ongoing, fd)
+			}
+		}
+		if len(ongoing) == 0 {
+			continue
+		}
+		u := userTop{key: k, top: ongoing[0], others: len(ongoing) - 1}
+		for _, fd := range ongoing {
+			u.ongoing += fd.Evidence.Count
+		}
+		users = append(users, u)
+	}
+	slices.SortFunc(users, func(a, b userTop) int {
+		return cmp.Or(
+			cmp.Compare(boolInt(a.top.Scenario != ScenarioCompromise), boolInt(b.top.Scenario != ScenarioCompromise)),
+			cmp.Compare(b.ongoing, a.ongoing),
+			cmp.Compare(a.key, b.key),
+		)
+	})
+
+	findings := []Finding{}
+	findings = append(append(append(findings, attacks...), mass...), work...)
+	userStart := len(findings)
+	var cut cuts
+	cut.resolved = resolved
+	for i, u := range users {
+		if i < MaxTenantUsers {
+			findings = append(findings, u.top)
+			cut.otherOfNamed += u.others
+			continue
+		}
+		cut.unnamedUsers++
+		cut.unnamedFindings += 1 + u.others
+	}
+	// drop cuts the last finding, counting it (and its user).
+	drop := func() {
+		if len(findings) > userStart {
+			cut.cutUsers++
+		}
+		cut.cut++
+		findings = findings[:len(findings)-1]
+	}
+	for len(findings) > MaxTenantFindings {
+		drop()
+	}
+	for i := range findings {
+		compact(&findings[i])
+	}
+	res := Result{Subject: in.Subject, WhatChanged: []Change{}, NotCauses: []NotCause{}}
+	for _, n := range notCauses(f, findings) {
+		if n.What != "an attack on the account" && len(res.NotCauses) < tenantNotCauses {
+			res.NotCauses = append(res.NotCauses, n)
+		}
+	}
+	if len(findings) == 0 {
+		findings = run(f, []rule{ruleNothing})
+		if len(findings) == 0 {
+			// Failures there were, and every one resolved or completed.
+			findings = []Finding{{
+				Scenario: ScenarioNoFailures, Title: "No ongoing failures", Confidence: ConfidenceHigh, Status: StatusResolved, WhoFixes: "none",
+				Summary:   fmt.Sprintf("%d failed sign-in(s) in the window, each resolved by a later success; %d resolved finding(s) are not listed.", len(f.failures), resolved),
+				NextSteps: []string{"Nothing to fix now; diagnose a user or app by name if someone still reports a problem."},
+			}}
+		}
+	}
+	finish := func() {
+		res.Findings = findings
+		res.Omitted = cut.omitted()
+		res.Verdict = verdict(in.Subject, findings)
+		if res.Omitted != nil && res.Omitted.Users > 0 {
+			res.Verdict = strings.TrimSuffix(res.Verdict, ".") + fmt.Sprintf("; %d more user(s) with ongoing failures not named.", res.Omitted.Users)
+		}
+	}
+	// Cut from the end until the Result fits its budget.
+	for finish(); len(findings) > 1 && size(res) > TenantResultBudget; finish() {
+		drop()
+	}
+	return res
+}
+
+// cuts counts what a tenant triage leaves out.
+type cuts struct {
+	unnamedUsers, unnamedFindings int // users past MaxTenantUsers, and their findings
+	otherOfNamed                  int // named users' findings beyond their top one
+	cut, cutUsers                 int // findings cut by MaxTenantFindings or the byte budget, and users among them
+	resolved                      int // resolved findings, never listed
+}
+
+// omitted is the Omitted of a triage, nil when nothing was left out.
+func (c cuts) omitted() *Omitted {
+	var parts []string
+	if n := c.unnamedUsers + c.cutUsers; n > 0 {
+		parts = append(parts, fmt.Sprintf("%d more user(s) with ongoing failures are not named (at most %d are, with their top finding)", n, MaxTenantUsers))
+	}
+	if c.otherOfNamed > 0 {
+		parts = append(parts, fmt.Sprintf("%d other finding(s) of the named users are not shown", c.otherOfNamed))
+	}
+	if c.cut > 0 {
+		parts = append(parts, fmt.Sprintf("%d lower-ranked finding(s) were cut to fit the answer", c.cut))
+	}
+	if len(parts) == 0 {
+		return nil
+	}
+	if c.resolved > 0 {
+		parts = append(parts, fmt.Sprintf("%d resolved finding(s) are never listed", c.resolved))
+	}
+	return &Omitted{
+		Users:    c.unnamedUsers + c.cutUsers,
+		Findings: c.unnamedFindings + c.otherOfNamed + c.cut,
+		Note:     strings.Join(parts, "; ") + ". Diagnose a user, app or IP by name for the full picture.",
+	}
+}
+
+func size(r Result) int {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return 0
+	}
+	return len(b)
+}
+
+// compact trims a finding to what a triage line needs: a model that wants
+// more diagnoses that user, app or IP by name. Devices stay only where they
+// are the cause (a device requirement, a lockout from one client);
+// locations and the docs link go (explain_error_code gives the docs of each
+// code in errorCodes).
+func compact(fd *Finding) {
+	ev := &fd.Evidence
+	clip := func(v []string, n int) []string {
+		if len(v) > n {
+			return v[:n]
+		}
+		return v
+	}
+	ids := tenantEvidenceIDs
+	if len(ev.Users) == 1 && ev.UserCount == 0 {
+		ids = 1 // one user's finding: diagnosing the user shows the rest
+	}
+	ev.SignInIDs = clip(ev.SignInIDs, ids)
+	ev.Users = clip(ev.Users, tenantEvidenceValues)
+	ev.Apps, ev.IPAddresses, ev.ClientApps = clip(ev.Apps, 2), clip(ev.IPAddresses, 2), clip(ev.ClientApps, 1)
+	ev.Locations, ev.AdditionalDetails = nil, clip(ev.AdditionalDetails, 1)
+	// explain_error_code gives the docs of every code in errorCodes.
+	fd.DocsURL = ""
+	if fd.Scenario != ScenarioDeviceCompliance && ev.LockoutSource != "one-client" {
+		ev.Devices = nil
+	}
+	if len(ev.Devices) > 1 {
+		ev.Devices = ev.Devices[:1]
+	}
+	if len(ev.Policies) > 2 {
+		ev.Policies = ev.Policies[:2]
+	}
+	fd.NextSteps = clip(fd.NextSteps, tenantNextSteps)
+}
+
+// workloadKey is the service principal a workload sign-in belongs to.
+func workloadKey(s *signin.SignIn) string {
+	return cmp.Or(s.ServicePrincipal.ID, strings.ToLower(s.ServicePrincipal.Name), s.App.ID, strings.ToLower(s.App.Name))
+}
+
+// blockedIPs: 50053 for several users from one IP (Entra blocks a
+// malicious IP whatever the password), one finding per IP. A single user's
+// 50053 is left to the per-user rules, which know whether wrong passwords
+// came before it.
+func blockedIPs(f *facts) []Finding {
+	byIP := map[string][]*failure{}
+	for _, x := range f.failures {
+		if !x.claimed && x.s.IPAddress != "" && x.s.Status.ErrorCode == codeLocked {
+			byIP[x.s.IPAddress] = append(byIP[x.s.IPAddress], x)
+		}
+	}
+	var out []Finding
+	for _, ip := range sortedKeys(byIP) {
+		xs := byIP[ip]
+		n := distinctUsers(xs)
+		if n < 2 {
+			continue
+		}
+		claim(xs)
+		fd := f.finding(ScenarioMaliciousIP, "Sign-ins blocked from "+ip, "admin", ConfidenceMedium, xs,
+			fmt.Sprintf("Entra answered 50053 for %d users from %s: an IP it considers malicious is blocked whatever the password. %s.", n, ip, capital(span(xs))),
+			"Check whether the IP is a known egress of the organisation (a VPN, a proxy); if not, nothing needs unlocking and the IP can be blocked by a named location.",
+			"If it is a legitimate egress, report it to Microsoft support with the request IDs.")
+		fd.Evidence.UserCount = n
+		out = append(out, fd)
+	}
+	return out
+}
+
+func distinctUsers(xs []*failure) int {
+	seen := map[string]bool{}
+	for _, x := range xs {
+		seen[userOf(x.s)] = true
+	}
+	return len(seen)
+}
+
+// massKey groups failures that one change would explain: the code and the
+// policies that decided it.
+func massKey(s *signin.SignIn) string {
+	var pols []string
+	for _, p := range s.Policies {
+		if p.Result == policyResultFailure {
+			pols = append(pols, cmp.Or(p.ID, p.Name))
+		}
+	}
+	slices.Sort(pols)
+	return fmt.Sprintf("%d|%s", s.Status.ErrorCode, strings.Join(pols, ","))
+}
+
+// massFailures: one code (and failing policy) across at least
+// MassFailureMinUsers users within MassFailureWindow. Each is diagnosed
+// with the per-subject rules, so it keeps its scenario id, and reported
+// once with the users it hit.
+func massFailures(f *facts) []Finding {
+	groups := map[string][]*failure{}
+	for _, x := range f.failures {
+		if x.claimed || x.s.Workload() || isPasswordFailure(x.s) || x.completedInterrupt() {
+			continue
+		}
+		groups[massKey(x.s)] = append(groups[massKey(x.s)], x)
+	}
+	var out []Finding
+	for _, k := range sortedKeys(groups) {
+		xs := groups[k]
+		peak := usersWithin(xs, MassFailureWindow)
+		if peak < MassFailureMinUsers {
+			continue
+		}
+		n := distinctUsers(xs)
+		all := signIns(xs)
+		g := f.sub(all, xs)
+		g.successes = f.successes
+		for _, fd := range run(g, subjectRules) {
+			if fd.Scenario == ScenarioInterruptsOnly || fd.Scenario == ScenarioNoFailures {
+				continue
+			}
+			fd.Evidence.UserCount = n
+			fd.Title = fmt.Sprintf("%s (%d users)", fd.Title, n)
+			fd.Summary = fmt.Sprintf("%d users hit this, up to %d within %d minutes: a policy change or an outage is likelier than separate problems. %s", n, peak, int(MassFailureWindow.Minutes()), fd.Summary)
+			out = append(out, fd)
+		}
+	}
+	return out
+}
+
+// usersWithin is the most distinct users among xs (oldest first) within any
+// span d: a sliding window, linear in xs.
+func usersWithin(xs []*failure, d time.Duration) int {
+	best, lo := 0, 0
+	in := map[string]int{}
+	for _, x := range xs {
+		in[userOf(x.s)]++
+		for x.s.CreatedAt.Sub(xs[lo].s.CreatedAt) > d {
+			u := userOf(xs[lo].s)
+			if in[u]--; in[u] == 0 {
+				delete(in, u)
+			}
+			lo++
+		}
+		best = max(best, len(in))
+	}
+	return best
+}
