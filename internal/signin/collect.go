@@ -119,9 +119,9 @@ type CollectCoverage struct {
 	Notes     []string
 }
 
-// Collector is implemented by sources that can answer a diagnosis. Every
-// source of this server does; it is a separate interface so that the
-// search-only contract (Source) stays small.
+// Collector is what a source answers a diagnosis with. Source embeds it:
+// every source of this server (memory for files and the demo, Graph,
+// Unavailable) answers one.
 type Collector interface {
 	// Collect reads what a diagnosis of c's subject needs. It stops at once,
 	// returning ctx's error, when ctx is cancelled.
