@@ -34,6 +34,11 @@ const graphRetention = 30 * 24 * time.Hour
 // that got in. A few: each is one request of the budget.
 const tenantSuccessIPs = 3
 
+// sameIPReserve is the requests a subject's diagnosis keeps for the other
+// sign-ins from its failing IPs while it reads further pages of its own: a
+// lockout or a spray comes from one or two IPs, one request per IP and type.
+const sameIPReserve = 4
+
 // collectStream is one sign-in type's pages of a diagnosis.
 type collectStream struct {
 	typ    signin.Type
@@ -56,8 +61,9 @@ type collector struct {
 // as Search, within DiagnosisRequestBudget requests. For a subject: the
 // first page of each type's sign-ins (failures and successes), one $top=1
 // request per type for a user's or app's last success before the window,
-// one request per IP and type for the other sign-ins from the IPs of its
-// password failures (most failures first), then further pages. For the
+// further pages while sameIPReserve requests remain, one request per IP and
+// type for the other sign-ins from the IPs of its password failures (most
+// failures first), then further pages. For the
 // tenant: the first page of each type's failures, the successes from the
 // IPs where the most users failed, then further pages of failures. Where
 // the budget ends, Coverage is Truncated and a note says what was not read.
@@ -207,24 +213,29 @@ func (cl *collector) streams(q signin.Query, build func(signin.Query, signin.Typ
 	return out, nil
 }
 
-// rest reads the streams' further pages in turn while the budget lasts, and
-// notes what is left.
-func (cl *collector) rest(ctx context.Context, streams []*collectStream, keep func(*signin.SignIn) bool, what string) error {
-	for more := true; more; {
-		more = false
+// more reads the streams' further pages in turn until the requests made
+// reach limit or the streams end.
+func (cl *collector) more(ctx context.Context, streams []*collectStream, keep func(*signin.SignIn) bool, limit int) error {
+	for left := true; left && cl.requests < limit; {
+		left = false
 		for _, st := range streams {
-			if st.next == "" {
+			if st.next == "" || cl.requests >= limit {
 				continue
 			}
-			ok, err := cl.readStream(ctx, st, keep)
-			if err != nil {
+			if _, err := cl.readStream(ctx, st, keep); err != nil {
 				return err
 			}
-			if !ok {
-				break
-			}
-			more = true
+			left = true
 		}
+	}
+	return nil
+}
+
+// rest reads the streams' further pages while the budget lasts, and notes
+// what is left.
+func (cl *collector) rest(ctx context.Context, streams []*collectStream, keep func(*signin.SignIn) bool, what string) error {
+	if err := cl.more(ctx, streams, keep, DiagnosisRequestBudget); err != nil {
+		return err
 	}
 	for _, st := range streams {
 		switch {
@@ -258,6 +269,11 @@ func (cl *collector) subject(ctx context.Context) error {
 		}
 	}
 	if cl.kind != "ipAddress" {
+		// Read on, keeping a few requests for the same-IP sign-ins, so
+		// that their IPs come from as much of the subject as possible.
+		if err := cl.more(ctx, streams, keep, DiagnosisRequestBudget-sameIPReserve); err != nil {
+			return err
+		}
 		if err := cl.sameIP(ctx); err != nil {
 			return err
 		}

@@ -3,13 +3,18 @@ package graph
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"net/url"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin"
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/graph/graphfake"
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/graph/pace/pacetest"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/graphjson"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/memory"
 )
@@ -185,5 +190,163 @@ func TestCollectMatchesReferenceStore(t *testing.T) {
 			end := newest(genRecs)
 			check(t, gsrc, gref, signin.Collect{User: r.User.UPN, Since: end.Add(-7 * 24 * time.Hour), Until: end.Add(time.Second)}, false)
 		})
+	}
+}
+
+// listQueries returns the query of every list request the fake saw.
+func listQueries(fake *graphfake.Server) []url.Values {
+	var out []url.Values
+	for _, r := range fake.Requests() {
+		if strings.HasSuffix(r.Path, "/auditLogs/signIns") {
+			out = append(out, r.Query)
+		}
+	}
+	return out
+}
+
+// TestCollectFiltersSent: what a user's diagnosis asks Graph, literals
+// escaped: every outcome of the user per type, the last success per type
+// newest first one at a time, then the other sign-ins from the failing IP.
+func TestCollectFiltersSent(t *testing.T) {
+	raws, _ := diagTenant(t)
+	src, fake := newSource(t, raws, d0, nil)
+	c := signin.Collect{User: "O'Brien@Contoso.com", Since: d0.Add(-48 * time.Hour), Until: d0.Add(time.Second)}
+	var progress []string
+	c.Progress = func(done, total int, msg string) {
+		progress = append(progress, fmt.Sprintf("%d/%d %s", done, total, msg))
+	}
+	got, err := src.Collect(context.Background(), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	user := "(userPrincipalName eq 'o''brien@contoso.com' or startswith(userPrincipalName, 'o''brien_contoso.com#ext#@'))"
+	window := "createdDateTime ge 2025-05-31T12:00:00Z and createdDateTime le 2025-06-02T12:00:01Z"
+	want := []struct{ path, filter, top, orderby string }{
+		{"v1.0", user + " and " + window, "1000", ""},
+		{"beta", user + " and " + window + " and signInEventTypes/any(t: t eq 'nonInteractiveUser')", "1000", ""},
+		{"v1.0", user + " and status/errorCode eq 0 and createdDateTime lt 2025-05-31T12:00:00Z", "1", "createdDateTime desc"},
+		{"beta", user + " and status/errorCode eq 0 and createdDateTime lt 2025-05-31T12:00:00Z and signInEventTypes/any(t: t eq 'nonInteractiveUser')", "1", "createdDateTime desc"},
+		{"v1.0", "ipAddress eq '" + ipB + "' and " + window, "1000", ""},
+	}
+	var sent []string
+	for _, r := range fake.Requests() {
+		sent = append(sent, r.Path+"?"+r.Query.Get("$filter")+" top="+r.Query.Get("$top")+" orderby="+r.Query.Get("$orderby"))
+	}
+	if len(sent) != len(want) {
+		t.Fatalf("%d requests, want %d:\n%s", len(sent), len(want), strings.Join(sent, "\n"))
+	}
+	for i, w := range want {
+		if exp := "/" + w.path + "/auditLogs/signIns?" + w.filter + " top=" + w.top + " orderby=" + w.orderby; sent[i] != exp {
+			t.Errorf("request %d:\n %s\nwant\n %s", i+1, sent[i], exp)
+		}
+	}
+	if got.Coverage.Requests != len(want) || len(progress) != len(want) || progress[len(progress)-1] != fmt.Sprintf("%d/%d read sign-ins from %s", len(want), DiagnosisRequestBudget, ipB) {
+		t.Errorf("requests %d, progress %q: want one call per request, done of the budget", got.Coverage.Requests, progress)
+	}
+	// From ipB only rosa's non-interactive success: o'brien failed
+	// interactively, so that is the type read.
+	if len(got.SameIP) != 0 {
+		t.Errorf("same-IP %v, want none", collectIDs(got.SameIP))
+	}
+}
+
+// TestCollectRequestBudget: a diagnosis that could read more never sends
+// more than DiagnosisRequestBudget requests, and says what it left.
+func TestCollectRequestBudget(t *testing.T) {
+	raws, recs := fixture(t, 1500)
+	now := newest(recs)
+	window := signin.Collect{Since: now.Add(-30 * 24 * time.Hour), Until: now.Add(time.Second)}
+	diagRaws, _ := diagTenant(t)
+	for name, c := range map[string]struct {
+		raws []json.RawMessage
+		now  time.Time
+		c    signin.Collect
+	}{
+		"tenant": {raws, now, window},
+		// rosa's 11 sign-ins in 30 days, one a page.
+		"user": {diagRaws, d0, signin.Collect{User: "rosa1@contoso.com", Since: d0.Add(-30 * 24 * time.Hour), Until: d0}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			// One sign-in a page: the streams have more pages than the
+			// budget.
+			src, fake := newSource(t, c.raws, c.now, func(c *Config) { c.PageSize = 1 })
+			got, err := src.Collect(context.Background(), c.c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sent := len(listQueries(fake))
+			if sent != DiagnosisRequestBudget || got.Coverage.Requests != sent || got.Coverage.RequestBudget != DiagnosisRequestBudget {
+				t.Errorf("the fake saw %d requests, coverage says %d of %d; want the whole budget, %d, and no more", sent, got.Coverage.Requests, got.Coverage.RequestBudget, DiagnosisRequestBudget)
+			}
+			if !got.Coverage.Truncated || !slices.ContainsFunc(got.Coverage.Notes, func(n string) bool {
+				return strings.HasPrefix(n, "the request budget (12 Graph requests per diagnosis") && strings.Contains(n, "sign-ins") && strings.Contains(n, "older than")
+			}) {
+				t.Errorf("truncated %v, notes %q: want what was not read said", got.Coverage.Truncated, got.Coverage.Notes)
+			}
+			// The reserve: rosa's failing IP is read although her pages
+			// alone would spend the budget.
+			if ids := collectIDs(got.SameIP); name == "user" && !slices.Equal(ids, []string{"b1", "c1", "c2", "e1"}) {
+				t.Errorf("same-IP %v, want the others' sign-ins from ipA", ids)
+			}
+		})
+	}
+}
+
+// TestCollectTenant: a tenant triage reads failures of every type, and
+// successes only from the IPs where several users failed.
+func TestCollectTenant(t *testing.T) {
+	raws, _ := diagTenant(t)
+	src, fake := newSource(t, raws, d0, nil)
+	got, err := src.Collect(context.Background(), signin.Collect{Since: d0.Add(-48 * time.Hour), Until: d0.Add(time.Second)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"b1", "c1", "c2", "o1", "r1", "r2", "r3", "r6", "sp1"}
+	if ids := collectIDs(got.SignIns); !slices.Equal(ids, want) {
+		t.Errorf("tenant %v, want every failure and carl's success from ipA (where rosa, bob and carl failed): %v", ids, want)
+	}
+	if !slices.Equal(got.Coverage.Types, signin.AllTypes) || got.Coverage.Failures != 8 || got.Coverage.Successes != 1 {
+		t.Errorf("coverage %+v", got.Coverage)
+	}
+	qs := listQueries(fake)
+	if len(qs) != 5 || qs[4].Get("$filter") != "status/errorCode eq 0 and ipAddress eq '"+ipA+"' and createdDateTime ge 2025-05-31T12:00:00Z and createdDateTime le 2025-06-02T12:00:01Z" {
+		t.Errorf("%d requests, the last %v: want 4 of failures and 1 of ipA's successes", len(qs), qs[len(qs)-1])
+	}
+	if !slices.ContainsFunc(got.Coverage.Notes, func(n string) bool {
+		return strings.Contains(n, "successes only from the IP where the most users failed ("+ipA+")")
+	}) {
+		t.Errorf("notes %q", got.Coverage.Notes)
+	}
+}
+
+// TestCollectCancelledWhilePaced: a diagnosis cancelled while the pacer
+// waits returns the context's error at once and sends nothing more.
+func TestCollectCancelledWhilePaced(t *testing.T) {
+	raws, _ := diagTenant(t)
+	clock := pacetest.NewFakeClock(d0, false) // sleepers wait until cancelled
+	src, fake := newSource(t, raws, d0, func(c *Config) {
+		c.RequestsPerWindow, c.PacingWindow = 2, 10*time.Second
+		c.Now, c.sleep = clock.Now, clock.Sleep
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		_, err := src.Collect(ctx, signin.Collect{User: "rosa1@contoso.com", Since: d0.Add(-48 * time.Hour), Until: d0.Add(time.Second)})
+		done <- err
+	}()
+	// The third request waits for the pacing window: cancel then.
+	for clock.Sleeps() == 0 {
+		runtime.Gosched()
+	}
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled while paced: %v, want context.Canceled", err)
+	}
+	if n := len(fake.Requests()); n != 2 {
+		t.Errorf("the fake saw %d requests, want the 2 the pacer let through", n)
+	}
+	if _, err := src.Collect(ctx, signin.Collect{User: "rosa1@contoso.com"}); !errors.Is(err, context.Canceled) || len(fake.Requests()) != 2 {
+		t.Errorf("a cancelled context: %v, %d requests; want context.Canceled and none sent", err, len(fake.Requests()))
 	}
 }
