@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -154,7 +155,7 @@ func (cl *collector) fetch(ctx context.Context, rawURL string, t signin.Type, wh
 	cl.requests++
 	resp, err := cl.s.get(ctx, rawURL)
 	if err != nil {
-		if ctx.Err() != nil {
+		if errors.Is(ctx.Err(), context.Canceled) {
 			// Cancelled, also while the pacer waited: no further request.
 			return nil, "", false, ctx.Err()
 		}
