@@ -1,7 +1,11 @@
 package signin
 
 import (
+	"cmp"
 	"context"
+	"fmt"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -73,17 +77,23 @@ type Collection struct {
 	// sign-in the source could read in the window (failures first when
 	// it must stop early).
 	SignIns []SignIn
-	// LastSuccess is the subject's most recent success before Since, when
-	// the source found one (nil otherwise, or for a tenant).
+	// LastSuccess is a user's or an app's most recent success before
+	// Since, of the types read, when the source found one (nil otherwise,
+	// and for an IP, a correlation ID or a tenant).
 	LastSuccess *SignIn
 	// LastSuccessSearchedFrom is how far back the source looked for
 	// LastSuccess: its oldest record (files, demo) or its retention
 	// (Graph's 30 days); zero when it did not look.
 	LastSuccessSearchedFrom time.Time
-	// SameIP are other users' sign-ins (failures and successes) in the
-	// window from the IPs the subject's password failures came from, which
-	// the lockout and spray rules compare against. Empty for an IP or a
-	// tenant subject, whose SignIns already hold them.
+	// SameIP are sign-ins that are not the subject's (other users', for a
+	// user), failures and successes, in the window from the IPs the
+	// subject's password failures (PasswordFailure) came from, of the types
+	// those failures were logged as (SameIPTargets), which the lockout and
+	// spray rules compare against. Bounded: the SameIPMaxIPs most failing
+	// IPs, and per IP and type the newest SameIPMaxPerIP sign-ins, the
+	// subject's own counted in (what Graph's one page returns); a cut sets
+	// Coverage.Truncated and says so. Empty for an IP or a tenant subject,
+	// whose SignIns already hold them.
 	SameIP   []SignIn
 	Coverage CollectCoverage
 }
@@ -109,16 +119,144 @@ type CollectCoverage struct {
 	Notes     []string
 }
 
-// Collector is implemented by sources that can answer a diagnosis. Every
-// source of this server does; it is a separate interface so that the
-// search-only contract (Source) stays small.
+// Collector is what a source answers a diagnosis with. Source embeds it:
+// every source of this server (memory for files and the demo, Graph,
+// Unavailable) answers one.
 type Collector interface {
 	// Collect reads what a diagnosis of c's subject needs. It stops at once,
 	// returning ctx's error, when ctx is cancelled.
 	Collect(ctx context.Context, c Collect) (Collection, error)
 }
 
-// Collect implements Collector.
-func (u Unavailable) Collect(context.Context, Collect) (Collection, error) {
-	return Collection{}, u.Err
+// SameIPMaxIPs bounds the IPs whose other sign-ins one Collect reads: the
+// lockout and spray rules need the few addresses a subject's password
+// failures came from, and a subject failing from more than this many is
+// itself the finding (the rest are cut, and Coverage says so).
+const SameIPMaxIPs = 20
+
+// SameIPMaxPerIP bounds the other users' sign-ins read per IP and type, newest
+// first: one Graph page. A spray is recognised long before a thousand.
+const SameIPMaxPerIP = 1000
+
+// PasswordFailure reports whether code is one the same-IP comparison starts
+// from: a wrong password (50126) or a lockout or blocked IP (50053), the
+// codes of a lockout and of a spray.
+func PasswordFailure(code int) bool { return code == 50126 || code == 50053 }
+
+// MatchesSubject reports whether s belongs to c's subject, whatever its time
+// and type: the user (signin.MatchUser: UPN, object ID, a guest's home
+// address), the app (MatchApp), the IP, or the correlation ID (any case).
+// Every sign-in belongs to the tenant.
+func (c Collect) MatchesSubject(s *SignIn) bool {
+	if c.IPAddress != "" && s.IPAddress != c.IPAddress {
+		return false
+	}
+	if c.CorrelationID != "" && !strings.EqualFold(s.CorrelationID, c.CorrelationID) {
+		return false
+	}
+	return MatchUser(s, c.User) && MatchApp(s, c.App)
+}
+
+// InWindow reports whether s lies in [c.Since, c.Until).
+func (c Collect) InWindow(s *SignIn) bool {
+	return !s.CreatedAt.Before(c.Since) && s.CreatedAt.Before(c.Until)
+}
+
+// IPTarget is one IP whose other sign-ins a Collect reads: the types the
+// subject's password failures from it were logged as (the types a lockout
+// or spray from it shows in), and how many there were.
+type IPTarget struct {
+	IP       string
+	Types    []Type // AllTypes order
+	Failures int
+}
+
+// SameIPTargets returns the IPs of the password failures (PasswordFailure)
+// among the subject's sign-ins, most failures first (then by IP), uncut:
+// every source reads the same IPs in the same order, and cuts the list at
+// SameIPMaxIPs or its budget.
+func SameIPTargets(subject []SignIn) []IPTarget {
+	by := map[string]*IPTarget{}
+	for i := range subject {
+		r := &subject[i]
+		if r.IPAddress == "" || !PasswordFailure(r.Status.ErrorCode) {
+			continue
+		}
+		t := by[r.IPAddress]
+		if t == nil {
+			t = &IPTarget{IP: r.IPAddress}
+			by[r.IPAddress] = t
+		}
+		t.Failures++
+		if !slices.Contains(t.Types, r.Type) {
+			t.Types = append(t.Types, r.Type)
+		}
+	}
+	out := make([]IPTarget, 0, len(by))
+	for _, t := range by {
+		slices.SortFunc(t.Types, func(a, b Type) int { return cmp.Compare(typeRank(a), typeRank(b)) })
+		out = append(out, *t)
+	}
+	slices.SortFunc(out, func(a, b IPTarget) int {
+		if c := cmp.Compare(b.Failures, a.Failures); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.IP, b.IP)
+	})
+	return out
+}
+
+// typeRank is t's place in AllTypes (len(AllTypes) for an unknown type).
+func typeRank(t Type) int {
+	if i := slices.Index(AllTypes, t); i >= 0 {
+		return i
+	}
+	return len(AllTypes)
+}
+
+// SortTypes sorts types in AllTypes order, so that coverage reads the same
+// whatever order they were asked in.
+func SortTypes(types []Type) {
+	slices.SortFunc(types, func(a, b Type) int { return cmp.Compare(typeRank(a), typeRank(b)) })
+}
+
+// typePhrases name each type in a sentence for a person.
+var typePhrases = map[Type]string{
+	Interactive:      "interactive",
+	NonInteractive:   "non-interactive",
+	ServicePrincipal: "service principal",
+	ManagedIdentity:  "managed identity",
+}
+
+// TypesPhrase names types for a note: "non-interactive and managed identity
+// sign-ins".
+func TypesPhrase(types []Type) string {
+	names := make([]string, 0, len(types))
+	for _, t := range types {
+		if p, ok := typePhrases[t]; ok {
+			names = append(names, p)
+		} else {
+			names = append(names, string(t))
+		}
+	}
+	switch len(names) {
+	case 0:
+		return "no sign-ins"
+	case 1:
+		return names[0] + " sign-ins"
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1] + " sign-ins"
+}
+
+// NameIPs names at most five of targets' IPs, and how many more, for a note
+// that says which were not read.
+func NameIPs(targets []IPTarget) string {
+	var names []string
+	for _, t := range targets[:min(5, len(targets))] {
+		names = append(names, t.IP)
+	}
+	if len(targets) > 5 {
+		names = append(names, fmt.Sprintf("and %d more", len(targets)-5))
+	}
+	return strings.Join(names, ", ")
 }

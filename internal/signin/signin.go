@@ -318,4 +318,7 @@ type Source interface {
 	// FailedUsers returns up to max UPNs of users with failures whose UPN or
 	// display name starts with prefix (case-insensitive), for completion.
 	FailedUsers(ctx context.Context, prefix string, max int) ([]string, error)
+	// Collector answers a diagnosis: every source must, each its own
+	// efficient way (collect.go).
+	Collector
 }

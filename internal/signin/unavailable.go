@@ -33,3 +33,9 @@ func (u Unavailable) FailedUsers(context.Context, string, int) ([]string, error)
 
 // NextSuccess implements Source.
 func (u Unavailable) NextSuccess(context.Context, SignIn) (*SuccessRef, error) { return nil, u.Err }
+
+// Collect implements Collector: a diagnosis on an unconfigured source says
+// what to fix, as every other tool does.
+func (u Unavailable) Collect(context.Context, Collect) (Collection, error) {
+	return Collection{}, u.Err
+}

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/files"
@@ -74,4 +75,47 @@ func BenchmarkSanitize(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkCollect measures what a diagnosis asks of a store of a million
+// sign-ins over the last 48 hours: one user (the newest with a wrong
+// password), one app, one IP, and the whole tenant.
+func BenchmarkCollect(b *testing.B) {
+	s := New("bench", loadExport(b, 1_000_000))
+	_, newest := s.Range()
+	var subject *signin.SignIn
+	for i := range s.recs {
+		if r := &s.recs[i]; r.Status.ErrorCode == 50126 && r.User.UPN != "" {
+			subject = r
+			break
+		}
+	}
+	if subject == nil {
+		b.Fatal("the export holds no wrong password")
+	}
+	window := signin.Collect{Since: newest.Add(-48 * time.Hour), Until: newest.Add(time.Second)}
+	for _, c := range []struct {
+		name string
+		mut  func(*signin.Collect)
+	}{
+		{"user", func(c *signin.Collect) { c.User = subject.User.UPN }},
+		{"app", func(c *signin.Collect) { c.App = subject.App.Name }},
+		{"ip", func(c *signin.Collect) { c.IPAddress = subject.IPAddress }},
+		{"tenant", func(*signin.Collect) {}},
+	} {
+		q := window
+		c.mut(&q)
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			var got signin.Collection
+			for b.Loop() {
+				var err error
+				if got, err = s.Collect(context.Background(), q); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(len(got.SignIns)), "signins")
+			b.ReportMetric(float64(len(got.SameIP)), "sameip")
+		})
+	}
 }

@@ -309,6 +309,20 @@ func (s *Store) holds() []signin.Type {
 // posting list among the query's indexed filters, cut to the window, or the
 // window itself.
 func (s *Store) candidates(q signin.Query, lo, hi int) iter.Seq[int] {
+	list, whole := s.candidateList(q, lo, hi)
+	if whole {
+		return func(yield func(int) bool) {
+			for i := lo; i < hi && yield(i); i++ {
+			}
+		}
+	}
+	return slices.Values(list)
+}
+
+// candidateList is candidates as a slice of the shortest posting list cut to
+// the window, or whole when no indexed filter applies and every position of
+// [lo, hi) is a candidate.
+func (s *Store) candidateList(q signin.Query, lo, hi int) (list []int, whole bool) {
 	var lists [][]int
 	if q.CorrelationID != "" {
 		lists = append(lists, s.byCorr[strings.ToLower(q.CorrelationID)])
@@ -326,15 +340,12 @@ func (s *Store) candidates(q signin.Query, lo, hi int) iter.Seq[int] {
 		lists = append(lists, s.byIP[q.IPAddress])
 	}
 	if len(lists) == 0 {
-		return func(yield func(int) bool) {
-			for i := lo; i < hi && yield(i); i++ {
-			}
-		}
+		return nil, true
 	}
 	best := slices.MinFunc(lists, func(a, b []int) int { return cmp.Compare(len(a), len(b)) })
 	a, _ := slices.BinarySearch(best, lo)
 	b, _ := slices.BinarySearch(best, hi)
-	return slices.Values(best[a:b])
+	return best[a:max(a, b)], false
 }
 
 // union merges two ascending position lists without duplicates.

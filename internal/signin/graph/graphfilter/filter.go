@@ -46,14 +46,54 @@ func checkValue(field, v string) error {
 // q names a code. The window's end is inclusive at Graph (only ge/le are
 // supported on createdDateTime); the exact exclusive end is applied after.
 func Build(q signin.Query, t signin.Type, eventTypeFilter bool) (string, error) {
+	status := "status/errorCode ne 0"
+	if q.ErrorCode != nil {
+		status = "status/errorCode eq " + strconv.Itoa(*q.ErrorCode)
+	}
+	return build(q, status, t, eventTypeFilter)
+}
+
+// BuildWindow returns the $filter for every sign-in of q's subject (user,
+// app, IP, correlation ID; none for the tenant) in q's window, failures and
+// successes alike: what a diagnosis reads of its subject, and of the other
+// sign-ins from one IP. q's error code is ignored.
+func BuildWindow(q signin.Query, t signin.Type, eventTypeFilter bool) (string, error) {
+	return build(q, "", t, eventTypeFilter)
+}
+
+// BuildWindowSuccesses is BuildWindow for successes only: a tenant triage
+// reads the successes from the IPs where many users failed (a spray that
+// got in).
+func BuildWindowSuccesses(q signin.Query, t signin.Type, eventTypeFilter bool) (string, error) {
+	return build(q, "status/errorCode eq 0", t, eventTypeFilter)
+}
+
+// BuildLastSuccess returns the $filter for the successes of q's user or app
+// strictly before q.Since (to the 100 ns Graph keeps), to be read newest
+// first with $top=1: the subject's last success before a diagnosis window,
+// as far back as Graph keeps sign-ins. ok is false when q names no user or
+// app.
+func BuildLastSuccess(q signin.Query, t signin.Type, eventTypeFilter bool) (filter string, ok bool, err error) {
+	if q.User == "" && q.App == "" {
+		return "", false, nil
+	}
+	parts, err := subject(q)
+	if err != nil {
+		return "", false, err
+	}
+	parts = append(parts, "status/errorCode eq 0", "createdDateTime lt "+TimeExact(q.Since))
+	return finish(parts, time.Time{}, time.Time{}, t, eventTypeFilter), true, nil
+}
+
+// build is q's subject, the status clause (none when ""), q's IP and
+// correlation ID, the window and the type.
+func build(q signin.Query, status string, t signin.Type, eventTypeFilter bool) (string, error) {
 	parts, err := subject(q)
 	if err != nil {
 		return "", err
 	}
-	if q.ErrorCode != nil {
-		parts = append(parts, "status/errorCode eq "+strconv.Itoa(*q.ErrorCode))
-	} else {
-		parts = append(parts, "status/errorCode ne 0")
+	if status != "" {
+		parts = append(parts, status)
 	}
 	if q.IPAddress != "" {
 		if err := checkValue("ipAddress", q.IPAddress); err != nil {

@@ -140,3 +140,119 @@ func TestBuildSuccessesAndNext(t *testing.T) {
 		t.Error("a sign-in without a user has no next success to look for")
 	}
 }
+
+func TestBuildCollect(t *testing.T) {
+	w := signin.Query{Since: t0.Add(500 * time.Millisecond), Until: t0.Add(time.Hour)}
+	with := func(mut func(*signin.Query)) signin.Query { q := w; mut(&q); return q }
+	cases := []struct {
+		name, got, want string
+		beta            bool
+	}{}
+	add := func(name string, beta bool, want string, got string, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		cases = append(cases, struct {
+			name, got, want string
+			beta            bool
+		}{name, got, want, beta})
+	}
+	f, err := BuildWindow(with(func(q *signin.Query) { q.User = "O'Brien@Contoso.com" }), signin.NonInteractive, true)
+	add("a user's every outcome in the window", true,
+		"(userPrincipalName eq 'o''brien@contoso.com' or startswith(userPrincipalName, 'o''brien_contoso.com#ext#@')) and createdDateTime ge 2025-01-09T08:00:00Z and createdDateTime le 2025-01-09T09:00:00Z and signInEventTypes/any(t: t eq 'nonInteractiveUser')", f, err)
+	f, err = BuildWindow(with(func(q *signin.Query) { q.IPAddress = "203.0.113.7' or 'x' eq 'x" }), signin.Interactive, false)
+	add("one IP, its quote doubled", false,
+		"ipAddress eq '203.0.113.7'' or ''x'' eq ''x' and createdDateTime ge 2025-01-09T08:00:00Z and createdDateTime le 2025-01-09T09:00:00Z", f, err)
+	f, err = BuildWindowSuccesses(with(func(q *signin.Query) { q.IPAddress = "203.0.113.7" }), signin.Interactive, false)
+	add("one IP's successes", false,
+		"status/errorCode eq 0 and ipAddress eq '203.0.113.7' and createdDateTime ge 2025-01-09T08:00:00Z and createdDateTime le 2025-01-09T09:00:00Z", f, err)
+	f, ok, err := BuildLastSuccess(with(func(q *signin.Query) { q.App = "d3590ed6-52b3-4102-aeff-aad2292ab01c" }), signin.ServicePrincipal, true)
+	if !ok {
+		t.Fatal("an app has a last success to look for")
+	}
+	add("an app's last success before the window, to the 100 ns", true,
+		"appId eq 'd3590ed6-52b3-4102-aeff-aad2292ab01c' and status/errorCode eq 0 and createdDateTime lt 2025-01-09T08:00:00.5Z and signInEventTypes/any(t: t eq 'servicePrincipal')", f, err)
+	for _, c := range cases {
+		if c.got != c.want {
+			t.Errorf("%s:\n %q\nwant\n %q", c.name, c.got, c.want)
+		}
+		expr, err := graphfake.Parse(c.got)
+		if err != nil {
+			t.Errorf("%s: the fake of Graph rejects %q: %v", c.name, c.got, err)
+			continue
+		}
+		v := graphfake.V1
+		if c.beta {
+			v = graphfake.Beta
+		}
+		if err := expr.Supported(v); err != nil {
+			t.Errorf("%s: Graph does not support %q: %v", c.name, c.got, err)
+		}
+	}
+	if _, ok, _ := BuildLastSuccess(with(func(q *signin.Query) { q.IPAddress = "203.0.113.7" }), signin.Interactive, false); ok {
+		t.Error("an IP has no last success to look for")
+	}
+	if _, err := BuildWindow(with(func(q *signin.Query) { q.IPAddress = "1.2.3.4\n" }), signin.Interactive, false); err == nil {
+		t.Error("BuildWindow accepted an IP with a control character")
+	}
+}
+
+// FuzzCollectValue: for any string as a diagnosis subject or a same-IP
+// address, the filters a diagnosis sends parse, and select exactly a
+// record with that value: no input changes the filter's structure.
+func FuzzCollectValue(f *testing.F) {
+	for _, s := range []string{"203.0.113.7", "2001:db8::1", "') or (1 eq 1", "' or ''='", "x' and startswith(appId,'", "''''", "c081a4b6-d4ce-4ca5-807c-48199235037c"} {
+		f.Add(s)
+	}
+	since := t0.Add(time.Hour)
+	f.Fuzz(func(t *testing.T, s string) {
+		if s == "" {
+			return
+		}
+		for _, field := range []string{"user", "app", "ipAddress", "correlationId"} {
+			q := signin.Query{Since: since}
+			key, value := field, s
+			switch field {
+			case "user":
+				q.User, key, value = s, "userPrincipalName", strings.ToLower(s)
+			case "app":
+				q.App, key = s, "appDisplayName"
+			case "ipAddress":
+				q.IPAddress = s
+			case "correlationId":
+				q.CorrelationID, value = s, strings.ToLower(s)
+			}
+			if IsGUID(s) && (field == "user" || field == "app") {
+				key, value = map[string]string{"user": "userId", "app": "appId"}[field], strings.ToLower(s)
+			}
+			window, err := BuildWindow(q, signin.Interactive, false)
+			if err != nil {
+				return // refused before reaching a filter: fine
+			}
+			filters := []string{window}
+			if last, ok, err := BuildLastSuccess(q, signin.Interactive, false); ok && err == nil {
+				filters = append(filters, last)
+			}
+			for _, filter := range filters {
+				expr, err := graphfake.Parse(filter)
+				if err != nil {
+					t.Fatalf("%s %q: built filter %q does not parse: %v", field, s, filter, err)
+				}
+				at := t0.Add(90 * time.Minute)
+				if filter != window {
+					at = t0 // a last success lies before the window
+				}
+				rec := func(v string) map[string]any {
+					return map[string]any{key: v, "status": map[string]any{"errorCode": float64(0)}, "createdDateTime": at.Format(time.RFC3339Nano)}
+				}
+				if ok, err := expr.Match(rec(value)); err != nil || !ok {
+					t.Fatalf("%s %q: filter %q does not select its own value (%v)", field, s, filter, err)
+				}
+				if ok, _ := expr.Match(rec(value + "x")); ok {
+					t.Fatalf("%s %q: filter %q selects another value", field, s, filter)
+				}
+			}
+		}
+	})
+}
