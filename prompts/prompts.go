@@ -458,9 +458,8 @@ func plural(n int, one, many string) string {
 // evidence IDs, and the last success before the failures: what a ticket
 // needs beyond the one sign-in.
 func diagnosed(ctx context.Context, src signin.Source, cat *catalog.Catalog, d diagnosis.Details) string {
-	col, ok := src.(signin.Collector)
 	at, err := time.Parse(time.RFC3339, d.SignIn.CreatedDateTime)
-	if !ok || err != nil {
+	if err != nil {
 		return ""
 	}
 	c := signin.Collect{Since: at.Add(-48 * time.Hour), Until: at.Add(time.Second)}
@@ -476,7 +475,7 @@ func diagnosed(ctx context.Context, src signin.Source, cat *catalog.Catalog, d d
 	default:
 		return ""
 	}
-	r, _, err := diagnosis.Run(ctx, col, c, cat)
+	r, _, err := diagnosis.Run(ctx, src, c, cat)
 	if err != nil {
 		return fmt.Sprintf("Diagnosis: not computed (%s).\n", logtext.Clip(err.Error(), 120))
 	}

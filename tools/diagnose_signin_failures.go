@@ -89,12 +89,8 @@ func DiagnoseSigninFailures(src signin.Source, cat *catalog.Catalog) server.Serv
 		if err != nil {
 			return toolError("%v", err), nil
 		}
-		col, ok := src.(signin.Collector)
-		if !ok {
-			return toolError("the %s source cannot answer a diagnosis; use search_failed_signins", src.Name()), nil
-		}
 		c.Progress = progressReporter(ctx, req)
-		r, coll, err := diagnosis.Run(ctx, col, c, cat)
+		r, coll, err := diagnosis.Run(ctx, src, c, cat)
 		if err != nil {
 			return sourceError(src, "diagnose from", err), nil
 		}
