@@ -177,7 +177,7 @@ func diagnosisText(r *DiagnoseSigninFailuresResult) string {
 		if n := f.Evidence.Count; n > 0 {
 			fmt.Fprintf(&b, " (%d sign-in(s)", n)
 			if len(f.Evidence.SignInIDs) > 0 {
-				fmt.Fprintf(&b, ", e.g. %s", f.Evidence.SignInIDs[0])
+				fmt.Fprintf(&b, ", e.g. %s", logtext.Quote(f.Evidence.SignInIDs[0], logtext.MaxName))
 			}
 			b.WriteString(")")
 		}

@@ -147,6 +147,15 @@ func TestLogTextIsDataInEverySource(t *testing.T) {
 			if len(found.SignIns) != 1 || found.SignIns[0].ID != hostileID {
 				t.Fatalf("search found %+v, want the hostile sign-in", found.SignIns)
 			}
+			// The diagnosis text names scenarios and sign-in IDs, not users:
+			// its structured content carries the log's text, checked clean.
+			for _, args := range []string{`{"since":"1d"}`, `{"ipAddress":"203.0.113.9","since":"1d"}`, `{"correlationId":"` + hostileCorr + `","since":"1d"}`} {
+				res := mcpservertest.CallRaw(t, c, "diagnose_signin_failures", args)
+				checkResult(t, "diagnose_signin_failures "+args, res, false)
+				if !strings.Contains(mcpservertest.Text(res), `e.g. "`+hostileID+`"`) {
+					t.Errorf("diagnose_signin_failures %s: the text does not quote the sign-in ID:\n%s", args, mcpservertest.Text(res))
+				}
+			}
 			for _, args := range []string{`{"id":"` + hostileID + `"}`, `{"correlationId":"` + hostileCorr + `"}`} {
 				res := mcpservertest.CallRaw(t, c, "get_signin_details", args)
 				checkResult(t, "get_signin_details "+args, res, true)

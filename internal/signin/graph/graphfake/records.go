@@ -189,3 +189,15 @@ func ReadRecords(r io.Reader) ([]json.RawMessage, error) {
 		}
 	}
 }
+
+// V1View returns raw as Graph v1.0 returns it: beta-only properties, and
+// beta-only members of complex ones, removed. The Graph source reads
+// interactive sign-ins from v1.0, so a test that compares it with a source
+// loaded from beta-shaped records gives that source this view.
+func V1View(raw json.RawMessage) (json.RawMessage, error) {
+	var obj map[string]any
+	if err := json.Unmarshal(raw, &obj); err != nil {
+		return nil, fmt.Errorf("graphfake: v1.0 view: %w", err)
+	}
+	return json.Marshal(v1View(obj))
+}
