@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mark3labs/mcp-go/client"
+
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/demo"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/files"
@@ -53,6 +55,40 @@ func checkBudgets(t *testing.T, src signin.Source) {
 	}
 	if opened == 0 {
 		t.Fatal("no sign-in was opened")
+	}
+	checkDiagnoseBudget(t, c)
+}
+
+// checkDiagnoseBudget diagnoses the tenant, and each of the most affected
+// users and apps of the week's groups, asserting that each answer fits
+// DiagnoseBudget and that a cut is said.
+func checkDiagnoseBudget(t *testing.T, c *client.Client) {
+	t.Helper()
+	args := []string{`{}`, `{"since":"7d"}`}
+	r, _ := search(t, c, `{"since":"7d","limit":200}`)
+	for _, g := range r.Groups {
+		if len(g.Users) > 0 {
+			args = append(args, fmt.Sprintf(`{"user":%q,"since":"7d"}`, g.Users[0].Value))
+		}
+		if len(g.Apps) > 0 {
+			args = append(args, fmt.Sprintf(`{"app":%q,"since":"7d"}`, g.Apps[0].Value))
+		}
+		if len(g.TopIPs) > 0 {
+			args = append(args, fmt.Sprintf(`{"ipAddress":%q,"since":"7d"}`, g.TopIPs[0].Value))
+		}
+	}
+	for _, a := range args {
+		d, res := callTyped[tools.DiagnoseSigninFailuresResult](t, c, tools.DiagnoseSigninFailuresName, a)
+		if res.IsError {
+			t.Fatalf("diagnose %s: %s", a, text(res))
+		}
+		b, _ := json.Marshal(res)
+		if len(b) > tools.DiagnoseBudget {
+			t.Errorf("diagnose %s: %d bytes, over %d", a, len(b), tools.DiagnoseBudget)
+		}
+		if len(d.Findings) == 0 || d.Verdict == "" {
+			t.Errorf("diagnose %s: no findings or verdict", a)
+		}
 	}
 }
 
