@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -274,5 +275,32 @@ func TestDiagnoseSaysHowFarBackItLookedForASuccess(t *testing.T) {
 	r, _ = diagnoseCall(t, src, `{"user":"rosa@contoso.com"}`)
 	if r.LastSuccess == nil || r.LastSuccess.ID != "ok1" || strings.Contains(strings.Join(r.Coverage.Notes, " "), "lastSuccess is null") {
 		t.Errorf("lastSuccess %+v notes %q", r.LastSuccess, r.Coverage.Notes)
+	}
+}
+
+// TestDiagnoseSchemaListsEveryScenario: the output schema's scenario enum is
+// exactly the engine's scenario ids, so a client validating the output
+// never refuses a scenario and the README's list cannot drift.
+func TestDiagnoseSchemaListsEveryScenario(t *testing.T) {
+	tool := tools.DiagnoseSigninFailures(nil, nil).Tool
+	var schema struct {
+		Properties struct {
+			Findings struct {
+				Items struct {
+					Properties struct {
+						Scenario struct {
+							Enum []string `json:"enum"`
+						} `json:"scenario"`
+					} `json:"properties"`
+				} `json:"items"`
+			} `json:"findings"`
+		} `json:"properties"`
+	}
+	if err := json.Unmarshal(tool.RawOutputSchema, &schema); err != nil {
+		t.Fatal(err)
+	}
+	got := schema.Properties.Findings.Items.Properties.Scenario.Enum
+	if !slices.Equal(got, diagnosis.Scenarios) {
+		t.Errorf("schema enum %v\nengine       %v", got, diagnosis.Scenarios)
 	}
 }

@@ -28,12 +28,12 @@ const (
 
 // Subject names what was diagnosed and what was learned about it.
 type Subject struct {
-	Kind        SubjectKind `json:"kind"`
-	Value       string      `json:"value"`
+	Kind        SubjectKind `json:"kind" jsonschema:"enum=user,enum=app,enum=ipAddress,enum=correlationId,enum=tenant"`
+	Value       string      `json:"value" jsonschema_description:"The subject as given (empty for the tenant)."`
 	DisplayName string      `json:"displayName,omitempty"`
 	ObjectID    string      `json:"objectId,omitempty"`
 	AppID       string      `json:"appId,omitempty"`
-	UserType    string      `json:"userType,omitempty"`
+	UserType    string      `json:"userType,omitempty" jsonschema_description:"member or guest, when a sign-in logged it."`
 }
 
 // Input is everything a diagnosis reads. SignIns are the subject's sign-ins,
@@ -54,15 +54,15 @@ type Input struct {
 // Result is a diagnosis; field names are API.
 type Result struct {
 	Subject     Subject      `json:"subject"`
-	Verdict     string       `json:"verdict"`
-	Findings    []Finding    `json:"findings"`
-	NotCauses   []NotCause   `json:"notCauses"`
-	LastSuccess *LastSuccess `json:"lastSuccess" jsonschema:"nullable"`
-	WhatChanged []Change     `json:"whatChanged"`
+	Verdict     string       `json:"verdict" jsonschema_description:"The one sentence to say first: the top finding, its status and who acts."`
+	Findings    []Finding    `json:"findings" jsonschema_description:"Root causes, most important first: a suspected compromise, then ongoing before resolved, then confidence, then count."`
+	NotCauses   []NotCause   `json:"notCauses" jsonschema_description:"What a reader might suspect and the data rules out."`
+	LastSuccess *LastSuccess `json:"lastSuccess" jsonschema:"nullable" jsonschema_description:"The subject's most recent success before its first failure, or null when none was found (coverage.notes says how far back the source looked)."`
+	WhatChanged []Change     `json:"whatChanged" jsonschema_description:"Fields that differ between lastSuccess and the failures (the failures' most frequent value)."`
 	// Omitted says what a tenant triage left out to stay within its
 	// budget (MaxTenantUsers, MaxTenantFindings, TenantResultBudget); nil
 	// when nothing was.
-	Omitted *Omitted `json:"omitted,omitempty"`
+	Omitted *Omitted `json:"omitted,omitempty" jsonschema_description:"Tenant triage only: what was left out to stay small (users not named, findings cut)."`
 }
 
 // Omitted counts what a result does not show: users with ongoing failures
@@ -75,14 +75,14 @@ type Omitted struct {
 
 // Finding is one named root cause.
 type Finding struct {
-	Scenario   string   `json:"scenario"`
+	Scenario   string   `json:"scenario" jsonschema:"enum=credential-compromise-suspected,enum=smart-lockout,enum=malicious-ip-blocked,enum=password-spray,enum=stale-password-replay,enum=bad-password,enum=password-expired,enum=account-disabled,enum=user-not-found,enum=guest-identity-mismatch,enum=mfa-registration-required,enum=mfa-denied,enum=mfa-fraud-reported,enum=mfa-not-completed,enum=legacy-auth-blocked,enum=ca-blocked,enum=ca-device-not-compliant,enum=ca-grant-not-satisfied,enum=security-defaults,enum=risk-blocked,enum=reauthentication-required,enum=refresh-token-revoked,enum=app-secret-expired,enum=app-credential-invalid,enum=managed-identity-failure,enum=consent-required,enum=not-assigned,enum=app-not-found,enum=redirect-uri-mismatch,enum=resource-not-found,enum=transient,enum=interrupts-only,enum=unclassified,enum=no-failures" jsonschema_description:"The scenario id (stable API)."`
 	Title      string   `json:"title"`
 	Summary    string   `json:"summary"`
-	Confidence string   `json:"confidence"` // high, medium, low
-	Status     string   `json:"status"`     // ongoing, resolved
-	WhoFixes   string   `json:"whoFixes"`
+	Confidence string   `json:"confidence" jsonschema:"enum=high,enum=medium,enum=low" jsonschema_description:"high: the log says it outright; medium: inferred from a pattern; low: the catalog's explanation of a code no scenario matched."`
+	Status     string   `json:"status" jsonschema:"enum=ongoing,enum=resolved" jsonschema_description:"resolved when a success of the same user and app (or the same flow) came after the last failure."`
+	WhoFixes   string   `json:"whoFixes" jsonschema:"enum=user,enum=helpdesk,enum=admin,enum=developer,enum=microsoft,enum=none"`
 	Evidence   Evidence `json:"evidence"`
-	NextSteps  []string `json:"nextSteps"`
+	NextSteps  []string `json:"nextSteps" jsonschema_description:"Concrete actions, the one that fixes it first."`
 	DocsURL    string   `json:"docsUrl,omitempty"`
 }
 
@@ -97,9 +97,9 @@ const (
 
 // Evidence is what a finding rests on; empty fields are omitted.
 type Evidence struct {
-	SignInIDs            []string    `json:"signInIds,omitempty"`
+	SignInIDs            []string    `json:"signInIds,omitempty" jsonschema_description:"At most 5 request IDs, the most recent first: open them with get_signin_details."`
 	ErrorCodes           []int       `json:"errorCodes,omitempty"`
-	Count                int         `json:"count,omitempty"`
+	Count                int         `json:"count,omitempty" jsonschema_description:"Sign-ins the finding explains (exact even when lists are cut)."`
 	FirstSeen            string      `json:"firstSeen,omitempty"`
 	LastSeen             string      `json:"lastSeen,omitempty"`
 	Users                []string    `json:"users,omitempty"`
@@ -108,14 +108,14 @@ type Evidence struct {
 	Locations            []string    `json:"locations,omitempty"`
 	ClientApps           []string    `json:"clientApps,omitempty"`
 	Devices              []DeviceRef `json:"devices,omitempty"`
-	Policies             []PolicyRef `json:"policies,omitempty"`
+	Policies             []PolicyRef `json:"policies,omitempty" jsonschema_description:"Only the Conditional Access policies whose result decided the outcome."`
 	AdditionalDetails    []string    `json:"additionalDetails,omitempty"`
 	ServicePrincipalID   string      `json:"servicePrincipalId,omitempty"`
 	CredentialKeyID      string      `json:"credentialKeyId,omitempty"`
 	ClientCredentialType string      `json:"clientCredentialType,omitempty"`
-	LockoutSource        string      `json:"lockoutSource,omitempty"`
-	UserCount            int         `json:"userCount,omitempty"`
-	SuccessesFromSameIP  int         `json:"successesFromSameIp,omitempty"`
+	LockoutSource        string      `json:"lockoutSource,omitempty" jsonschema:"enum=one-client,enum=many-clients" jsonschema_description:"Smart lockout: one-client when the wrong passwords came from one device, IP and client app (a saved, stale password), many-clients otherwise."`
+	UserCount            int         `json:"userCount,omitempty" jsonschema_description:"Distinct users (a spray, a failure that hit many users)."`
+	SuccessesFromSameIP  int         `json:"successesFromSameIp,omitempty" jsonschema_description:"Spray: successful sign-ins from the spraying IP (a suspected compromise when not zero)."`
 }
 
 // DeviceRef is a device named in evidence.
@@ -503,13 +503,13 @@ func notCauses(f *facts, fs []Finding) []NotCause {
 	}
 	if !attack && len(real) > 1 && oneClient(real) {
 		s := real[0]
-		dev := deviceOf(s)
-		if dev == "" {
-			dev = "no device ID logged"
+		dev := "no device ID logged"
+		if d := deviceOf(s); d != "" {
+			dev = "device " + d
 		}
 		out = append(out, NotCause{
 			What: "an attack on the account",
-			Why:  fmt.Sprintf("all %d failures came from one client: IP %s, %s, device %s", len(real), s.IPAddress, cmp.Or(s.ClientApp, "unknown client app"), dev),
+			Why:  fmt.Sprintf("all %d failures came from one client: IP %s, %s, %s", len(real), s.IPAddress, cmp.Or(s.ClientApp, "unknown client app"), dev),
 		})
 	}
 	return out
@@ -587,13 +587,21 @@ func lastSuccess(f *facts) (*LastSuccess, []Change) {
 			vals[i] = fd.get(s)
 		}
 		top := counted(vals)
-		if len(top) == 0 || top[0] == before {
-			continue
+		switch {
+		case len(top) == 0 && before != "":
+			// The success logged it and no failure does: a device that
+			// is no longer registered, or a client that sends none.
+			changes = append(changes, Change{Field: fd.name, Before: before, After: notLogged})
+		case len(top) == 0 || top[0] == before:
+		default:
+			changes = append(changes, Change{Field: fd.name, Before: before, After: top[0]})
 		}
-		changes = append(changes, Change{Field: fd.name, Before: before, After: top[0]})
 	}
 	return ls, changes
 }
+
+// notLogged is a whatChanged value that no failure logged.
+const notLogged = "(not logged)"
 
 func boolText(b *bool, yes, no string) string {
 	switch {

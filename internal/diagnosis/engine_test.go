@@ -497,3 +497,17 @@ func TestSprayFewAttempts(t *testing.T) {
 		t.Errorf("%d users with %d attempts each called a spray", diagnosis.SprayMinUsers, diagnosis.SprayMaxAttemptsPerUser+25)
 	}
 }
+
+// TestWhatChangedNotLogged: a field the last success logged and no failure
+// does (a device no longer sent) is a change, shown as not logged.
+func TestWhatChangedNotLogged(t *testing.T) {
+	noDevice := func(s *signin.SignIn) { s.Device = signin.Device{} }
+	r := diagnose(t, rosa, build("n", []ev{{0, 0, nil}, {10, 50057, []func(*signin.SignIn){noDevice}}}), nil)
+	want := []diagnosis.Change{
+		{Field: "device", Before: "ROSA-LAPTOP", After: "(not logged)"},
+		{Field: "operatingSystem", Before: "Windows", After: "(not logged)"},
+	}
+	if !slices.Equal(r.WhatChanged, want) {
+		t.Errorf("whatChanged = %+v, want %+v", r.WhatChanged, want)
+	}
+}
