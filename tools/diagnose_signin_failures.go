@@ -155,7 +155,8 @@ func diagnoseCoverage(coll signin.Collection, c signin.Collect, r diagnosis.Resu
 		Requests: cv.Requests, RequestBudget: cv.RequestBudget, Truncated: cv.Truncated,
 		Notes: append([]string{}, cv.Notes...),
 	}
-	if r.LastSuccess == nil && r.Subject.Kind != diagnosis.KindTenant && slices.ContainsFunc(r.Findings, func(f diagnosis.Finding) bool {
+	lookedBack := r.Subject.Kind == diagnosis.KindUser || r.Subject.Kind == diagnosis.KindApp
+	if r.LastSuccess == nil && lookedBack && slices.ContainsFunc(r.Findings, func(f diagnosis.Finding) bool {
 		return f.Scenario != diagnosis.ScenarioNoFailures
 	}) {
 		from := "the start of the window"

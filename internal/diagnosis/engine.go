@@ -268,11 +268,19 @@ func Diagnose(in Input) Result {
 // stable order.
 func rank(fs []Finding) {
 	conf := map[string]int{ConfidenceHigh: 0, ConfidenceMedium: 1, ConfidenceLow: 2}
+	// A suspected compromise comes first, then an attack on the subject (a
+	// spray, a blocked malicious IP): what an admin must act on before any
+	// single user's problem.
 	key := func(x Finding) int {
-		if x.Scenario == ScenarioCompromise {
+		switch x.Scenario {
+		case ScenarioCompromise:
 			return 0
+		case ScenarioSpray, ScenarioMaliciousIP:
+			if x.Status == StatusOngoing {
+				return 1
+			}
 		}
-		return 1
+		return 2
 	}
 	slices.SortStableFunc(fs, func(a, b Finding) int {
 		return cmp.Or(
@@ -466,7 +474,19 @@ func notCauses(f *facts, fs []Finding) []NotCause {
 				}
 			}
 		}
-		for _, name := range sortedKeys(quiet) {
+		// The policies a reader would suspect first (report-only failures,
+		// policies that passed) are named; the rest are counted, so that a
+		// tenant with forty policies does not fill the answer with them.
+		names := sortedKeys(quiet)
+		slices.SortStableFunc(names, func(a, b string) int { return cmp.Compare(suspicion(quiet[a]), suspicion(quiet[b])) })
+		for i, name := range names {
+			if i == maxQuietPolicies && len(names) > maxQuietPolicies+1 {
+				out = append(out, NotCause{
+					What: fmt.Sprintf("%d other Conditional Access policies", len(names)-i),
+					Why:  "they were evaluated on these sign-ins with a result other than failure (not applied, not enabled, report-only or passed): none of them decided the block",
+				})
+				break
+			}
 			out = append(out, NotCause{
 				What: fmt.Sprintf("Conditional Access policy %q", name),
 				Why:  fmt.Sprintf("its result was %s: only a policy whose result is failure decided the block", quiet[name]),
@@ -513,6 +533,27 @@ func notCauses(f *facts, fs []Finding) []NotCause {
 		})
 	}
 	return out
+}
+
+// maxQuietPolicies is how many policies that did not decide a block are
+// named in notCauses; the others are counted in one entry.
+const maxQuietPolicies = 3
+
+// suspicion orders policy results by how likely a reader is to blame the
+// policy: a report-only failure looks like a block, a success was evaluated
+// and passed, the others did not apply.
+func suspicion(result string) int {
+	switch result {
+	case "reportOnlyFailure":
+		return 0
+	case "success":
+		return 1
+	case "reportOnlyInterrupted", "reportOnlySuccess":
+		return 2
+	case "notEnabled", "reportOnlyNotApplied":
+		return 3
+	}
+	return 4
 }
 
 // oneClient reports whether every sign-in of ss shares one IP, client app

@@ -511,3 +511,45 @@ func TestWhatChangedNotLogged(t *testing.T) {
 		t.Errorf("whatChanged = %+v, want %+v", r.WhatChanged, want)
 	}
 }
+
+// TestRankingAttackFirst: an ongoing spray the subject was caught in ranks
+// above a high-confidence problem of the user's own.
+func TestRankingAttackFirst(t *testing.T) {
+	spray := ip("198.51.100.66")
+	mine := build("r", []ev{{0, 50126, []func(*signin.SignIn){spray}}, {30, 50057, nil}})
+	var others []signin.SignIn
+	for i := range diagnosis.SprayMinUsers {
+		others = append(others, build(fmt.Sprintf("o%d", i), []ev{{i, 50126, []func(*signin.SignIn){spray, user(fmt.Sprintf("u%d@contoso.com", i))}}})...)
+	}
+	r := diagnose(t, rosa, mine, others)
+	want := []string{diagnosis.ScenarioSpray, diagnosis.ScenarioAccountDisabled}
+	if got := scenarios(r); !slices.Equal(got, want) {
+		t.Errorf("order = %v, want %v", got, want)
+	}
+}
+
+// TestNotCausesQuietPoliciesCapped: of the policies that did not decide a
+// block, the likeliest suspects are named (a report-only failure first) and
+// the rest counted in one entry.
+func TestNotCausesQuietPoliciesCapped(t *testing.T) {
+	many := func(s *signin.SignIn) {
+		s.ConditionalAccessStatus = "failure"
+		s.Policies = []signin.Policy{
+			{ID: "p-block", Name: "Block outside EU", Result: "failure", GrantControls: []string{"block"}},
+			{ID: "p-ro", Name: "Report-only block", Result: "reportOnlyFailure", GrantControls: []string{"block"}},
+			{ID: "p-ok", Name: "Require MFA", Result: "success", GrantControls: []string{"mfa"}},
+		}
+		for i := range 6 {
+			s.Policies = append(s.Policies, signin.Policy{ID: fmt.Sprintf("p-na%d", i), Name: fmt.Sprintf("Not applied %d", i), Result: "notApplied"})
+		}
+	}
+	r := diagnose(t, rosa, build("q", []ev{{0, 53003, []func(*signin.SignIn){many}}}), nil)
+	var whats []string
+	for _, n := range r.NotCauses {
+		whats = append(whats, n.What)
+	}
+	want := []string{`Conditional Access policy "Report-only block"`, `Conditional Access policy "Require MFA"`, `Conditional Access policy "Not applied 0"`, "5 other Conditional Access policies"}
+	if !slices.Equal(whats, want) {
+		t.Errorf("notCauses = %q, want %q", whats, want)
+	}
+}
