@@ -187,3 +187,44 @@ func TestMain(m *testing.M) {
 	}
 	os.Exit(code)
 }
+
+// BenchmarkDiagnose100k measures a full tools/call of
+// diagnose_signin_failures over the 100,000-row export, for one user and for
+// the tenant, beside jq gathering the same user's sign-ins of the window
+// (failures and successes) from the file: what an admin would otherwise do
+// before reasoning over them, which the tool also does.
+func BenchmarkDiagnose100k(b *testing.B) {
+	store, path, user := loadExport(b)
+	now, _ := store.Now(context.Background())
+	c := connectSource(b, store)
+	since := now.Add(-48 * time.Hour).UTC().Format("2006-01-02T15:04:05")
+	for _, q := range []struct{ name, args string }{{"tool/user", fmt.Sprintf(`{"user":%q}`, user)}, {"tool/tenant", `{}`}} {
+		b.Run(q.name, func(b *testing.B) {
+			req := mcp.CallToolRequest{}
+			req.Params.Name = tools.DiagnoseSigninFailuresName
+			req.Params.Arguments = json.RawMessage(q.args)
+			size := 0
+			for b.Loop() {
+				res, err := c.CallTool(context.Background(), req)
+				if err != nil || res.IsError {
+					b.Fatal(err, res)
+				}
+				out, _ := json.Marshal(res)
+				size = len(out)
+			}
+			b.ReportMetric(float64(size), "bytes/answer")
+		})
+	}
+	b.Run("jq/user", func(b *testing.B) {
+		jq, err := exec.LookPath("jq")
+		if err != nil {
+			b.Skip("jq is not installed: nothing to compare with")
+		}
+		filter := fmt.Sprintf(`[inputs | .value[] | select(.userPrincipalName == %q and .createdDateTime >= %q)] | length`, user, since)
+		for b.Loop() {
+			if _, err := exec.Command(jq, "-n", filter, path).Output(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
