@@ -57,10 +57,20 @@ func TestTroubleshootPrompt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{`user="rosa.diaz@contoso.com"`, "search_failed_signins", "get_signin_details", "explain_error_code", `"this morning"`, "correlation ID", "entra-signin://guide"} {
+	for _, want := range []string{"1. Call diagnose_signin_failures with user=\"rosa.diaz@contoso.com\"", "evidence.signInIds", "notCauses", "lastSuccess",
+		`user="rosa.diaz@contoso.com"`, "search_failed_signins", "get_signin_details", "explain_error_code", `"this morning"`, "correlation ID", "entra-signin://guide"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("prompt lacks %q:\n%s", want, text)
 		}
+	}
+	// diagnose_signin_failures takes one subject: a correlation ID wins over
+	// a user, and the search keeps both.
+	both, err := get(c, prompts.TroubleshootName, map[string]string{"user": "rosa.diaz@contoso.com", "correlationId": "corr-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(both, `1. Call diagnose_signin_failures with correlationId="corr-1".`) || !strings.Contains(both, `search_failed_signins with correlationId="corr-1", user="rosa.diaz@contoso.com"`) {
+		t.Errorf("one subject for the diagnosis, both for the search:\n%s", both)
 	}
 	// The interrupts are the catalog's, every one of them, not a list kept here.
 	cat, err := catalog.Load()
@@ -89,7 +99,8 @@ func TestEscalationPrompt(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, want := range []string{`Request ID: "req-1"`, `Correlation ID: "corr-1"`, "Timestamp (UTC): 2025-03-04T11:00:00Z", `Tenant ID: "tenant-1"`, `User ID: "oid-rosa"`, "AADSTS53003", `"Block legacy authentication" failed`, "support request"} {
+		for _, want := range []string{`Request ID: "req-1"`, `Correlation ID: "corr-1"`, "Timestamp (UTC): 2025-03-04T11:00:00Z", `Tenant ID: "tenant-1"`, `User ID: "oid-rosa"`, "AADSTS53003", `"Block legacy authentication" failed`, "support request",
+			"Diagnosis (diagnose_signin_failures over the 48 hours up to the sign-in): ca-blocked: Blocked by a Conditional Access policy [ongoing", `Evidence sign-in IDs (1 sign-ins in all): "req-1"`, "Last success before the failures: none found."} {
 			if !strings.Contains(text, want) {
 				t.Errorf("%v: draft lacks %q:\n%s", args, want, text)
 			}
