@@ -26,6 +26,10 @@ type Query struct {
 	// Since and Until bound the audit events: from 7 days before the
 	// first failure (ChangesLookback) to the last.
 	Since, Until time.Time
+	// Budget is the most requests to a remote service this read may make
+	// (what a diagnosis's sign-in reads left of its budget); 0 means the
+	// source's own default.
+	Budget int
 	// Progress, when set, is called after each request or step: done of
 	// total (0 when unknown), with a short message. It must not block.
 	Progress func(done, total int, message string)
