@@ -7,6 +7,7 @@ package graphfilter
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -51,6 +52,27 @@ func Build(q signin.Query, t signin.Type, eventTypeFilter bool) (string, error) 
 		status = "status/errorCode eq " + strconv.Itoa(*q.ErrorCode)
 	}
 	return build(q, status, t, eventTypeFilter)
+}
+
+// BuildFailuresLeavingOut is Build for failures without the codes of
+// leaveOut (0 and repeats ignored; in ascending order, so that the same
+// codes give the same filter): a tenant triage leaves the interrupts out
+// server-side (signin.Collect.LeaveOut), so that a page of MFA prompts
+// does not spend a request of its budget. A code q names overrides it.
+func BuildFailuresLeavingOut(q signin.Query, leaveOut []int, t signin.Type, eventTypeFilter bool) (string, error) {
+	if q.ErrorCode != nil {
+		return Build(q, t, eventTypeFilter)
+	}
+	codes := slices.Clone(leaveOut)
+	slices.Sort(codes)
+	codes = slices.Compact(codes)
+	status := []string{"status/errorCode ne 0"}
+	for _, c := range codes {
+		if c != 0 {
+			status = append(status, "status/errorCode ne "+strconv.Itoa(c))
+		}
+	}
+	return build(q, strings.Join(status, " and "), t, eventTypeFilter)
 }
 
 // BuildWindow returns the $filter for every sign-in of q's subject (user,

@@ -256,3 +256,44 @@ func FuzzCollectValue(f *testing.F) {
 		}
 	})
 }
+
+// TestBuildFailuresLeavingOut: a tenant triage's failure filter leaves the
+// interrupts out at Graph, in a canonical order, with a filter both
+// versions accept; it selects a failure and neither a success nor a left-out
+// code.
+func TestBuildFailuresLeavingOut(t *testing.T) {
+	q := signin.Query{Since: t0, Until: t0.Add(time.Hour)}
+	got, err := BuildFailuresLeavingOut(q, []int{50076, 0, 50074, 50076}, signin.NonInteractive, true)
+	want := "status/errorCode ne 0 and status/errorCode ne 50074 and status/errorCode ne 50076 and createdDateTime ge 2025-01-09T08:00:00Z and createdDateTime le 2025-01-09T09:00:00Z and signInEventTypes/any(t: t eq 'nonInteractiveUser')"
+	if err != nil || got != want {
+		t.Errorf("BuildFailuresLeavingOut =\n %q, %v\nwant\n %q", got, err, want)
+	}
+	for v, typ := range map[graphfake.Version]signin.Type{graphfake.V1: signin.Interactive, graphfake.Beta: signin.ManagedIdentity} {
+		f, err := BuildFailuresLeavingOut(q, []int{50074, 50076}, typ, v == graphfake.Beta)
+		if err != nil {
+			t.Fatal(err)
+		}
+		expr, err := graphfake.Parse(f)
+		if err != nil {
+			t.Fatalf("the fake of Graph rejects %q: %v", f, err)
+		}
+		if err := expr.Supported(v); err != nil {
+			t.Errorf("Graph %v does not support %q: %v", v, f, err)
+		}
+		at := t0.Add(time.Minute).Format(time.RFC3339)
+		for code, wantMatch := range map[int]bool{50126: true, 0: false, 50074: false, 50076: false} {
+			rec := map[string]any{"createdDateTime": at, "status": map[string]any{"errorCode": float64(code)}, "signInEventTypes": []any{typ.EventType()}}
+			if ok, err := expr.Match(rec); err != nil || ok != wantMatch {
+				t.Errorf("%q on code %d: %v, %v; want %v", f, code, ok, err, wantMatch)
+			}
+		}
+	}
+	plain, _ := Build(q, signin.Interactive, false)
+	if f, _ := BuildFailuresLeavingOut(q, nil, signin.Interactive, false); f != plain {
+		t.Errorf("with nothing to leave out: %q, want Build's %q", f, plain)
+	}
+	code := 50074
+	if f, _ := BuildFailuresLeavingOut(signin.Query{ErrorCode: &code}, []int{50074}, signin.Interactive, false); f != "status/errorCode eq 50074" {
+		t.Errorf("a code asked for is read whatever is left out: %q", f)
+	}
+}
