@@ -151,9 +151,11 @@ func BuildSuccesses(q signin.Query, t signin.Type, eventTypeFilter bool) (string
 }
 
 // BuildNextSuccess returns the $filter for the first success after the
-// failed sign-in f for its user and app (service principal for a workload),
-// to be read with $orderby=createdDateTime asc and $top=1. ok is false when
-// f names no subject to look for.
+// failed sign-in f for its user and app, or for a workload its service
+// principal and resource (signin.FollowUp's key: by resourceId when f logs
+// one, else by resourceDisplayName, else any resource), to be read with
+// $orderby=createdDateTime asc and $top=1. ok is false when f names no
+// subject to look for.
 func BuildNextSuccess(f *signin.SignIn, eventTypeFilter bool) (filter string, ok bool, err error) {
 	var parts []string
 	eq := func(field, v string) error {
@@ -188,6 +190,16 @@ func BuildNextSuccess(f *signin.SignIn, eventTypeFilter bool) (filter string, ok
 			default:
 				return "", false, nil
 			}
+		}
+	}
+	if err == nil && f.Workload() {
+		switch {
+		case f.Resource.ID != "" && IsGUID(f.Resource.ID):
+			err = eq("resourceId", strings.ToLower(f.Resource.ID))
+		case f.Resource.ID != "":
+			err = eq("resourceId", f.Resource.ID)
+		case f.Resource.Name != "":
+			err = eq("resourceDisplayName", f.Resource.Name)
 		}
 	}
 	if err != nil {

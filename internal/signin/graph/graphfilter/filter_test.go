@@ -131,9 +131,35 @@ func TestBuildSuccessesAndNext(t *testing.T) {
 	if want := "servicePrincipalId eq 'sp-1' and status/errorCode eq 0 and createdDateTime ge 2025-01-09T08:00:00Z and signInEventTypes/any(t: t eq 'servicePrincipal')"; !ok || err != nil || spNext != want {
 		t.Errorf("BuildNextSuccess(workload) = %q, %v, %v; want %q", spNext, ok, err, want)
 	}
-	for _, got := range []string{got, next, spNext} {
-		if _, err := graphfake.Parse(got); err != nil {
+	// A workload's next success is for the same resource: by ID, else by
+	// name, else any.
+	var resNext []string
+	for res, want := range map[signin.App]string{
+		{ID: "CFA8B339-82A2-471A-A3C9-0FC0BE7A4093", Name: "Azure Key Vault"}: "servicePrincipalId eq 'sp-1' and resourceId eq 'cfa8b339-82a2-471a-a3c9-0fc0be7a4093' and status/errorCode eq 0",
+		{ID: "https://vault.azure.net"}:                                       "servicePrincipalId eq 'sp-1' and resourceId eq 'https://vault.azure.net' and status/errorCode eq 0",
+		{Name: "api://O'Brien-dev"}:                                           "servicePrincipalId eq 'sp-1' and resourceDisplayName eq 'api://O''Brien-dev' and status/errorCode eq 0",
+	} {
+		w := sp
+		w.Type, w.Resource = signin.ManagedIdentity, res
+		f, ok, err := BuildNextSuccess(&w, true)
+		if !ok || err != nil || !strings.HasPrefix(f, want+" and createdDateTime ge ") {
+			t.Errorf("BuildNextSuccess(workload for %+v) = %q, %v, %v; want it to start %q", res, f, ok, err, want)
+		}
+		resNext = append(resNext, f)
+	}
+	user := f
+	user.Resource = signin.App{ID: "00000003-0000-0000-c000-000000000000"}
+	if userNext, _, _ := BuildNextSuccess(&user, false); userNext != next {
+		t.Errorf("a user's next success is for the same app whatever the resource: %q, want %q", userNext, next)
+	}
+	for _, got := range append([]string{got, next, spNext}, resNext...) {
+		expr, err := graphfake.Parse(got)
+		if err != nil {
 			t.Errorf("the fake of Graph rejects %q: %v", got, err)
+			continue
+		}
+		if err := expr.Supported(graphfake.Beta); err != nil {
+			t.Errorf("Graph beta does not support %q: %v", got, err)
 		}
 	}
 	if _, ok, _ := BuildNextSuccess(&signin.SignIn{Type: signin.Interactive, App: signin.App{ID: "a"}}, false); ok {
