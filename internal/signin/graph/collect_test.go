@@ -436,3 +436,51 @@ func TestCollectTenantLeavesOutInterrupts(t *testing.T) {
 		t.Errorf("without LeaveOut fay is named in %v: the test no longer shows what LeaveOut prevents", s)
 	}
 }
+
+// TestAppByServicePrincipalObjectID: an app given by its service
+// principal's object ID (which signin.MatchApp accepts in memory) finds the
+// workload's sign-ins on Graph too, in a search and in a diagnosis, with a
+// filter the fake (Graph's filter support) accepts; the app ID still does.
+func TestAppByServicePrincipalObjectID(t *testing.T) {
+	raws, recs := diagTenant(t)
+	src, fake := newSource(t, raws, d0, nil)
+	ref := memory.New("ref", slices.Clone(recs))
+	const spObject, appID = "33333333-0000-0000-0000-000000000001", "22222222-0000-0000-0000-000000000001"
+	for _, app := range []string{spObject, strings.ToUpper(spObject), appID} {
+		before := len(fake.Requests())
+		q := signin.Query{App: app, Since: d0.Add(-48 * time.Hour), Until: d0.Add(time.Second), Limit: 25, Classify: classify(t),
+			Types: []signin.Type{signin.ServicePrincipal}}
+		got, err := src.Search(context.Background(), q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if g := ids(got.Rows); !slices.Equal(g, []string{"sp1"}) || !got.Rows[0].FollowedBySuccess {
+			t.Errorf("search for app %s: %v, want sp1 followed by sp2", app, g)
+		}
+		c := signin.Collect{App: app, Since: d0.Add(-48 * time.Hour), Until: d0.Add(time.Second)}
+		coll, err := src.Collect(context.Background(), c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Types = coll.Coverage.Types
+		want, err := ref.Collect(context.Background(), c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if g, w := collectIDs(coll.SignIns), collectIDs(want.SignIns); !slices.Equal(g, []string{"sp1", "sp2"}) || (app != strings.ToUpper(spObject) && !slices.Equal(g, w)) {
+			t.Errorf("collect for app %s: graph %v, memory %v; want sp1 and sp2", app, g, w)
+		}
+		if lastID(coll) != "spOld" {
+			t.Errorf("collect for app %s: last success %q, want spOld", app, lastID(coll))
+		}
+		for _, r := range fake.Requests()[before:] {
+			f := r.Query.Get("$filter")
+			if r.Status != 200 {
+				t.Errorf("the fake refused %q: %d", f, r.Status)
+			}
+			if wantClause := "(appId eq '" + strings.ToLower(app) + "' or servicePrincipalId eq '" + strings.ToLower(app) + "')"; strings.Contains(f, "signInEventTypes/any(t: t eq 'servicePrincipal')") && !strings.Contains(f, wantClause) {
+				t.Errorf("filter %q: want %q", f, wantClause)
+			}
+		}
+	}
+}

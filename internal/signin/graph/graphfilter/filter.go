@@ -99,7 +99,7 @@ func BuildLastSuccess(q signin.Query, t signin.Type, eventTypeFilter bool) (filt
 	if q.User == "" && q.App == "" {
 		return "", false, nil
 	}
-	parts, err := subject(q)
+	parts, err := subject(q, t, eventTypeFilter)
 	if err != nil {
 		return "", false, err
 	}
@@ -110,7 +110,7 @@ func BuildLastSuccess(q signin.Query, t signin.Type, eventTypeFilter bool) (filt
 // build is q's subject, the status clause (none when ""), q's IP and
 // correlation ID, the window and the type.
 func build(q signin.Query, status string, t signin.Type, eventTypeFilter bool) (string, error) {
-	parts, err := subject(q)
+	parts, err := subject(q, t, eventTypeFilter)
 	if err != nil {
 		return "", err
 	}
@@ -138,7 +138,7 @@ func build(q signin.Query, status string, t signin.Type, eventTypeFilter bool) (
 // leaves out q's IP, code and correlation filters on purpose: a retry from
 // another address or in another flow is exactly what it looks for.
 func BuildSuccesses(q signin.Query, t signin.Type, eventTypeFilter bool) (string, error) {
-	parts, err := subject(q)
+	parts, err := subject(q, t, eventTypeFilter)
 	if err != nil {
 		return "", err
 	}
@@ -209,8 +209,11 @@ func BuildNextSuccess(f *signin.SignIn, eventTypeFilter bool) (filter string, ok
 	return finish(parts, time.Time{}, time.Time{}, f.Type, eventTypeFilter), true, nil
 }
 
-// subject is the user and app clauses of q.
-func subject(q signin.Query) ([]string, error) {
+// subject is the user and app clauses of q for type t. An app given by a
+// GUID may be a service principal's object ID, which signin.MatchApp
+// accepts: for a workload type on beta (the only version with
+// servicePrincipalId), either ID selects it.
+func subject(q signin.Query, t signin.Type, eventTypeFilter bool) ([]string, error) {
 	var parts []string
 	if q.User != "" {
 		if err := checkValue("user", q.User); err != nil {
@@ -232,9 +235,13 @@ func subject(q signin.Query) ([]string, error) {
 		if err := checkValue("app", q.App); err != nil {
 			return nil, err
 		}
-		if IsGUID(q.App) {
+		switch {
+		case IsGUID(q.App) && eventTypeFilter && (t == signin.ServicePrincipal || t == signin.ManagedIdentity):
+			id := Quote(strings.ToLower(q.App))
+			parts = append(parts, "(appId eq "+id+" or servicePrincipalId eq "+id+")")
+		case IsGUID(q.App):
 			parts = append(parts, "appId eq "+Quote(strings.ToLower(q.App)))
-		} else {
+		default:
 			parts = append(parts, "appDisplayName eq "+Quote(q.App))
 		}
 	}

@@ -32,6 +32,16 @@ func TestBuild(t *testing.T) {
 			"status/errorCode ne 0 and createdDateTime ge 2025-01-09T08:00:00Z and createdDateTime le 2025-01-09T09:30:00Z and signInEventTypes/any(t: t eq 'nonInteractiveUser')"},
 		{signin.Query{}, signin.ServicePrincipal, true, "status/errorCode ne 0 and signInEventTypes/any(t: t eq 'servicePrincipal')"},
 		{signin.Query{}, signin.ManagedIdentity, true, "status/errorCode ne 0 and signInEventTypes/any(t: t eq 'managedIdentity')"},
+		// A GUID may be a service principal's object ID: workloads on beta
+		// log it; user sign-ins and v1.0 do not.
+		{signin.Query{App: "8E9F0A1B-2C3D-4E4F-9A5B-6C7D8E9F0A31"}, signin.ManagedIdentity, true,
+			"(appId eq '8e9f0a1b-2c3d-4e4f-9a5b-6c7d8e9f0a31' or servicePrincipalId eq '8e9f0a1b-2c3d-4e4f-9a5b-6c7d8e9f0a31') and status/errorCode ne 0 and signInEventTypes/any(t: t eq 'managedIdentity')"},
+		{signin.Query{App: "8e9f0a1b-2c3d-4e4f-9a5b-6c7d8e9f0a31"}, signin.ServicePrincipal, true,
+			"(appId eq '8e9f0a1b-2c3d-4e4f-9a5b-6c7d8e9f0a31' or servicePrincipalId eq '8e9f0a1b-2c3d-4e4f-9a5b-6c7d8e9f0a31') and status/errorCode ne 0 and signInEventTypes/any(t: t eq 'servicePrincipal')"},
+		{signin.Query{App: "8e9f0a1b-2c3d-4e4f-9a5b-6c7d8e9f0a31"}, signin.NonInteractive, true,
+			"appId eq '8e9f0a1b-2c3d-4e4f-9a5b-6c7d8e9f0a31' and status/errorCode ne 0 and signInEventTypes/any(t: t eq 'nonInteractiveUser')"},
+		{signin.Query{App: "Payroll Sync"}, signin.ServicePrincipal, true,
+			"appDisplayName eq 'Payroll Sync' and status/errorCode ne 0 and signInEventTypes/any(t: t eq 'servicePrincipal')"},
 	}
 	for _, c := range cases {
 		got, err := Build(c.q, c.typ, c.beta)
@@ -47,6 +57,9 @@ func TestBuild(t *testing.T) {
 		}
 		if err := expr.Supported(graphfake.V1); err != nil && !c.beta {
 			t.Errorf("the fake of Graph v1.0 does not support %q: %v", got, err)
+		}
+		if err := expr.Supported(graphfake.Beta); err != nil && c.beta {
+			t.Errorf("the fake of Graph beta does not support %q: %v", got, err)
 		}
 	}
 	for _, bad := range []signin.Query{{User: "a\nb"}, {App: strings.Repeat("x", 300)}, {IPAddress: "1.2.3.4\x00"}, {CorrelationID: "x\ty"}} {
@@ -197,8 +210,8 @@ func TestBuildCollect(t *testing.T) {
 	if !ok {
 		t.Fatal("an app has a last success to look for")
 	}
-	add("an app's last success before the window, to the 100 ns", true,
-		"appId eq 'd3590ed6-52b3-4102-aeff-aad2292ab01c' and status/errorCode eq 0 and createdDateTime lt 2025-01-09T08:00:00.5Z and signInEventTypes/any(t: t eq 'servicePrincipal')", f, err)
+	add("an app's last success before the window, to the 100 ns, by app ID or service principal object ID", true,
+		"(appId eq 'd3590ed6-52b3-4102-aeff-aad2292ab01c' or servicePrincipalId eq 'd3590ed6-52b3-4102-aeff-aad2292ab01c') and status/errorCode eq 0 and createdDateTime lt 2025-01-09T08:00:00.5Z and signInEventTypes/any(t: t eq 'servicePrincipal')", f, err)
 	for _, c := range cases {
 		if c.got != c.want {
 			t.Errorf("%s:\n %q\nwant\n %q", c.name, c.got, c.want)
@@ -277,6 +290,31 @@ func FuzzCollectValue(f *testing.F) {
 				}
 				if ok, _ := expr.Match(rec(value + "x")); ok {
 					t.Fatalf("%s %q: filter %q selects another value", field, s, filter)
+				}
+			}
+			// A workload's app is also selected by its service principal's
+			// object ID, and only by it.
+			if field != "app" {
+				continue
+			}
+			mi, err := BuildWindow(q, signin.ManagedIdentity, true)
+			if err != nil {
+				t.Fatalf("app %q: accepted for interactive sign-ins, refused for managed identities: %v", s, err)
+			}
+			expr, err := graphfake.Parse(mi)
+			if err != nil {
+				t.Fatalf("app %q: built filter %q does not parse: %v", s, mi, err)
+			}
+			for _, k := range []string{key, "servicePrincipalId"} {
+				rec := func(v string) map[string]any {
+					return map[string]any{k: v, "createdDateTime": since.Add(time.Minute).Format(time.RFC3339), "signInEventTypes": []any{"managedIdentity"}}
+				}
+				ok, err := expr.Match(rec(value))
+				if want := k == key || IsGUID(s); err != nil || ok != want {
+					t.Fatalf("app %q: filter %q on %s: %v (%v), want %v", s, mi, k, ok, err, want)
+				}
+				if ok, _ := expr.Match(rec(value + "x")); ok {
+					t.Fatalf("app %q: filter %q selects another %s", s, mi, k)
 				}
 			}
 		}
