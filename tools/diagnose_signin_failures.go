@@ -90,6 +90,9 @@ func DiagnoseSigninFailures(src signin.Source, cat *catalog.Catalog) server.Serv
 			return toolError("%v", err), nil
 		}
 		c.Progress = progressReporter(ctx, req)
+		if c.SubjectKind() == "tenant" {
+			c.LeaveOut = cat.InterruptCodes() // see signin.Collect.LeaveOut
+		}
 		r, coll, err := diagnosis.Run(ctx, src, c, cat)
 		if err != nil {
 			return sourceError(src, "diagnose from", err), nil

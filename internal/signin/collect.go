@@ -28,6 +28,15 @@ type Collect struct {
 	// default for the subject (DefaultCollectTypes for Graph, every type
 	// for the others). Collection.Coverage.Types says what was read.
 	Types []Type
+	// LeaveOut are error codes a tenant triage may leave unread: the
+	// interrupts (catalog.InterruptCodes), whose completion cannot be
+	// judged without every success, which a source that reads failures
+	// and few successes (Graph) does not have; read anyway, a completed
+	// MFA prompt would look like a user stuck at it, and its pages would
+	// spend the request budget. A source that reads every sign-in (memory)
+	// ignores it: the rules judge the interrupts with the successes.
+	// Subjects other than the tenant ignore it too.
+	LeaveOut []int
 	// Progress, when set, is called as the source reads (pages, queries):
 	// done of total steps, with a short message for a person. total is 0
 	// when unknown. It must not block.

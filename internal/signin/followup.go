@@ -24,7 +24,7 @@ type SuccessRef struct {
 type FollowUp struct {
 	// FollowedBySuccess: a success of the same sign-in type came at or after
 	// the failure, in the same flow (correlation ID) or for the same user and
-	// app (for workloads, the same service principal).
+	// app (for workloads, the same service principal and resource).
 	FollowedBySuccess bool
 	// Completed: a success came later in the same flow, or for the same user
 	// and app within InterruptCompletionWindow. It is what makes an
@@ -46,7 +46,7 @@ func (f FollowUp) NextSuccess() *SuccessRef {
 }
 
 // Successes indexes successful sign-ins by flow and by subject (user and app,
-// or service principal), so that FollowUp answers for any failure with a few
+// or service principal and resource), so that FollowUp answers for any failure with a few
 // binary searches. Build it with NewSuccesses; it is read-only after that.
 type Successes struct {
 	byFlow    map[flowKey][]SuccessRef    // ascending time
@@ -64,9 +64,12 @@ type flowKey struct {
 
 // subjectKey is who signed in to what (subjectOf). Keys are structs of the
 // record's own strings, so that indexing 100,000 records allocates no key.
+// A workload's resource is its ID or, when no ID is logged, its lower-case
+// name, in two fields so that the two never collide.
 type subjectKey struct {
-	typ       Type
-	user, app string
+	typ            Type
+	user, app      string
+	resID, resName string
 }
 
 // flowOf returns s's flow key; ok is false without a correlation ID.
@@ -89,6 +92,19 @@ func NewSuccesses(recs []SignIn) *Successes {
 		}
 		if k, ok := subjectOf(r); ok {
 			x.bySubject[k] = append(x.bySubject[k], ref)
+			if k.resID != "" || k.resName != "" {
+				// A workload's success also answers a failure that logs
+				// the resource by name only, or none: Graph, asked for the
+				// next success by resourceDisplayName or by service
+				// principal alone, finds it too.
+				if k.resID != "" && r.Resource.Name != "" {
+					byName := k
+					byName.resID, byName.resName = "", strings.ToLower(r.Resource.Name)
+					x.bySubject[byName] = append(x.bySubject[byName], ref)
+				}
+				k.resID, k.resName = "", ""
+				x.bySubject[k] = append(x.bySubject[k], ref)
+			}
 		}
 	}
 	order := func(a, b SuccessRef) int {
@@ -157,10 +173,15 @@ func (s *SignIn) Workload() bool {
 
 // subjectOf returns the key under which a success answers a failure of the
 // same subject and type: user (object ID, else lower-case UPN) and app (ID,
-// else lower-case name) for a user; service principal (ID, else lower-case
-// name, else the app's) for a workload. One key per record keeps the index
-// to one map operation per record; every source logs the IDs on all its
-// records or on none, so preferring them loses no match.
+// else lower-case name) for a user, whatever the resource (a user's success
+// in the same client app means they got in); service principal (ID, else
+// lower-case name, else the app's) and resource (ID, else lower-case name)
+// for a workload, whose tokens for one resource say nothing of its requests
+// for another (a managed identity reading Key Vault while its calls to a
+// missing API fail with 500011). A workload failure that logs no resource
+// keeps the service principal's key alone. One key per record keeps a
+// failure's look-up to one map operation; every source logs the IDs on all
+// its records or on none, so preferring them loses no match.
 func subjectOf(s *SignIn) (subjectKey, bool) {
 	first := func(id, name string) string {
 		if id != "" {
@@ -173,7 +194,13 @@ func subjectOf(s *SignIn) (subjectKey, bool) {
 		if sp == "" {
 			sp = first(s.App.ID, s.App.Name)
 		}
-		return subjectKey{typ: s.Type, app: sp}, sp != ""
+		k := subjectKey{typ: s.Type, app: sp}
+		if s.Resource.ID != "" {
+			k.resID = s.Resource.ID
+		} else {
+			k.resName = strings.ToLower(s.Resource.Name)
+		}
+		return k, sp != ""
 	}
 	u, a := first(s.User.ID, s.User.UPN), first(s.App.ID, s.App.Name)
 	return subjectKey{typ: s.Type, user: u, app: a}, u != "" && a != ""

@@ -94,3 +94,53 @@ func TestCompletedInterruptsNote(t *testing.T) {
 		}
 	}
 }
+
+// TestWorkloadFollowUpsByResource: a workload's success answers its failures
+// for the same resource only (by ID, or by name when the failure logs no
+// ID), or any failure that logs no resource; a user's success answers their
+// failures in the same app whatever the resource.
+func TestWorkloadFollowUpsByResource(t *testing.T) {
+	keyVault := App{ID: "cfa8b339-82a2-471a-a3c9-0fc0be7a4093", Name: "Azure Key Vault"}
+	mi := func(id string, minsAgo int, res App, code int) SignIn {
+		return SignIn{ID: id, CorrelationID: "c-" + id, CreatedAt: f0.Add(-time.Duration(minsAgo) * time.Minute), Type: ManagedIdentity,
+			ServicePrincipal: App{ID: "sp-func", Name: "func-billing"}, App: App{ID: "app-func", Name: "func-billing"}, Resource: res,
+			Status: Status{ErrorCode: code}}
+	}
+	userAt := func(id string, minsAgo int, res App, code int) SignIn {
+		s := story(id, minsAgo, "rosa", "Outlook", code, "c-"+id)
+		s.Resource = res
+		return s
+	}
+	recs := []SignIn{
+		mi("missing-api", 30, App{Name: "api://contoso-expense-api-dev"}, 500011), // the case
+		mi("kv-fail", 29, keyVault, 50000),
+		mi("kv-by-name", 28, App{Name: "AZURE KEY VAULT"}, 50000), // the name in another case, no ID
+		mi("no-resource", 27, App{}, 7000215),
+		mi("storage-fail", 26, App{ID: "storage-id", Name: "Azure Storage"}, 50000),
+		mi("kv-ok", 20, keyVault, 0),
+		mi("unknown-ok", 19, App{}, 0), // a success whose resource is not logged
+		userAt("rosa-exo-fail", 30, App{ID: "exo", Name: "Exchange Online"}, 50126),
+		userAt("rosa-graph-ok", 25, App{ID: "graph", Name: "Microsoft Graph"}, 0),
+	}
+	got := map[string]FollowUp{}
+	for i, f := range FollowUps(recs) {
+		got[recs[i].ID] = f
+	}
+	for id, want := range map[string]string{
+		"missing-api":   "", // Key Vault tokens say nothing of the missing API
+		"kv-fail":       "kv-ok",
+		"kv-by-name":    "kv-ok",
+		"no-resource":   "kv-ok",
+		"storage-fail":  "", // unknown-ok does not name Storage
+		"rosa-exo-fail": "rosa-graph-ok",
+	} {
+		f := got[id]
+		next := ""
+		if n := f.NextSuccess(); n != nil {
+			next = n.ID
+		}
+		if next != want || f.FollowedBySuccess != (want != "") {
+			t.Errorf("%s: next %q followed %v; want %q", id, next, f.FollowedBySuccess, want)
+		}
+	}
+}

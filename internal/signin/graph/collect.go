@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -372,14 +373,23 @@ func (cl *collector) noteFull(full []string) {
 }
 
 // tenant collects a tenant triage: failures of every type read, newest
-// first, and the successes from the IPs where the most users failed.
+// first, but those of c.LeaveOut (the interrupts), and the successes from
+// the IPs where the most users failed.
 func (cl *collector) tenant(ctx context.Context) error {
 	q := signin.Query{Since: cl.c.Since, Until: cl.c.Until}
-	streams, err := cl.streams(q, graphfilter.Build)
+	leaveOut := cl.c.LeaveOut
+	streams, err := cl.streams(q, func(q signin.Query, t signin.Type, eventFilter bool) (string, error) {
+		return graphfilter.BuildFailuresLeavingOut(q, leaveOut, t, eventFilter)
+	})
 	if err != nil {
 		return err
 	}
-	keep := func(r *signin.SignIn) bool { return r.Failed() }
+	if note := leftOutNote(leaveOut); note != "" {
+		cl.out.Coverage.Notes = append(cl.out.Coverage.Notes, note)
+	}
+	// The filter leaves them out at Graph; the check keeps the promise of
+	// the note whatever a page holds.
+	keep := func(r *signin.SignIn) bool { return r.Failed() && !slices.Contains(leaveOut, r.Status.ErrorCode) }
 	for _, st := range streams {
 		if _, err := cl.readStream(ctx, st, keep); err != nil {
 			return err
@@ -460,11 +470,31 @@ func (cl *collector) tenantSuccesses(ctx context.Context) error {
 			}
 		}
 	}
-	note := "a tenant triage on Graph reads failures only (no IP had failures of two users or more, whose successes it would read)"
+	note := "a tenant triage on Graph reads failures only (no IP had failures of two users or more, whose successes it would read): no finding can show as resolved, since the successes that would resolve it were not read"
 	if len(read) > 0 {
-		note = fmt.Sprintf("a tenant triage on Graph reads failures, and successes only from the %s where the most users failed (%s): other successes were not read",
+		note = fmt.Sprintf("a tenant triage on Graph reads failures, and successes only from the %s where the most users failed (%s): other successes were not read, and a finding cannot show as resolved by a success that was not read",
 			plural.Of(len(read), "IP", "IPs"), strings.Join(read, ", "))
 	}
 	cl.out.Coverage.Notes = append(cl.out.Coverage.Notes, note)
 	return nil
+}
+
+// leftOutNote says which codes a tenant triage left out (the interrupts,
+// signin.Collect.LeaveOut) and why; "" for none.
+func leftOutNote(leaveOut []int) string {
+	codes := slices.Clone(leaveOut)
+	slices.Sort(codes)
+	codes = slices.DeleteFunc(slices.Compact(codes), func(c int) bool { return c == 0 })
+	if len(codes) == 0 {
+		return ""
+	}
+	var named []string
+	for _, c := range codes[:min(5, len(codes))] {
+		named = append(named, strconv.Itoa(c))
+	}
+	if len(codes) > 5 {
+		named = append(named, fmt.Sprintf("and %d more", len(codes)-5))
+	}
+	return fmt.Sprintf("interrupts (MFA prompts and other steps a sign-in goes through; error %s %s) were not read: a tenant triage on Graph reads failures and few successes, so it cannot tell a completed prompt from one a user got stuck at; diagnose a user to see theirs",
+		plural.Of(len(codes), "code", "codes"), strings.Join(named, ", "))
 }

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/entra-signin-mcp/entra-signin-mcp/catalog"
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/diagnosis"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/graph/graphfake"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/graph/pace/pacetest"
@@ -348,5 +350,137 @@ func TestCollectCancelledWhilePaced(t *testing.T) {
 	}
 	if _, err := src.Collect(ctx, signin.Collect{User: "rosa1@contoso.com"}); !errors.Is(err, context.Canceled) || len(fake.Requests()) != 2 {
 		t.Errorf("a cancelled context: %v, %d requests; want context.Canceled and none sent", err, len(fake.Requests()))
+	}
+}
+
+// TestCollectTenantLeavesOutInterrupts: a tenant triage given the
+// catalog's interrupts leaves them out at Graph (the filter the fake
+// checked), says so, and so never names a user whose only "failures" were
+// MFA prompts completed by successes it did not read; without LeaveOut the
+// same prompts read as mfa-not-completed, which the issue forbids.
+func TestCollectTenantLeavesOutInterrupts(t *testing.T) {
+	raws, _ := diagTenant(t)
+	for i, code := range []int{50074, 50076, 50140} {
+		at := d0.Add(-time.Duration(40+i) * time.Minute)
+		for j, rec := range []map[string]any{
+			{"status": map[string]any{"errorCode": code}, "createdDateTime": at.Format(time.RFC3339)},
+			{"status": map[string]any{"errorCode": 0}, "createdDateTime": at.Add(time.Minute).Format(time.RFC3339)},
+		} {
+			rec["id"] = fmt.Sprintf("fay-%d-%d", i, j)
+			rec["correlationId"] = fmt.Sprintf("corr-fay-%d", i)
+			rec["userId"], rec["userPrincipalName"] = "00000000-0000-0000-0000-0000000000f1", "fay01@contoso.com"
+			rec["appId"], rec["appDisplayName"] = "11111111-0000-0000-0000-000000000001", "Outlook"
+			rec["ipAddress"], rec["isInteractive"], rec["signInEventTypes"] = "192.0.2.9", true, []string{"interactiveUser"}
+			b, err := json.Marshal(rec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			raws = append(raws, b)
+		}
+	}
+	cat, err := catalog.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	window := signin.Collect{Since: d0.Add(-48 * time.Hour), Until: d0.Add(time.Second)}
+	named := func(r diagnosis.Result) []string {
+		var out []string
+		for _, f := range r.Findings {
+			if slices.Contains(f.Evidence.Users, "fay01@contoso.com") {
+				out = append(out, f.Scenario)
+			}
+		}
+		return out
+	}
+
+	src, fake := newSource(t, raws, d0, nil)
+	c := window
+	c.LeaveOut = cat.InterruptCodes()
+	r, got, err := diagnosis.Run(context.Background(), src, c, cat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ids := collectIDs(got.SignIns); !slices.Equal(ids, []string{"b1", "c1", "c2", "o1", "r1", "r2", "r3", "r6", "sp1"}) {
+		t.Errorf("tenant %v: want what TestCollectTenant reads, no interrupt", ids)
+	}
+	if s := named(r); len(s) != 0 {
+		t.Errorf("fay, who only had MFA prompts, is named in %v", s)
+	}
+	qs := listQueries(fake)
+	for _, q := range qs[:4] {
+		if f := q.Get("$filter"); !strings.HasPrefix(f, "status/errorCode ne 0 and status/errorCode ne 16000 and ") || !strings.Contains(f, " and status/errorCode ne 50074 and ") {
+			t.Errorf("failure filter %q: want the interrupts left out at Graph", f)
+		}
+	}
+	for _, req := range fake.Requests() {
+		if req.Status != 200 {
+			t.Errorf("the fake answered %d to %s: Graph would refuse the filter", req.Status, req.Query.Get("$filter"))
+		}
+	}
+	if !slices.ContainsFunc(got.Coverage.Notes, func(n string) bool {
+		return strings.HasPrefix(n, "interrupts (MFA prompts and other steps a sign-in goes through; error codes 16000, 50058, 50072, 50074, 50076, and 18 more) were not read") &&
+			strings.HasSuffix(n, "diagnose a user to see theirs")
+	}) || !slices.ContainsFunc(got.Coverage.Notes, func(n string) bool {
+		return strings.HasSuffix(n, "a finding cannot show as resolved by a success that was not read")
+	}) {
+		t.Errorf("notes %q: want the interrupts left out and the unread successes said", got.Coverage.Notes)
+	}
+
+	// Without LeaveOut: the prompts are read and fay is named.
+	plain, _ := newSource(t, raws, d0, nil)
+	r, got, err = diagnosis.Run(context.Background(), plain, window, cat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := named(r); !slices.Contains(s, "mfa-not-completed") || !slices.Contains(collectIDs(got.SignIns), "fay-0-0") {
+		t.Errorf("without LeaveOut fay is named in %v: the test no longer shows what LeaveOut prevents", s)
+	}
+}
+
+// TestAppByServicePrincipalObjectID: an app given by its service
+// principal's object ID (which signin.MatchApp accepts in memory) finds the
+// workload's sign-ins on Graph too, in a search and in a diagnosis, with a
+// filter the fake (Graph's filter support) accepts; the app ID still does.
+func TestAppByServicePrincipalObjectID(t *testing.T) {
+	raws, recs := diagTenant(t)
+	src, fake := newSource(t, raws, d0, nil)
+	ref := memory.New("ref", slices.Clone(recs))
+	const spObject, appID = "33333333-0000-0000-0000-000000000001", "22222222-0000-0000-0000-000000000001"
+	for _, app := range []string{spObject, strings.ToUpper(spObject), appID} {
+		before := len(fake.Requests())
+		q := signin.Query{App: app, Since: d0.Add(-48 * time.Hour), Until: d0.Add(time.Second), Limit: 25, Classify: classify(t),
+			Types: []signin.Type{signin.ServicePrincipal}}
+		got, err := src.Search(context.Background(), q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if g := ids(got.Rows); !slices.Equal(g, []string{"sp1"}) || !got.Rows[0].FollowedBySuccess {
+			t.Errorf("search for app %s: %v, want sp1 followed by sp2", app, g)
+		}
+		c := signin.Collect{App: app, Since: d0.Add(-48 * time.Hour), Until: d0.Add(time.Second)}
+		coll, err := src.Collect(context.Background(), c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Types = coll.Coverage.Types
+		want, err := ref.Collect(context.Background(), c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if g, w := collectIDs(coll.SignIns), collectIDs(want.SignIns); !slices.Equal(g, []string{"sp1", "sp2"}) || (app != strings.ToUpper(spObject) && !slices.Equal(g, w)) {
+			t.Errorf("collect for app %s: graph %v, memory %v; want sp1 and sp2", app, g, w)
+		}
+		if lastID(coll) != "spOld" {
+			t.Errorf("collect for app %s: last success %q, want spOld", app, lastID(coll))
+		}
+		for _, r := range fake.Requests()[before:] {
+			f := r.Query.Get("$filter")
+			if r.Status != 200 {
+				t.Errorf("the fake refused %q: %d", f, r.Status)
+			}
+			if wantClause := "(appId eq '" + strings.ToLower(app) + "' or servicePrincipalId eq '" + strings.ToLower(app) + "')"; strings.Contains(f, "signInEventTypes/any(t: t eq 'servicePrincipal')") && !strings.Contains(f, wantClause) {
+				t.Errorf("filter %q: want %q", f, wantClause)
+			}
+		}
 	}
 }

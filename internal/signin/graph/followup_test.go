@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/entra-signin-mcp/entra-signin-mcp/catalog"
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/diagnosis"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/graphjson"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/memory"
@@ -179,5 +181,118 @@ func TestFollowUpsUndecidedBeyondOnePage(t *testing.T) {
 	}
 	if successes != 1 {
 		t.Errorf("%d requests of successes, want 1: the budget is one page per type", successes)
+	}
+}
+
+// TestWorkloadFollowUpsByResourceThroughGraph: on Graph as in memory, a
+// managed identity's Key Vault tokens do not resolve its requests for a
+// missing API (search rows, nextSuccess by resourceId or
+// resourceDisplayName, and the diagnosis's status), while a failure for Key
+// Vault, or one that logs no resource, is followed by them.
+func TestWorkloadFollowUpsByResourceThroughGraph(t *testing.T) {
+	const kv = "cfa8b339-82a2-471a-a3c9-0fc0be7a4093"
+	mi := func(id string, minsAgo, code int, res map[string]any) map[string]any {
+		r := map[string]any{
+			"id": id, "createdDateTime": s0.Add(-time.Duration(minsAgo) * time.Minute).Format(time.RFC3339),
+			"correlationId": "c-" + id, "appId": "22222222-0000-0000-0000-000000000002", "appDisplayName": "func-billing",
+			"servicePrincipalId": "33333333-0000-0000-0000-000000000002", "servicePrincipalName": "func-billing",
+			"status": map[string]any{"errorCode": code}, "isInteractive": false, "signInEventTypes": []string{"managedIdentity"},
+		}
+		for k, v := range res {
+			r[k] = v
+		}
+		return r
+	}
+	keyVault := map[string]any{"resourceId": kv, "resourceDisplayName": "Azure Key Vault"}
+	var raws []json.RawMessage
+	var recs []signin.SignIn
+	for _, r := range []map[string]any{
+		mi("no-resource", 30, 7000215, nil),
+		mi("kv-fail", 29, 7000215, keyVault),
+		// The newest failure: the one the diagnosis's status goes by.
+		mi("missing", 28, 500011, map[string]any{"resourceDisplayName": "api://contoso-expense-api-dev"}),
+		mi("kv-ok", 20, 0, keyVault),
+	} {
+		b, err := json.Marshal(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raws = append(raws, b)
+		si, err := graphjson.DecodeSignIn(context.Background(), b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs = append(recs, si)
+	}
+	src, fake := newSource(t, raws, s0, nil)
+	ref := memory.New("ref", slices.Clone(recs))
+	want := map[string]string{"missing": "", "kv-fail": "kv-ok", "no-resource": "kv-ok"}
+
+	q := signin.Query{Since: s0.Add(-24 * time.Hour), Until: s0, Limit: 25, Classify: classify(t), Types: []signin.Type{signin.ManagedIdentity}}
+	for name, s := range map[string]signin.Source{"graph": src, "memory": ref} {
+		p, err := s.Search(context.Background(), q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]bool{}
+		for _, r := range p.Rows {
+			got[r.ID] = r.FollowedBySuccess
+		}
+		for id, next := range want {
+			if f, ok := got[id]; !ok || f != (next != "") {
+				t.Errorf("%s: %s followedBySuccess %v (listed %v), want %v", name, id, f, ok, next != "")
+			}
+		}
+	}
+
+	for id, w := range want {
+		f, err := src.Get(context.Background(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := len(fake.Requests())
+		next, err := src.NextSuccess(context.Background(), f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		refNext, _ := ref.NextSuccess(context.Background(), f)
+		gotID, refID := "", ""
+		if next != nil {
+			gotID = next.ID
+		}
+		if refNext != nil {
+			refID = refNext.ID
+		}
+		if gotID != w || refID != w {
+			t.Errorf("next success of %s: graph %q, memory %q; want %q", id, gotID, refID, w)
+		}
+		reqs := fake.Requests()[before:]
+		wantClause := map[string]string{"missing": "resourceDisplayName eq 'api://contoso-expense-api-dev'", "kv-fail": "resourceId eq '" + kv + "'", "no-resource": "servicePrincipalId eq"}[id]
+		if len(reqs) != 1 || reqs[0].Status != 200 || !strings.Contains(reqs[0].Query.Get("$filter"), wantClause) ||
+			(id == "no-resource" && strings.Contains(reqs[0].Query.Get("$filter"), "resource")) {
+			t.Errorf("next success of %s: %+v, want one accepted request filtering on %q", id, reqs, wantClause)
+		}
+	}
+
+	// The diagnosis of the identity, on what Graph's Collect read.
+	cat, err := catalog.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, _, err := diagnosis.Run(context.Background(), src, signin.Collect{App: "func-billing", Since: s0.Add(-24 * time.Hour), Until: s0}, cat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, f := range r.Findings {
+		if slices.Contains(f.Evidence.SignInIDs, "missing") {
+			found = true
+			if f.Status != diagnosis.StatusOngoing {
+				t.Errorf("%s (%s) is %s: Key Vault tokens do not resolve a missing API", f.Scenario, f.Summary, f.Status)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("no finding holds the 500011: %+v", r.Findings)
 	}
 }

@@ -176,10 +176,10 @@ var (
 )
 
 // selectSuccess is what the follow-up rule (signin.FollowUp) reads of a
-// success: who, which app, which flow, when; beta adds the service principal
-// and the type.
+// success: who, which app and resource (a workload's key), which flow, when;
+// beta adds the service principal and the type.
 var (
-	selectSuccessV1   = []string{"id", "createdDateTime", "correlationId", "userId", "userPrincipalName", "appId", "appDisplayName", "status"}
+	selectSuccessV1   = []string{"id", "createdDateTime", "correlationId", "userId", "userPrincipalName", "appId", "appDisplayName", "resourceId", "resourceDisplayName", "status"}
 	selectSuccessBeta = append(slices.Clone(selectSuccessV1), "servicePrincipalId", "servicePrincipalName", "signInEventTypes")
 )
 
@@ -538,8 +538,8 @@ func (s *Source) Correlated(ctx context.Context, correlationID string) ([]signin
 }
 
 // NextSuccess implements signin.Source with one request: the oldest success
-// of f's type for its user and app (service principal for a workload) at or
-// after it ($orderby=createdDateTime asc, $top=1).
+// of f's type for its user and app (service principal and resource for a
+// workload) at or after it ($orderby=createdDateTime asc, $top=1).
 func (s *Source) NextSuccess(ctx context.Context, f signin.SignIn) (*signin.SuccessRef, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
 	defer cancel()

@@ -156,6 +156,16 @@ func TestCollectTenantAndTypes(t *testing.T) {
 		t.Errorf("failures %d successes %d, want 7 and 4", cov.Failures, cov.Successes)
 	}
 
+	// LeaveOut is for a source that reads few successes: this one reads
+	// them all, so it reads the codes too, and the rules judge them.
+	left, err := s.Collect(context.Background(), collectWindow(func(c *signin.Collect) { c.LeaveOut = []int{50126, 50053} }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ids := signInIDs(left.SignIns); !slices.Equal(ids, want) || !slices.Equal(left.Coverage.Notes, cov.Notes) {
+		t.Errorf("tenant with LeaveOut: %v %q, want %v %q: memory ignores it", ids, left.Coverage.Notes, want, cov.Notes)
+	}
+
 	asked, err := s.Collect(context.Background(), collectWindow(func(c *signin.Collect) {
 		c.Types = []signin.Type{signin.ManagedIdentity, signin.NonInteractive, signin.NonInteractive}
 	}))

@@ -121,6 +121,38 @@ func TestFollowedBySuccessAndOutcome(t *testing.T) {
 	}
 }
 
+// TestWorkloadFollowedBySuccessPerResource: a managed identity's Key Vault
+// tokens do not resolve its failures for a missing API (search rows, the
+// next success of a record in the store and of one handed in).
+func TestWorkloadFollowedBySuccessPerResource(t *testing.T) {
+	mi := func(id string, minsAgo int, res signin.App, code int) signin.SignIn {
+		return signin.SignIn{ID: id, CorrelationID: "c-" + id, CreatedAt: t0.Add(-time.Duration(minsAgo) * time.Minute), Type: signin.ManagedIdentity,
+			ServicePrincipal: signin.App{ID: "sp-func", Name: "func-billing"}, App: signin.App{ID: "app-func"}, Resource: res,
+			Status: signin.Status{ErrorCode: code}}
+	}
+	keyVault := signin.App{ID: "kv", Name: "Azure Key Vault"}
+	missing := mi("missing", 30, signin.App{Name: "api://contoso-expense-api-dev"}, 500011)
+	s := New("test", []signin.SignIn{missing, mi("kv-fail", 29, keyVault, 50000), mi("kv-ok", 10, keyVault, 0)})
+	p, err := s.Search(context.Background(), query(func(q *signin.Query) { q.Types = []signin.Type{signin.ManagedIdentity} }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for _, r := range p.Rows {
+		got[r.ID] = r.FollowedBySuccess
+	}
+	if got["missing"] || !got["kv-fail"] || len(got) != 2 {
+		t.Errorf("followedBySuccess %v: want kv-fail's only", got)
+	}
+	handed := missing
+	handed.ID = "not-in-store"
+	for _, f := range []signin.SignIn{missing, handed} {
+		if next, err := s.NextSuccess(context.Background(), f); err != nil || next != nil {
+			t.Errorf("next success of %s: %+v, %v; want none for its resource", f.ID, next, err)
+		}
+	}
+}
+
 func TestGroupsCoverEveryMatchNotJustThePage(t *testing.T) {
 	s := fixture()
 	p, err := s.Search(context.Background(), query(func(q *signin.Query) { q.Limit = 1 }))

@@ -7,6 +7,7 @@ package graphfilter
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -53,6 +54,27 @@ func Build(q signin.Query, t signin.Type, eventTypeFilter bool) (string, error) 
 	return build(q, status, t, eventTypeFilter)
 }
 
+// BuildFailuresLeavingOut is Build for failures without the codes of
+// leaveOut (0 and repeats ignored; in ascending order, so that the same
+// codes give the same filter): a tenant triage leaves the interrupts out
+// server-side (signin.Collect.LeaveOut), so that a page of MFA prompts
+// does not spend a request of its budget. A code q names overrides it.
+func BuildFailuresLeavingOut(q signin.Query, leaveOut []int, t signin.Type, eventTypeFilter bool) (string, error) {
+	if q.ErrorCode != nil {
+		return Build(q, t, eventTypeFilter)
+	}
+	codes := slices.Clone(leaveOut)
+	slices.Sort(codes)
+	codes = slices.Compact(codes)
+	status := []string{"status/errorCode ne 0"}
+	for _, c := range codes {
+		if c != 0 {
+			status = append(status, "status/errorCode ne "+strconv.Itoa(c))
+		}
+	}
+	return build(q, strings.Join(status, " and "), t, eventTypeFilter)
+}
+
 // BuildWindow returns the $filter for every sign-in of q's subject (user,
 // app, IP, correlation ID; none for the tenant) in q's window, failures and
 // successes alike: what a diagnosis reads of its subject, and of the other
@@ -77,7 +99,7 @@ func BuildLastSuccess(q signin.Query, t signin.Type, eventTypeFilter bool) (filt
 	if q.User == "" && q.App == "" {
 		return "", false, nil
 	}
-	parts, err := subject(q)
+	parts, err := subject(q, t, eventTypeFilter)
 	if err != nil {
 		return "", false, err
 	}
@@ -88,7 +110,7 @@ func BuildLastSuccess(q signin.Query, t signin.Type, eventTypeFilter bool) (filt
 // build is q's subject, the status clause (none when ""), q's IP and
 // correlation ID, the window and the type.
 func build(q signin.Query, status string, t signin.Type, eventTypeFilter bool) (string, error) {
-	parts, err := subject(q)
+	parts, err := subject(q, t, eventTypeFilter)
 	if err != nil {
 		return "", err
 	}
@@ -116,7 +138,7 @@ func build(q signin.Query, status string, t signin.Type, eventTypeFilter bool) (
 // leaves out q's IP, code and correlation filters on purpose: a retry from
 // another address or in another flow is exactly what it looks for.
 func BuildSuccesses(q signin.Query, t signin.Type, eventTypeFilter bool) (string, error) {
-	parts, err := subject(q)
+	parts, err := subject(q, t, eventTypeFilter)
 	if err != nil {
 		return "", err
 	}
@@ -129,9 +151,11 @@ func BuildSuccesses(q signin.Query, t signin.Type, eventTypeFilter bool) (string
 }
 
 // BuildNextSuccess returns the $filter for the first success after the
-// failed sign-in f for its user and app (service principal for a workload),
-// to be read with $orderby=createdDateTime asc and $top=1. ok is false when
-// f names no subject to look for.
+// failed sign-in f for its user and app, or for a workload its service
+// principal and resource (signin.FollowUp's key: by resourceId when f logs
+// one, else by resourceDisplayName, else any resource), to be read with
+// $orderby=createdDateTime asc and $top=1. ok is false when f names no
+// subject to look for.
 func BuildNextSuccess(f *signin.SignIn, eventTypeFilter bool) (filter string, ok bool, err error) {
 	var parts []string
 	eq := func(field, v string) error {
@@ -168,6 +192,16 @@ func BuildNextSuccess(f *signin.SignIn, eventTypeFilter bool) (filter string, ok
 			}
 		}
 	}
+	if err == nil && f.Workload() {
+		switch {
+		case f.Resource.ID != "" && IsGUID(f.Resource.ID):
+			err = eq("resourceId", strings.ToLower(f.Resource.ID))
+		case f.Resource.ID != "":
+			err = eq("resourceId", f.Resource.ID)
+		case f.Resource.Name != "":
+			err = eq("resourceDisplayName", f.Resource.Name)
+		}
+	}
 	if err != nil {
 		return "", false, err
 	}
@@ -175,8 +209,11 @@ func BuildNextSuccess(f *signin.SignIn, eventTypeFilter bool) (filter string, ok
 	return finish(parts, time.Time{}, time.Time{}, f.Type, eventTypeFilter), true, nil
 }
 
-// subject is the user and app clauses of q.
-func subject(q signin.Query) ([]string, error) {
+// subject is the user and app clauses of q for type t. An app given by a
+// GUID may be a service principal's object ID, which signin.MatchApp
+// accepts: for a workload type on beta (the only version with
+// servicePrincipalId), either ID selects it.
+func subject(q signin.Query, t signin.Type, eventTypeFilter bool) ([]string, error) {
 	var parts []string
 	if q.User != "" {
 		if err := checkValue("user", q.User); err != nil {
@@ -198,9 +235,13 @@ func subject(q signin.Query) ([]string, error) {
 		if err := checkValue("app", q.App); err != nil {
 			return nil, err
 		}
-		if IsGUID(q.App) {
+		switch {
+		case IsGUID(q.App) && eventTypeFilter && (t == signin.ServicePrincipal || t == signin.ManagedIdentity):
+			id := Quote(strings.ToLower(q.App))
+			parts = append(parts, "(appId eq "+id+" or servicePrincipalId eq "+id+")")
+		case IsGUID(q.App):
 			parts = append(parts, "appId eq "+Quote(strings.ToLower(q.App)))
-		} else {
+		default:
 			parts = append(parts, "appDisplayName eq "+Quote(q.App))
 		}
 	}

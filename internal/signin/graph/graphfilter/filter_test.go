@@ -32,6 +32,16 @@ func TestBuild(t *testing.T) {
 			"status/errorCode ne 0 and createdDateTime ge 2025-01-09T08:00:00Z and createdDateTime le 2025-01-09T09:30:00Z and signInEventTypes/any(t: t eq 'nonInteractiveUser')"},
 		{signin.Query{}, signin.ServicePrincipal, true, "status/errorCode ne 0 and signInEventTypes/any(t: t eq 'servicePrincipal')"},
 		{signin.Query{}, signin.ManagedIdentity, true, "status/errorCode ne 0 and signInEventTypes/any(t: t eq 'managedIdentity')"},
+		// A GUID may be a service principal's object ID: workloads on beta
+		// log it; user sign-ins and v1.0 do not.
+		{signin.Query{App: "8E9F0A1B-2C3D-4E4F-9A5B-6C7D8E9F0A31"}, signin.ManagedIdentity, true,
+			"(appId eq '8e9f0a1b-2c3d-4e4f-9a5b-6c7d8e9f0a31' or servicePrincipalId eq '8e9f0a1b-2c3d-4e4f-9a5b-6c7d8e9f0a31') and status/errorCode ne 0 and signInEventTypes/any(t: t eq 'managedIdentity')"},
+		{signin.Query{App: "8e9f0a1b-2c3d-4e4f-9a5b-6c7d8e9f0a31"}, signin.ServicePrincipal, true,
+			"(appId eq '8e9f0a1b-2c3d-4e4f-9a5b-6c7d8e9f0a31' or servicePrincipalId eq '8e9f0a1b-2c3d-4e4f-9a5b-6c7d8e9f0a31') and status/errorCode ne 0 and signInEventTypes/any(t: t eq 'servicePrincipal')"},
+		{signin.Query{App: "8e9f0a1b-2c3d-4e4f-9a5b-6c7d8e9f0a31"}, signin.NonInteractive, true,
+			"appId eq '8e9f0a1b-2c3d-4e4f-9a5b-6c7d8e9f0a31' and status/errorCode ne 0 and signInEventTypes/any(t: t eq 'nonInteractiveUser')"},
+		{signin.Query{App: "Payroll Sync"}, signin.ServicePrincipal, true,
+			"appDisplayName eq 'Payroll Sync' and status/errorCode ne 0 and signInEventTypes/any(t: t eq 'servicePrincipal')"},
 	}
 	for _, c := range cases {
 		got, err := Build(c.q, c.typ, c.beta)
@@ -47,6 +57,9 @@ func TestBuild(t *testing.T) {
 		}
 		if err := expr.Supported(graphfake.V1); err != nil && !c.beta {
 			t.Errorf("the fake of Graph v1.0 does not support %q: %v", got, err)
+		}
+		if err := expr.Supported(graphfake.Beta); err != nil && c.beta {
+			t.Errorf("the fake of Graph beta does not support %q: %v", got, err)
 		}
 	}
 	for _, bad := range []signin.Query{{User: "a\nb"}, {App: strings.Repeat("x", 300)}, {IPAddress: "1.2.3.4\x00"}, {CorrelationID: "x\ty"}} {
@@ -131,9 +144,35 @@ func TestBuildSuccessesAndNext(t *testing.T) {
 	if want := "servicePrincipalId eq 'sp-1' and status/errorCode eq 0 and createdDateTime ge 2025-01-09T08:00:00Z and signInEventTypes/any(t: t eq 'servicePrincipal')"; !ok || err != nil || spNext != want {
 		t.Errorf("BuildNextSuccess(workload) = %q, %v, %v; want %q", spNext, ok, err, want)
 	}
-	for _, got := range []string{got, next, spNext} {
-		if _, err := graphfake.Parse(got); err != nil {
+	// A workload's next success is for the same resource: by ID, else by
+	// name, else any.
+	var resNext []string
+	for res, want := range map[signin.App]string{
+		{ID: "CFA8B339-82A2-471A-A3C9-0FC0BE7A4093", Name: "Azure Key Vault"}: "servicePrincipalId eq 'sp-1' and resourceId eq 'cfa8b339-82a2-471a-a3c9-0fc0be7a4093' and status/errorCode eq 0",
+		{ID: "https://vault.azure.net"}:                                       "servicePrincipalId eq 'sp-1' and resourceId eq 'https://vault.azure.net' and status/errorCode eq 0",
+		{Name: "api://O'Brien-dev"}:                                           "servicePrincipalId eq 'sp-1' and resourceDisplayName eq 'api://O''Brien-dev' and status/errorCode eq 0",
+	} {
+		w := sp
+		w.Type, w.Resource = signin.ManagedIdentity, res
+		f, ok, err := BuildNextSuccess(&w, true)
+		if !ok || err != nil || !strings.HasPrefix(f, want+" and createdDateTime ge ") {
+			t.Errorf("BuildNextSuccess(workload for %+v) = %q, %v, %v; want it to start %q", res, f, ok, err, want)
+		}
+		resNext = append(resNext, f)
+	}
+	user := f
+	user.Resource = signin.App{ID: "00000003-0000-0000-c000-000000000000"}
+	if userNext, _, _ := BuildNextSuccess(&user, false); userNext != next {
+		t.Errorf("a user's next success is for the same app whatever the resource: %q, want %q", userNext, next)
+	}
+	for _, got := range append([]string{got, next, spNext}, resNext...) {
+		expr, err := graphfake.Parse(got)
+		if err != nil {
 			t.Errorf("the fake of Graph rejects %q: %v", got, err)
+			continue
+		}
+		if err := expr.Supported(graphfake.Beta); err != nil {
+			t.Errorf("Graph beta does not support %q: %v", got, err)
 		}
 	}
 	if _, ok, _ := BuildNextSuccess(&signin.SignIn{Type: signin.Interactive, App: signin.App{ID: "a"}}, false); ok {
@@ -171,8 +210,8 @@ func TestBuildCollect(t *testing.T) {
 	if !ok {
 		t.Fatal("an app has a last success to look for")
 	}
-	add("an app's last success before the window, to the 100 ns", true,
-		"appId eq 'd3590ed6-52b3-4102-aeff-aad2292ab01c' and status/errorCode eq 0 and createdDateTime lt 2025-01-09T08:00:00.5Z and signInEventTypes/any(t: t eq 'servicePrincipal')", f, err)
+	add("an app's last success before the window, to the 100 ns, by app ID or service principal object ID", true,
+		"(appId eq 'd3590ed6-52b3-4102-aeff-aad2292ab01c' or servicePrincipalId eq 'd3590ed6-52b3-4102-aeff-aad2292ab01c') and status/errorCode eq 0 and createdDateTime lt 2025-01-09T08:00:00.5Z and signInEventTypes/any(t: t eq 'servicePrincipal')", f, err)
 	for _, c := range cases {
 		if c.got != c.want {
 			t.Errorf("%s:\n %q\nwant\n %q", c.name, c.got, c.want)
@@ -253,6 +292,72 @@ func FuzzCollectValue(f *testing.F) {
 					t.Fatalf("%s %q: filter %q selects another value", field, s, filter)
 				}
 			}
+			// A workload's app is also selected by its service principal's
+			// object ID, and only by it.
+			if field != "app" {
+				continue
+			}
+			mi, err := BuildWindow(q, signin.ManagedIdentity, true)
+			if err != nil {
+				t.Fatalf("app %q: accepted for interactive sign-ins, refused for managed identities: %v", s, err)
+			}
+			expr, err := graphfake.Parse(mi)
+			if err != nil {
+				t.Fatalf("app %q: built filter %q does not parse: %v", s, mi, err)
+			}
+			for _, k := range []string{key, "servicePrincipalId"} {
+				rec := func(v string) map[string]any {
+					return map[string]any{k: v, "createdDateTime": since.Add(time.Minute).Format(time.RFC3339), "signInEventTypes": []any{"managedIdentity"}}
+				}
+				ok, err := expr.Match(rec(value))
+				if want := k == key || IsGUID(s); err != nil || ok != want {
+					t.Fatalf("app %q: filter %q on %s: %v (%v), want %v", s, mi, k, ok, err, want)
+				}
+				if ok, _ := expr.Match(rec(value + "x")); ok {
+					t.Fatalf("app %q: filter %q selects another %s", s, mi, k)
+				}
+			}
 		}
 	})
+}
+
+// TestBuildFailuresLeavingOut: a tenant triage's failure filter leaves the
+// interrupts out at Graph, in a canonical order, with a filter both
+// versions accept; it selects a failure and neither a success nor a left-out
+// code.
+func TestBuildFailuresLeavingOut(t *testing.T) {
+	q := signin.Query{Since: t0, Until: t0.Add(time.Hour)}
+	got, err := BuildFailuresLeavingOut(q, []int{50076, 0, 50074, 50076}, signin.NonInteractive, true)
+	want := "status/errorCode ne 0 and status/errorCode ne 50074 and status/errorCode ne 50076 and createdDateTime ge 2025-01-09T08:00:00Z and createdDateTime le 2025-01-09T09:00:00Z and signInEventTypes/any(t: t eq 'nonInteractiveUser')"
+	if err != nil || got != want {
+		t.Errorf("BuildFailuresLeavingOut =\n %q, %v\nwant\n %q", got, err, want)
+	}
+	for v, typ := range map[graphfake.Version]signin.Type{graphfake.V1: signin.Interactive, graphfake.Beta: signin.ManagedIdentity} {
+		f, err := BuildFailuresLeavingOut(q, []int{50074, 50076}, typ, v == graphfake.Beta)
+		if err != nil {
+			t.Fatal(err)
+		}
+		expr, err := graphfake.Parse(f)
+		if err != nil {
+			t.Fatalf("the fake of Graph rejects %q: %v", f, err)
+		}
+		if err := expr.Supported(v); err != nil {
+			t.Errorf("Graph %v does not support %q: %v", v, f, err)
+		}
+		at := t0.Add(time.Minute).Format(time.RFC3339)
+		for code, wantMatch := range map[int]bool{50126: true, 0: false, 50074: false, 50076: false} {
+			rec := map[string]any{"createdDateTime": at, "status": map[string]any{"errorCode": float64(code)}, "signInEventTypes": []any{typ.EventType()}}
+			if ok, err := expr.Match(rec); err != nil || ok != wantMatch {
+				t.Errorf("%q on code %d: %v, %v; want %v", f, code, ok, err, wantMatch)
+			}
+		}
+	}
+	plain, _ := Build(q, signin.Interactive, false)
+	if f, _ := BuildFailuresLeavingOut(q, nil, signin.Interactive, false); f != plain {
+		t.Errorf("with nothing to leave out: %q, want Build's %q", f, plain)
+	}
+	code := 50074
+	if f, _ := BuildFailuresLeavingOut(signin.Query{ErrorCode: &code}, []int{50074}, signin.Interactive, false); f != "status/errorCode eq 50074" {
+		t.Errorf("a code asked for is read whatever is left out: %q", f)
+	}
 }
