@@ -12,6 +12,7 @@ import (
 
 	"github.com/mark3labs/mcp-go/mcp"
 
+	"github.com/entra-signin-mcp/entra-signin-mcp/catalog"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/diagnosis"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin"
 	"github.com/entra-signin-mcp/entra-signin-mcp/tools"
@@ -302,5 +303,28 @@ func TestDiagnoseSchemaListsEveryScenario(t *testing.T) {
 	got := schema.Properties.Findings.Items.Properties.Scenario.Enum
 	if !slices.Equal(got, diagnosis.Scenarios) {
 		t.Errorf("schema enum %v\nengine       %v", got, diagnosis.Scenarios)
+	}
+}
+
+// TestDiagnoseTenantLeavesInterruptsOut: a tenant triage tells the source
+// it may leave the catalog's interrupts out (Graph then does not spend its
+// budget on MFA prompts it cannot judge); a subject's diagnosis does not.
+func TestDiagnoseTenantLeavesInterruptsOut(t *testing.T) {
+	cat, err := catalog.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := &collectStub{Unavailable: signin.Unavailable{SourceName: "stub"}, now: stubNow}
+	if _, res := diagnoseCall(t, src, `{}`); res.IsError {
+		t.Fatal(text(res))
+	}
+	if got := src.lastAsked(t).LeaveOut; !slices.Equal(got, cat.InterruptCodes()) || len(got) == 0 {
+		t.Errorf("tenant: LeaveOut %v, want the catalog's interrupts %v", got, cat.InterruptCodes())
+	}
+	if _, res := diagnoseCall(t, src, `{"user":"rosa@contoso.com"}`); res.IsError {
+		t.Fatal(text(res))
+	}
+	if got := src.lastAsked(t).LeaveOut; len(got) != 0 {
+		t.Errorf("user: LeaveOut %v, want none", got)
 	}
 }
