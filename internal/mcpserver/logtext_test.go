@@ -3,7 +3,6 @@ package mcpserver_test
 import (
 	"context"
 	"encoding/json"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,8 +18,6 @@ import (
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/mcpserver/mcpservertest"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/files"
-	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/graph"
-	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/graph/graphfake"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/memory"
 )
 
@@ -109,25 +106,7 @@ func TestLogTextIsDataInEverySource(t *testing.T) {
 			return memory.New("files", res.SignIns)
 		},
 		"graph": func(t *testing.T) signin.Source {
-			const token = "test-token-not-a-secret"
-			now := hostileAt.Add(time.Hour)
-			fake := graphfake.New([]json.RawMessage{hostileGraphRecord(t)}, graphfake.WithToken(token), graphfake.WithClock(func() time.Time { return now }))
-			srv := httptest.NewServer(fake)
-			t.Cleanup(srv.Close)
-			src, err := graph.New(graph.Config{
-				GraphURL: srv.URL, Auth: "token", Getenv: func(k string) string {
-					if k == "GRAPH_ACCESS_TOKEN" {
-						return token
-					}
-					return ""
-				},
-				RequestsPerWindow: 1000, PacingWindow: time.Second, Timeout: 20 * time.Second,
-				Now: func() time.Time { return now },
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			return src
+			return graphSource(t, []json.RawMessage{hostileGraphRecord(t)}, hostileAt.Add(time.Hour))
 		},
 	}
 	for name, build := range sources {
