@@ -8,6 +8,7 @@ package directory
 
 import (
 	"context"
+	"slices"
 	"time"
 )
 
@@ -26,6 +27,10 @@ type Query struct {
 	// Since and Until bound the audit events: from 7 days before the
 	// first failure (ChangesLookback) to the last.
 	Since, Until time.Time
+	// Reads limits what is read to these kinds (ReadEvents, ReadAccount,
+	// ReadRegistration, ReadPolicies, ReadCredentials); empty reads every
+	// kind the IDs call for. Opening one sign-in reads its policies only.
+	Reads []string
 	// Budget is the most requests to a remote service this read may make
 	// (what a diagnosis's sign-in reads left of its budget); 0 means the
 	// source's own default.
@@ -33,6 +38,20 @@ type Query struct {
 	// Progress, when set, is called after each request or step: done of
 	// total (0 when unknown), with a short message. It must not block.
 	Progress func(done, total int, message string)
+}
+
+// The kinds of read, as Query.Reads and Coverage.Read name them.
+const (
+	ReadEvents       = "audit events"
+	ReadAccount      = "account state"
+	ReadRegistration = "MFA registration"
+	ReadPolicies     = "policies"
+	ReadCredentials  = "app credentials"
+)
+
+// Wants reports whether q asks for the kind of read what.
+func (q Query) Wants(what string) bool {
+	return len(q.Reads) == 0 || slices.Contains(q.Reads, what)
 }
 
 // ChangesLookback is how long before the first failure a change is

@@ -41,7 +41,7 @@ func (m *Memory) Directory(ctx context.Context, q Query) (Context, error) {
 		return Context{}, err
 	}
 	var out Context
-	holds := func(what string) bool { return slices.Contains(m.d.Holds, what) }
+	holds := func(what string) bool { return slices.Contains(m.d.Holds, what) && q.Wants(what) }
 	out.Coverage.Read = slices.Clone(m.d.Holds)
 	if m.d.Missing != "" {
 		out.Coverage.Notes = append(out.Coverage.Notes, m.d.Missing)
