@@ -3,10 +3,12 @@ package diagnosis
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/entra-signin-mcp/entra-signin-mcp/catalog"
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/directory"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/logtext"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin"
 )
@@ -102,6 +104,19 @@ type PolicyOut struct {
 	GrantControls          []string `json:"grantControls"`
 	SessionControls        []string `json:"sessionControls"`
 	ConditionsNotSatisfied string   `json:"conditionsNotSatisfied,omitempty"`
+	// Definition is the policy as defined now, when the source could read
+	// it (Graph with Policy.Read.All, the demo): what it targets and what
+	// would satisfy it.
+	Definition *PolicyDefinitionOut `json:"definition,omitempty" jsonschema_description:"The failing policy's definition when the source can read it: state, conditions and the grant controls that would satisfy it."`
+}
+
+// PolicyDefinitionOut is a Conditional Access policy's definition.
+type PolicyDefinitionOut struct {
+	State         string   `json:"state,omitempty" jsonschema_description:"enabled, disabled or enabledForReportingButNotEnforced."`
+	Conditions    []string `json:"conditions" jsonschema_description:"What the policy targets (users, apps, client apps, platforms, locations, risk), in words."`
+	GrantOperator string   `json:"grantOperator,omitempty" jsonschema_description:"AND (every control) or OR (any one)."`
+	GrantControls []string `json:"grantControls" jsonschema_description:"What satisfies the policy (block: nothing does)."`
+	Modified      string   `json:"modifiedDateTime,omitempty"`
 }
 
 // DeviceOut is the device the sign-in came from.
@@ -183,6 +198,11 @@ func OpenDetails(ctx context.Context, src signin.Source, cat *catalog.Catalog, i
 		return Details{}, err
 	}
 	d := BuildDetails(s, related, cat)
+	if r, ok := src.(directory.Reader); ok {
+		if err := d.addPolicyDefinitions(ctx, r); err != nil {
+			return Details{}, err
+		}
+	}
 	if s.Failed() {
 		next, err := src.NextSuccess(ctx, s)
 		if err != nil {
@@ -191,6 +211,47 @@ func OpenDetails(ctx context.Context, src signin.Source, cat *catalog.Catalog, i
 		d.SetNextSuccess(next)
 	}
 	return d, nil
+}
+
+// addPolicyDefinitions reads, through r, the definitions of the policies
+// that failed or would have failed (report-only) and attaches them; what
+// cannot be read is a note. Only the end of ctx is an error.
+func (d *Details) addPolicyDefinitions(ctx context.Context, r directory.Reader) error {
+	var ids []string
+	for _, p := range d.ConditionalAccess {
+		if (p.Result == "failure" || p.Result == "reportOnlyFailure") && p.ID != "" && !slices.Contains(ids, p.ID) {
+			ids = append(ids, p.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	dc, err := r.Directory(ctx, directory.Query{PolicyIDs: ids, Reads: []string{directory.ReadPolicies}})
+	if err != nil {
+		if ctx.Err() != nil {
+			return err
+		}
+		d.Notes = append(d.Notes, "the failing policies' definitions could not be read: "+logtext.Clip(err.Error(), 200))
+		return nil
+	}
+	for _, def := range dc.Policies {
+		for i := range d.ConditionalAccess {
+			if d.ConditionalAccess[i].ID != def.ID {
+				continue
+			}
+			out := &PolicyDefinitionOut{State: def.State, Conditions: nonNil(def.Conditions), GrantOperator: def.GrantOperator, GrantControls: nonNil(def.GrantControls)}
+			if !def.Modified.IsZero() {
+				out.Modified = def.Modified.UTC().Format(time.RFC3339)
+			}
+			d.ConditionalAccess[i].Definition = out
+		}
+	}
+	for _, n := range dc.Coverage.Notes {
+		if !slices.Contains(d.Notes, n) {
+			d.Notes = append(d.Notes, n)
+		}
+	}
+	return nil
 }
 
 // SetNextSuccess records the first success after the sign-in (nil: none).
