@@ -129,11 +129,16 @@ type generator struct {
 	yes, no *bool              // device compliance flags, shared by the records of one call
 }
 
-func newGenerator() *generator {
+func newGenerator() *generator { return newGeneratorFor(6000) }
+
+// newGeneratorFor returns a generator with room for n sign-ins: Generate
+// makes about 5,200, Directory only reads the users and runs one story, and
+// clearing room for thousands of records would cost it most of its time.
+func newGeneratorFor(n int) *generator {
 	g := &generator{
 		ref:   reference,
 		floor: reference.Add(-window + 10*time.Minute),
-		out:   make([]signin.SignIn, 0, 6000),
+		out:   make([]signin.SignIn, 0, n),
 		byUPN: make(map[string]*user, 320),
 		pol:   newPolicies(),
 		ca:    make(map[caKey]caResult, 64),

@@ -14,7 +14,7 @@ const (
 	marcusExpired   = 2*time.Hour + 12*time.Minute  // the password expired overnight
 	kevinDisabled   = 44 * time.Hour                // left the company two days ago
 	ninaCreated     = 31 * time.Hour                // new hire, first morning
-	tomReset        = 6*time.Hour + 5*time.Minute   // reset his password this afternoon (London)
+	tomReset        = 6*time.Hour + 5*time.Minute   // changed his password this afternoon (London)
 	payrollDeployed = 20*time.Hour + 10*time.Minute // the new Contoso Payroll release
 	secretExpired   = 74*time.Hour + 10*time.Minute // Contoso Expense API's only secret
 	secretRotated   = 20*time.Hour + 25*time.Minute // Contoso HR Sync's bad rotation
@@ -343,7 +343,7 @@ func (g *generator) signInFrequency() {
 	}
 }
 
-// revokedGrant: after a password reset, other devices' refresh tokens fail.
+// revokedGrant: after a password change, other devices' refresh tokens fail.
 func (g *generator) revokedGrant() {
 	r := stream("revoked")
 	u := g.u("tom.becker@" + Domain)
@@ -351,7 +351,7 @@ func (g *generator) revokedGrant() {
 	office := u.officeSpot(0)
 	session := randomGUID(r)
 	g.emit(r, u.browser(appOfficeHome, appOfficeHome, office, session), req{at: reset.Add(2 * time.Minute), corr: randomGUID(r), st: completed,
-		details: "First sign-in after a self-service password reset."})
+		details: "First sign-in after a self-service password change."})
 	for t := reset.Add(20 * time.Minute); t.Before(g.ago(15 * time.Minute)); t = t.Add(between(r, 80*time.Minute, 100*time.Minute)) {
 		g.emit(r, u.desktop(appTeams, appTeamsSvc, u.teamsUA(), office, session).nonInteractive(), req{at: t, corr: randomGUID(r), st: tokenRefresh})
 	}
@@ -414,7 +414,8 @@ func (g *generator) missingConsent() {
 	}
 }
 
-// notAssigned: ServiceNow requires assignment; a new finance user is not assigned.
+// notAssigned: ServiceNow requires assignment; a finance user is no longer
+// assigned (an admin removed her old team's assignment when she moved).
 func (g *generator) notAssigned() {
 	r := stream("assignment")
 	u := g.u("emily.foster@" + Domain)

@@ -33,13 +33,15 @@ type Story struct {
 
 // Subjects and identifiers the story table names.
 const (
-	maliciousIP   = "203.0.113.201"
-	lisbonIP      = "203.0.113.150"
-	anonymizerIP  = "203.0.113.230"
-	guestIP       = "203.0.113.42"
-	guestHomeUPN  = "marco.bianchi@northwindtraders.com"
-	inventoryAPI  = "api://contoso-inventory"
-	expensePortal = "Contoso Expense Portal"
+	maliciousIP  = "203.0.113.201"
+	lisbonIP     = "203.0.113.150"
+	anonymizerIP = "203.0.113.230"
+	guestIP      = "203.0.113.42"
+	guestHomeUPN = "marco.bianchi@northwindtraders.com"
+	// guestMismatchUPN is the UPN of his guest object in this tenant.
+	guestMismatchUPN = "marco.bianchi_northwindtraders.com#EXT#@" + Domain
+	inventoryAPI     = "api://contoso-inventory"
+	expensePortal    = "Contoso Expense Portal"
 )
 
 // Identifiers derived from names, stable whatever now is.
@@ -82,7 +84,7 @@ func Stories() []Story {
 		{"security-defaults", "user", u("kai.lindgren"), "A scheduled script signs in with a password (ROPC) to a partner tenant that uses security defaults, which block it.", true},
 		{"risk-blocked", "user", u("mira.kapoor"), "A new hire tried to register MFA through an anonymising VPN; registration is blocked by risk (53004).", true},
 		{"reauthentication-required", "user", u("maria.garcia"), "The 4-hour sign-in frequency for Azure management asks Maria to sign in again (70044).", true},
-		{"refresh-token-revoked", "user", u("tom.becker"), "Tom reset his password; Teams and Outlook on his other devices fail to refresh (50173) until he signs in again there, as he did on his home PC.", true},
+		{"refresh-token-revoked", "user", u("tom.becker"), "Tom changed his password; Teams and Outlook on his other devices fail to refresh (50173) until he signs in again there, as he did on his home PC.", true},
 		{"app-secret-expired", "app", "Contoso Expense API", "The API's only client secret expired three days ago (7000222); the evidence names its key ID.", true},
 		{"app-credential-invalid", "app", "Contoso HR Sync", "After a secret rotation the sync sends a value no secret matches (7000215), likely the secret's ID.", true},
 		{"managed-identity-failure", "app", "contoso-func-prod", "The function app's managed identity asks for a token for a development audience since its new release.", true},
@@ -305,7 +307,7 @@ func (g *generator) guestMismatch() {
 	r := stream("guestmismatch")
 	home := nameGUID("tenant/northwindtraders.com")
 	u := &user{
-		User: signin.User{ID: nameGUID("user/" + guestHomeUPN), UPN: "marco.bianchi_northwindtraders.com#EXT#@" + Domain,
+		User: signin.User{ID: nameGUID("user/" + guestHomeUPN), UPN: guestMismatchUPN,
 			DisplayName: "Marco Bianchi", Type: "guest"},
 		homeTenant: home, pwdSource: "Federated", story: true,
 	}
