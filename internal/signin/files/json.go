@@ -85,7 +85,15 @@ func (rr *recordReader) decodeRaw(raw []byte) error {
 	var err error
 	switch rr.kind {
 	case kindAudit, kindAuditLA:
-		return rr.s.auditJSON(raw)
+		err := rr.s.auditJSON(raw)
+		if err != nil && !isCtxErr(err) {
+			if k := classifyObject(raw); k == kindGraph || k == kindLA {
+				if kerr := rr.s.setFileKind(false); kerr != nil {
+					return kerr
+				}
+			}
+		}
+		return err
 	case kindGraph:
 		si, err = rr.s.dec.SignIn(raw)
 	default:
@@ -101,6 +109,13 @@ func (rr *recordReader) decodeRaw(raw []byte) error {
 		si, _, err = rr.s.laSignIn(&rr.row, isoClock)
 	}
 	if err != nil {
+		// A sign-in decoder fails on an audit event: say what the record
+		// is, rather than what a sign-in lacks. Only failures pay for this.
+		if k := classifyObject(raw); k == kindAudit || k == kindAuditLA {
+			if kerr := rr.s.setFileKind(true); kerr != nil {
+				return kerr
+			}
+		}
 		return err
 	}
 	_, err = rr.s.add(&si)
