@@ -19,6 +19,7 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/entra-signin-mcp/entra-signin-mcp/catalog"
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/directory"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/httpserve"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/mcpserver"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/plural"
@@ -280,15 +281,19 @@ func openSource(ctx context.Context, cfg config, logger *slog.Logger) (signin.So
 			return nil, fmt.Errorf("--source files: %w", err)
 		}
 		for _, f := range res.Files {
-			logger.Info("loaded sign-in export", "path", f.Path, "format", f.Format, "records", f.Records, "bytes", f.Bytes)
+			what := "loaded sign-in export"
+			if f.Format.Audit() {
+				what = "loaded directory audit export"
+			}
+			logger.Info(what, "path", f.Path, "format", f.Format, "records", f.Records, "bytes", f.Bytes)
 		}
 		if res.Implausible > 0 {
 			logger.Warn("sign-ins with implausible dates left out", "count", res.Implausible,
 				"from", res.PlausibleFrom, "until", res.PlausibleUntil, "first", res.ImplausibleSample)
 		}
-		store := memory.New("files", res.SignIns, memory.WithNotes(res.Notes()...))
+		store := memory.New("files", res.SignIns, memory.WithNotes(res.Notes()...), memory.WithDirectory(directory.NewMemory(res.Directory())))
 		oldest, newest := store.Range()
-		logger.Info("files source ready", "signIns", store.Len(), "duplicatesMerged", res.Duplicates, "from", oldest, "to", newest, "took", time.Since(start))
+		logger.Info("files source ready", "signIns", store.Len(), "auditEvents", len(res.Events), "duplicatesMerged", res.Duplicates, "from", oldest, "to", newest, "took", time.Since(start))
 		return store, nil
 	case "graph":
 		src, err := graph.New(cfg.graph)

@@ -22,6 +22,10 @@ type Data struct {
 	// "account state and Conditional Access policies are not in audit
 	// exports; Graph reads them").
 	Missing string
+	// Notes are said on every answer's coverage after Missing: what the
+	// loader of the data wants known (for exports, a note per audit file:
+	// its events, their span, what was left out).
+	Notes []string
 }
 
 // Memory answers Queries from Data. It is safe for concurrent use: Data is
@@ -46,6 +50,7 @@ func (m *Memory) Directory(ctx context.Context, q Query) (Context, error) {
 	if m.d.Missing != "" {
 		out.Coverage.Notes = append(out.Coverage.Notes, m.d.Missing)
 	}
+	out.Coverage.Notes = append(out.Coverage.Notes, m.d.Notes...)
 	if holds("audit events") {
 		seen := map[string]bool{}
 		for _, e := range m.d.Events {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/directory"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/logtext"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/graphjson"
@@ -32,6 +33,22 @@ func csvKind(line []byte) (rune, Format) {
 	header, err := cr.Read()
 	if err != nil {
 		return comma, ""
+	}
+	names := make(map[string]bool, len(header))
+	for _, h := range header {
+		n := normalizeHeader(h)
+		if i := strings.Index(n, " ["); i > 0 && strings.HasSuffix(n, "]") {
+			n = n[:i]
+		}
+		names[n], names[strings.ReplaceAll(n, " ", "")] = true, true
+	}
+	// Audit exports first: the admin center's audit download also has a
+	// "Date (UTC)" column, and AuditLogs a TimeGenerated one.
+	switch {
+	case isAuditPortalHeader(names):
+		return comma, FormatAuditPortalCSV
+	case isAuditColumnsHeader(names):
+		return comma, FormatAuditLogAnalyticsCSV
 	}
 	var portal, la bool
 	for _, h := range header {
@@ -94,7 +111,53 @@ func readCSV(s *sink, br *bufio.Reader) (Format, error) {
 	next := nextLine(cr, header)
 	clock := &csvClock{s: s}
 	var convert func(rec []string, line int) (signin.SignIn, bool, error)
+	// audit, for an audit export, converts and adds a row's event.
+	var audit func(rec []string, line int) error
 	switch format {
+	case FormatAuditPortalCSV, FormatAuditLogAnalyticsCSV:
+		clock.swap = func(i int) { s.events[i].At = swapDayMonth(s.events[i].At) }
+		parse := func(line int) eventClock {
+			return func(col, v string) (time.Time, error) {
+				t, ambiguous, err := clock.parse(col, v, line)
+				if ambiguous {
+					// Noted once the event is added, below.
+					clock.pendingNext = true
+				}
+				return t, err
+			}
+		}
+		var event func(rec []string, line int) (directory.Event, string, error)
+		if format == FormatAuditPortalCSV {
+			p, err := newAuditPortalColumns(header)
+			if err != nil {
+				return format, fmt.Errorf("header at line 1: %w", err)
+			}
+			event = func(rec []string, line int) (directory.Event, string, error) {
+				return auditPortalEvent(p, rec, parse(line))
+			}
+		} else {
+			c, err := newAuditColumns(header)
+			if err != nil {
+				return format, fmt.Errorf("header at line 1: %w", err)
+			}
+			event = func(rec []string, line int) (directory.Event, string, error) {
+				r, col := c.record(rec)
+				e, err := r.event(parse(line), col)
+				return e, r.CorrelationID, err
+			}
+		}
+		audit = func(rec []string, line int) error {
+			clock.pendingNext = false
+			e, corr, err := event(rec, line)
+			if err != nil {
+				return err
+			}
+			idx, err := s.addEvent(&e, corr)
+			if err == nil && clock.pendingNext {
+				clock.note(idx)
+			}
+			return err
+		}
 	case FormatPortalCSV:
 		p, err := newPortalColumns(header)
 		if err != nil {
@@ -122,7 +185,7 @@ func readCSV(s *sink, br *bufio.Reader) (Format, error) {
 			})
 		}
 	default:
-		return format, errors.New("unknown format: a CSV file without the admin center's or Log Analytics' columns")
+		return format, errors.New("unknown format: a CSV file without the admin center's or Log Analytics' columns (of sign-ins or of audit logs)")
 	}
 	for {
 		rec, err := cr.Read()
@@ -147,6 +210,15 @@ func readCSV(s *sink, br *bufio.Reader) (Format, error) {
 			if len(v) > graphjson.MaxField {
 				return format, fmt.Errorf("record at line %d: %w", line, graphjson.FieldTooLarge("in column "+logtext.Clip(strings.TrimSpace(header[i]), 80)))
 			}
+		}
+		if audit != nil {
+			if err := audit(rec, line); err != nil {
+				if isCtxErr(err) {
+					return format, err
+				}
+				return format, fmt.Errorf("record at line %d: %w", line, err)
+			}
+			continue
 		}
 		si, ambiguous, err := convert(rec, line)
 		if err != nil {

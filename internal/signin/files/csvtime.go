@@ -45,6 +45,16 @@ type csvClock struct {
 	order     dateOrder
 	decidedBy int   // line that settled the order
 	pending   []int // s.out indices of rows read month first while the order was open
+	// swap, when set, corrects the record at a pending index instead of
+	// s.out's (an audit export's events); pendingNext is set by its
+	// caller's parse for the row being read.
+	swap        func(i int)
+	pendingNext bool
+}
+
+// swapDayMonth reads t's month as its day and its day as its month.
+func swapDayMonth(t time.Time) time.Time {
+	return time.Date(t.Year(), time.Month(t.Day()), int(t.Month()), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.UTC)
 }
 
 // parse reads a time; ambiguous reports a slash date read month first while
@@ -110,8 +120,11 @@ func (c *csvClock) settle(o dateOrder, line int) {
 	c.order, c.decidedBy = o, line
 	if o == orderDayFirst {
 		for _, i := range c.pending {
-			t := c.s.out[i].CreatedAt
-			c.s.out[i].CreatedAt = time.Date(t.Year(), time.Month(t.Day()), int(t.Month()), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.UTC)
+			if c.swap != nil {
+				c.swap(i)
+				continue
+			}
+			c.s.out[i].CreatedAt = swapDayMonth(c.s.out[i].CreatedAt)
 		}
 	}
 	c.pending = nil

@@ -28,7 +28,7 @@ const (
 )
 
 // wantFormats lists the accepted formats, for error messages.
-const wantFormats = `want Graph JSON ({"value":[...]} pages, a signIn object per line), the admin center's JSON or CSV download, or a Log Analytics CSV or JSON export`
+const wantFormats = `want Graph JSON ({"value":[...]} pages, a signIn or directoryAudit object per line), the admin center's JSON or CSV download, or a Log Analytics CSV or JSON export, of sign-ins or of directory audit logs`
 
 // sniff looks at the start of the file (a byte-order mark, the first
 // character, the first line) and returns the reader to decode from: the same
@@ -70,7 +70,7 @@ func sniff(br *bufio.Reader) (sniffKind, *bufio.Reader, error) {
 		// One complete sign-in object on the first line: JSON lines.
 		// Anything else (a page, a pretty-printed object) is a JSON stream.
 		if trimmed := bytes.TrimSpace(line); json.Valid(trimmed) {
-			if k := classifyObject(trimmed); k == kindGraph || k == kindLA {
+			if k := classifyObject(trimmed); isRecordKind(k) {
 				return sniffJSONLines, br, nil
 			}
 		}
@@ -125,7 +125,18 @@ const (
 	kindPage                  // a Graph list response page
 	kindTables                // a Log Analytics query API response
 	kindDiagnostic            // an Azure Monitor diagnostic record, or {"records":[...]}
+	kindAudit                 // a Graph directoryAudit
+	kindAuditLA               // a Log Analytics AuditLogs row
 )
+
+// isRecordKind reports whether k is one record (a sign-in or an audit
+// event), as opposed to a wrapper or nothing known.
+func isRecordKind(k recordKind) bool {
+	return k == kindGraph || k == kindLA || k == kindAudit || k == kindAuditLA
+}
+
+// isLAKind reports whether k is a Log Analytics row.
+func isLAKind(k recordKind) bool { return k == kindLA || k == kindAuditLA }
 
 // laMarkers are Log Analytics column names that a Graph signIn never has.
 var laMarkers = []string{"timegenerated", "resulttype", "resultdescription", "locationdetails", "conditionalaccesspolicies", "operationname", "sourcesystem", "tablename"}
@@ -150,6 +161,12 @@ func classifyObject(raw []byte) recordKind {
 		return kindTables
 	case keys["records"] || (keys["properties"] && (keys["category"] || keys["operationname"])):
 		return kindDiagnostic
+	}
+	if isAuditKeys(keys) {
+		if keys["timegenerated"] || keys["operationname"] || keys["aadtenantid"] || keys["tenantid"] {
+			return kindAuditLA
+		}
+		return kindAudit
 	}
 	for _, k := range laMarkers {
 		if keys[k] {

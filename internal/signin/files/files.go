@@ -14,8 +14,14 @@
 // through encoding/csv. Synthetic exports for tests and benchmarks are
 // written by the filestest package.
 //
+// Directory audit exports are read too (audit.go): Graph directoryAudits
+// JSON, the admin center's audit download (JSON and CSV) and Log Analytics
+// AuditLogs (CSV and JSON), detected from content in the same way. A file
+// holds sign-ins or audit events; the events go to Result.Events, sanitized,
+// for the diagnosis's directory context.
+//
 // The package imports nothing of ours but the domain package signin,
-// graphjson and the leaf logtext.
+// graphjson, the leaf packages directory, logtext and plural.
 package files
 
 import (
@@ -30,6 +36,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/directory"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/logtext"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/graphjson"
@@ -70,10 +77,14 @@ type Result struct {
 	// Sign-ins that logged the same Conditional Access outcome share one
 	// Policies slice: treat the records as read-only.
 	SignIns []signin.SignIn
+	// Events holds every directory audit event loaded from audit exports
+	// once (merged by ID), sanitized, in no particular order.
+	Events []directory.Event
 	// Files lists the files read, in the order they were read.
 	Files []FileStat
 	// Duplicates counts records dropped because their ID was already loaded
-	// (from an earlier file, or earlier in the same file).
+	// (from an earlier file, or earlier in the same file), audit events
+	// included.
 	Duplicates int
 	// Implausible counts records left out because their time is outside
 	// PlausibleFrom..PlausibleUntil: one record dated 9999 would otherwise
@@ -82,8 +93,37 @@ type Result struct {
 	// ImplausibleSample describes the first few of them: file, ID and time.
 	ImplausibleSample []string
 	// PlausibleFrom and PlausibleUntil bound the times kept: EarliestSignIn,
-	// and the clock at load plus FutureSlack.
+	// and the clock at load plus FutureSlack. Audit events outside them are
+	// left out too, and counted in their file's note.
 	PlausibleFrom, PlausibleUntil time.Time
+
+	// auditNotes has a note per audit export (AuditNotes).
+	auditNotes []string
+}
+
+// AuditNotes returns a note per directory audit export loaded: its events
+// and their time span, and how many were left out for their dates. They
+// belong to the directory's coverage (Directory), not to sign-in searches.
+func (r *Result) AuditNotes() []string { return slices.Clone(r.auditNotes) }
+
+// NoAuditExport is the directory coverage note of a files source loaded
+// without an audit export.
+const NoAuditExport = "pass a directory audit export with --files to add audit events; account state, MFA registration and Conditional Access policies are not in exports: the Graph source reads them"
+
+// NotInExports is the directory coverage note of a files source with audit
+// exports: what they cannot hold.
+const NotInExports = "account state, MFA registration and Conditional Access policies are not in exports: the Graph source reads them"
+
+// Directory returns the loaded audit events as directory data for a
+// directory.Memory: events only, with what exports cannot answer as its
+// Missing note and a note per audit export. Without an audit export it
+// holds nothing and says how to add one.
+func (r *Result) Directory() directory.Data {
+	d := directory.Data{Events: slices.Clone(r.Events), Missing: NoAuditExport}
+	if slices.ContainsFunc(r.Files, func(f FileStat) bool { return f.Format.Audit() }) {
+		d.Holds, d.Missing, d.Notes = []string{"audit events"}, NotInExports, r.AuditNotes()
+	}
+	return d
 }
 
 // EarliestSignIn is the earliest plausible sign-in time: Entra ID (then
@@ -162,15 +202,20 @@ func Load(ctx context.Context, patterns []string, opts ...Option) (*Result, erro
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("load %s: %w", path, err)
 		}
-		first := len(s.out)
+		first, firstEvent := len(s.out), len(s.events)
 		st, err := loadFile(s, path)
 		if err != nil {
 			return nil, fmt.Errorf("load %s: %w", path, err)
 		}
 		res.Files = append(res.Files, st)
 		s.dropImplausible(res, path, first)
+		if st.Format.Audit() {
+			n := s.dropImplausibleEvents(res, firstEvent)
+			res.auditNotes = append(res.auditNotes, auditNote(st, s.events[firstEvent:], n, res))
+		}
 	}
 	res.SignIns = slices.Clip(s.out)
+	res.Events = slices.Clip(s.events)
 	res.Duplicates = s.dups
 	return res, nil
 }
@@ -303,6 +348,9 @@ func loadFile(s *sink, path string) (FileStat, error) {
 	s.startFile(info.Size())
 	s.typeHint = typeFromName(path)
 	format, err := decode(s, cr)
+	if s.fileKind == fileAudit {
+		format = auditFormat(format)
+	}
 	st.Format = format
 	st.Records = s.fileRecords
 	st.Bytes = cr.n
@@ -329,7 +377,7 @@ func decode(s *sink, r io.Reader) (Format, error) {
 		return format, err
 	}
 	if s.fileRecords == 0 {
-		return format, errors.New("no sign-ins: the file holds no records")
+		return format, errors.New("no sign-ins or audit events: the file holds no records")
 	}
 	return format, nil
 }
@@ -359,6 +407,13 @@ type sink struct {
 	// typeHint is the sign-in type the file's name announces, for the
 	// admin-center CSV whose four downloads share one header.
 	typeHint signin.Type
+	// fileKind is what the current file holds: sign-ins or audit events.
+	fileKind fileKind
+	// events are the audit events loaded, eventKeys their keys (eventKey)
+	// in the same order, seenEvents the keys loaded.
+	events     []directory.Event
+	eventKeys  []string
+	seenEvents map[string]struct{}
 }
 
 // typeFromName reads the sign-in type from an admin-center download's file
@@ -383,13 +438,16 @@ func typeFromName(path string) signin.Type {
 
 func newSink(ctx context.Context) *sink {
 	return &sink{
-		ctx:  ctx,
-		seen: map[string]struct{}{},
-		dec:  graphjson.NewDecoder(),
+		ctx:        ctx,
+		seen:       map[string]struct{}{},
+		seenEvents: map[string]struct{}{},
+		dec:        graphjson.NewDecoder(),
 	}
 }
 
-func (s *sink) startFile(size int64) { s.fileRecords, s.fileSize = 0, size }
+func (s *sink) startFile(size int64) {
+	s.fileRecords, s.fileSize, s.fileKind = 0, size, fileUnknown
+}
 
 // hintAt is the record count after which a reader estimates the file's
 // total from the bytes it has read.
@@ -399,7 +457,7 @@ const hintAt = 1024
 // a large file does not reallocate its result again and again. consumed is
 // the input read for the first hintAt records.
 func (s *sink) hint(consumed int64) {
-	if consumed <= 0 || s.fileSize <= 0 {
+	if consumed <= 0 || s.fileSize <= 0 || s.fileKind == fileAudit {
 		return
 	}
 	want := int(s.fileSize/consumed*hintAt*21/20) + 16
@@ -418,6 +476,9 @@ func (s *sink) add(si *signin.SignIn) (int, error) {
 	if si.ID == "" || si.CreatedAt.IsZero() {
 		// The decoders reject these first, with a better message.
 		return -1, errors.New("record without an ID or a time")
+	}
+	if err := s.setFileKind(false); err != nil {
+		return -1, err
 	}
 	s.fileRecords++
 	if _, ok := s.seen[si.ID]; ok {

@@ -69,14 +69,14 @@ func (rr *recordReader) setKind(raw []byte) error {
 		}
 		return fmt.Errorf("a JSON %s (want a sign-in object)", k)
 	}
-	switch k := classifyObject(raw); k {
-	case kindGraph, kindLA:
+	switch k := classifyObject(raw); {
+	case isRecordKind(k):
 		rr.kind = k
 		return nil
-	case kindDiagnostic:
+	case k == kindDiagnostic:
 		return errDiagnostic
 	}
-	return errors.New("not a sign-in: the object has no id or createdDateTime (Graph) and no TimeGenerated or ResultType (Log Analytics)")
+	return errors.New("not a sign-in or an audit event: the object has no id or createdDateTime (Graph sign-in), no activityDisplayName or activityDateTime (Graph audit event) and no TimeGenerated or ResultType (Log Analytics)")
 }
 
 // decodeRaw decodes one record from its JSON text and adds it to the sink.
@@ -84,6 +84,16 @@ func (rr *recordReader) decodeRaw(raw []byte) error {
 	var si signin.SignIn
 	var err error
 	switch rr.kind {
+	case kindAudit, kindAuditLA:
+		err := rr.s.auditJSON(raw)
+		if err != nil && !isCtxErr(err) {
+			if k := classifyObject(raw); k == kindGraph || k == kindLA {
+				if kerr := rr.s.setFileKind(false); kerr != nil {
+					return kerr
+				}
+			}
+		}
+		return err
 	case kindGraph:
 		si, err = rr.s.dec.SignIn(raw)
 	default:
@@ -99,6 +109,13 @@ func (rr *recordReader) decodeRaw(raw []byte) error {
 		si, _, err = rr.s.laSignIn(&rr.row, isoClock)
 	}
 	if err != nil {
+		// A sign-in decoder fails on an audit event: say what the record
+		// is, rather than what a sign-in lacks. Only failures pay for this.
+		if k := classifyObject(raw); k == kindAudit || k == kindAuditLA {
+			if kerr := rr.s.setFileKind(true); kerr != nil {
+				return kerr
+			}
+		}
 		return err
 	}
 	_, err = rr.s.add(&si)
@@ -145,7 +162,7 @@ func readArray(s *sink, st *graphjson.Stream, where string, inPage bool) (Format
 
 func arrayFormat(k recordKind, inPage bool) Format {
 	switch {
-	case k == kindLA:
+	case isLAKind(k):
 		return FormatLogAnalyticsJSON
 	case inPage:
 		return FormatGraphJSON
@@ -220,14 +237,13 @@ func readWrapper(s *sink, st *graphjson.Stream, where string) (Format, error) {
 	}
 	rest.WriteByte('}')
 	rr := &recordReader{s: s}
-	switch rr.kind = classifyObject(rest.Bytes()); rr.kind {
-	case kindGraph, kindLA:
+	if rr.kind = classifyObject(rest.Bytes()); isRecordKind(rr.kind) {
 		if err := rr.decodeRaw(rest.Bytes()); err != nil && !isCtxErr(err) {
 			return format, fmt.Errorf("%srecord at byte %d: %w", where, at, err)
 		} else if err != nil {
 			return format, err
 		}
-		if rr.kind == kindLA {
+		if isLAKind(rr.kind) {
 			format = FormatLogAnalyticsJSON
 		}
 	}
@@ -255,7 +271,7 @@ func readSingle(s *sink, st *graphjson.Stream, where string) (Format, error) {
 		}
 	}
 	format := FormatGraphJSON
-	if rr.kind == kindLA {
+	if isLAKind(rr.kind) {
 		format = FormatLogAnalyticsJSON
 	}
 	if err != nil && !isCtxErr(err) {
@@ -281,6 +297,7 @@ func readTables(s *sink, st *graphjson.Stream, where string) error {
 			return fmt.Errorf("%sat byte %d: want a table object", tw, st.Offset())
 		}
 		var cols []laColumn
+		var auditNames []string // the columns' names, when they are AuditLogs'
 		err := st.Members(func(key string) error {
 			switch strings.ToLower(key) {
 			case "columns":
@@ -294,6 +311,15 @@ func readTables(s *sink, st *graphjson.Stream, where string) error {
 				if err := json.Unmarshal(raw, &c); err != nil {
 					return fmt.Errorf("%scolumns: %w", tw, graphjson.JSONProblem(err))
 				}
+				names := make([]string, len(c))
+				for i, col := range c {
+					names[i] = col.Name
+				}
+				if auditTableColumns(names) {
+					auditNames = names
+					cols = []laColumn{}
+					return nil
+				}
 				cols = make([]laColumn, len(c))
 				for i, col := range c {
 					cols[i] = laColumnFor(col.Name)
@@ -305,6 +331,9 @@ func readTables(s *sink, st *graphjson.Stream, where string) error {
 			case "rows":
 				if cols == nil {
 					return fmt.Errorf(`%s"rows" comes before "columns" (want the columns first, as the query API writes them)`, tw)
+				}
+				if auditNames != nil {
+					return readAuditTableRows(s, st, tw, auditNames)
 				}
 				return readTableRows(s, st, tw, cols)
 			}
@@ -377,6 +406,42 @@ func readTableRows(s *sink, st *graphjson.Stream, where string, cols []laColumn)
 	}
 }
 
+// readAuditTableRows reads the rows of an AuditLogs table of the query API.
+func readAuditTableRows(s *sink, st *graphjson.Stream, where string, names []string) error {
+	if c, err := st.Peek(); err != nil || c != '[' {
+		return fmt.Errorf(`%s"rows" at byte %d is not an array`, where, st.Offset())
+	}
+	st.Consume()
+	if c, err := st.Peek(); err == nil && c == ']' {
+		st.Consume()
+		return nil
+	}
+	for i := 0; ; i++ {
+		at := st.Offset()
+		raw, err := st.Value()
+		if err == nil {
+			if len(raw) == 0 || raw[0] != '[' {
+				err = errors.New("the row is not an array (want an array of values, one per column)")
+			} else {
+				err = s.auditTableRow(names, raw)
+			}
+		}
+		if err != nil {
+			if isCtxErr(err) {
+				return err
+			}
+			return fmt.Errorf("%srecord at index %d (byte %d): %w", where, i, at, err)
+		}
+		if err := st.Next(']'); err != nil {
+			return fmt.Errorf("%safter the record at index %d: %w", where, i, err)
+		}
+		if c, _ := st.Peek(); c == ']' {
+			st.Consume()
+			return nil
+		}
+	}
+}
+
 // readJSONLines reads one record per line; blank lines are skipped.
 func readJSONLines(s *sink, br *bufio.Reader) (Format, error) {
 	rr := &recordReader{s: s}
@@ -407,7 +472,7 @@ func readJSONLines(s *sink, br *bufio.Reader) (Format, error) {
 		if t := bytes.TrimSpace(b); len(t) > 0 {
 			var derr error
 			if rr.kind == kindUnknown {
-				if derr = rr.setKind(t); derr == nil && rr.kind == kindLA {
+				if derr = rr.setKind(t); derr == nil && isLAKind(rr.kind) {
 					format = FormatLogAnalyticsJSON
 				}
 			}

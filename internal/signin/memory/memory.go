@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/directory"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/plural"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin"
 )
@@ -47,6 +48,8 @@ type Store struct {
 	names []string
 
 	notes []string // said on every search's coverage (WithNotes)
+
+	dir directory.Reader // the directory context's reader (WithDirectory), or nil
 }
 
 // Option configures New.
@@ -57,6 +60,29 @@ type Option func(*Store)
 // result.
 func WithNotes(notes ...string) Option {
 	return func(s *Store) { s.notes = append(s.notes, notes...) }
+}
+
+// WithDirectory sets the reader Store.Directory delegates to: the demo
+// tenant's directory, or the audit events an export held
+// (directory.NewMemory over files.Result.Directory).
+func WithDirectory(r directory.Reader) Option {
+	return func(s *Store) { s.dir = r }
+}
+
+// Directory implements directory.Reader: it asks the reader given with
+// WithDirectory, or, without one, says that the source holds no directory
+// data, so that a diagnosis stands on the sign-ins and says why it has no
+// changes to show.
+func (s *Store) Directory(ctx context.Context, q directory.Query) (directory.Context, error) {
+	if s.dir != nil {
+		return s.dir.Directory(ctx, q)
+	}
+	if err := ctx.Err(); err != nil {
+		return directory.Context{}, err
+	}
+	return directory.Context{Coverage: directory.Coverage{
+		Notes: []string{fmt.Sprintf("the %s source holds no directory data: audit events, account state, MFA registration, Conditional Access policies and app credentials are not read", s.name)},
+	}}, nil
 }
 
 type recKeys struct{ user, app, ip int32 }
