@@ -270,7 +270,10 @@ func openSource(ctx context.Context, cfg config, logger *slog.Logger) (signin.So
 	switch cfg.source {
 	case "demo":
 		start := time.Now()
-		store := memory.New("demo", demo.Generate(time.Now().UTC()))
+		// One now for both: the directory's events are placed relative to
+		// the sign-ins.
+		now := time.Now().UTC()
+		store := memory.New("demo", demo.Generate(now), memory.WithDirectory(directory.NewMemory(demo.Directory(now))))
 		oldest, newest := store.Range()
 		logger.Info("demo tenant generated", "signIns", store.Len(), "from", oldest, "to", newest, "took", time.Since(start))
 		return store, nil
