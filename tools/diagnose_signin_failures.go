@@ -90,11 +90,15 @@ func DiagnoseSigninFailures(src signin.Source, cat *catalog.Catalog) server.Serv
 			return toolError("%v", err), nil
 		}
 		c.Progress = progressReporter(ctx, req)
-		r, coll, err := diagnosis.Run(ctx, src, c, cat)
+		rep, err := diagnosis.Run(ctx, src, c, cat)
 		if err != nil {
 			return sourceError(src, "diagnose from", err), nil
 		}
-		res := DiagnoseSigninFailuresResult{Result: r, Coverage: diagnoseCoverage(coll, c, r)}
+		res := DiagnoseSigninFailuresResult{Result: rep.Result, Coverage: diagnoseCoverage(rep.Collection, c, rep.Result)}
+		// The directory read shares the request budget and says what it
+		// could not read.
+		res.Coverage.Requests += rep.Directory.Requests
+		res.Coverage.Notes = append(res.Coverage.Notes, rep.Directory.Notes...)
 		text := fitDiagnosis(&res)
 		return mcp.NewToolResultStructured(res, text), nil
 	}}
