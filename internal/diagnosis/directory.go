@@ -26,7 +26,7 @@ const MaxChanges = 10
 // ChangesBudget is the most bytes Result.Changes may take as compact JSON:
 // the tool's whole answer has 8 KB, and findings come first. The least
 // relevant changes are cut until the list fits.
-const ChangesBudget = 2000
+const ChangesBudget = 2500
 
 // Bounds of one change: a Conditional Access policy's modified property is
 // its whole definition as JSON, far more than a reader needs.
@@ -195,7 +195,8 @@ func accountState(d *dirFacts) *AccountState {
 
 // changes are the matched events from ChangesLookback before the first
 // failure to the last, each with the highest-ranked finding (fs is ranked)
-// it can explain; those that explain one first, then those nearest before
+// it can explain (one that started after it, if any); those that explain
+// one first, then those nearest before
 // that finding's first failure, then the newest; at most MaxChanges, and
 // within ChangesBudget.
 func changes(f *facts, fs []Finding) []AuditChange {
@@ -215,10 +216,15 @@ func changes(f *facts, fs []Finding) []AuditChange {
 			continue
 		}
 		r := ranked{m: m}
-		for i := range fs {
-			if slices.Contains(m.a.Explains, fs[i].Scenario) {
-				r.fd, r.anchor = &fs[i], cmp.Or(firstSeen(&fs[i]), first)
-				break
+		// The first finding it can explain, in rank order; one whose
+		// failures started after the event first, since an event cannot
+		// cause failures that came before it (it may end them).
+		for _, before := range []bool{true, false} {
+			for i := range fs {
+				anchor := cmp.Or(firstSeen(&fs[i]), first)
+				if r.fd == nil && slices.Contains(m.a.Explains, fs[i].Scenario) && (!before || !m.e.At.After(anchor)) {
+					r.fd, r.anchor = &fs[i], anchor
+				}
 			}
 		}
 		rs = append(rs, r)
@@ -384,6 +390,11 @@ func (f *facts) dirDisabled(fd *Finding) {
 		return false
 	}); m != nil {
 		addSummary(fd, "It was disabled by %s.", m.said())
+		for i, s := range fd.NextSteps {
+			if strings.Contains(s, "check the audit log for who disabled it") {
+				fd.NextSteps[i] = fmt.Sprintf("If it should, enable it (accountEnabled); ask who ran %s why, first.", m.said())
+			}
+		}
 	}
 	if a := f.dir.account(); a != nil && a.AccountEnabled != nil {
 		if *a.AccountEnabled {
@@ -539,13 +550,13 @@ func (f *facts) dirSecret(fd *Finding) {
 			if c.End.IsZero() || c.End.After(at) {
 				continue
 			}
-			if expired == nil || cmp.Or(boolInt(c.Type != "password")-boolInt(expired.Type != "password"), c.End.Compare(expired.End)) > 0 {
+			if expired == nil || cmp.Or(cmp.Compare(boolInt(c.Type == "password"), boolInt(expired.Type == "password")), c.End.Compare(expired.End)) > 0 {
 				expired = c
 			}
 		}
 	}
 	if expired != nil {
-		addSummary(fd, "The expired credential is %s (key ID %s, %s on the %s), which ended %s.", logtext.Quote(expired.DisplayName, maxChangeText),
+		addSummary(fd, "The expired credential is %s (key ID %s, %s on the %s), which ended %s.", credentialName(*expired),
 			logtext.Clean(expired.KeyID, maxChangeText), cmp.Or(expired.Type, "credential"), cmp.Or(expired.On, "app"), cmp.Or(stamp(expired.End), "at an unknown date"))
 	}
 	var valid []directory.Credential
@@ -562,10 +573,18 @@ func (f *facts) dirSecret(fd *Finding) {
 		return cmp.Or(b.End.Compare(a.End), cmp.Compare(a.KeyID, b.KeyID))
 	})
 	v := valid[0]
-	what := fmt.Sprintf("%s (key ID %s, %s on the %s, valid until %s)", logtext.Quote(v.DisplayName, maxChangeText), logtext.Clean(v.KeyID, maxChangeText),
+	what := fmt.Sprintf("%s (key ID %s, %s on the %s, valid until %s)", credentialName(v), logtext.Clean(v.KeyID, maxChangeText),
 		cmp.Or(v.Type, "credential"), cmp.Or(v.On, "app"), stamp(v.End))
 	addSummary(fd, "A valid credential exists: %s.", what)
 	fd.NextSteps = append([]string{fmt.Sprintf("Configure the application with the valid credential %s, if its owner holds it; otherwise create a new one.", what)}, fd.NextSteps...)
+}
+
+// credentialName is a credential's display name, quoted, for a summary.
+func credentialName(c directory.Credential) string {
+	if c.DisplayName == "" {
+		return "one with no display name"
+	}
+	return logtext.Quote(c.DisplayName, maxChangeText)
 }
 
 // dirRemoved names an event of activity name (a removed consent or
