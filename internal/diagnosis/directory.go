@@ -490,19 +490,26 @@ var grantWords = map[string]string{
 func satisfies(p directory.Policy) string {
 	blocks := slices.ContainsFunc(p.GrantControls, func(g string) bool { return strings.EqualFold(g, "block") })
 	if blocks {
+		// Conditions read "locations: ...", "client apps: ...",
+		// "platforms: ...", "sign-in risk: ..." (directory.Policy).
 		var outs []string
-		conds := strings.ToLower(strings.Join(p.Conditions, "\n"))
-		if strings.Contains(conds, "location") {
-			outs = append(outs, "a sign-in from a location it excludes (a trusted location)")
+		add := func(s string) {
+			if !slices.Contains(outs, s) {
+				outs = append(outs, s)
+			}
 		}
-		if strings.Contains(conds, "exchangeactivesync") || strings.Contains(conds, "other") || strings.Contains(conds, "legacy") {
-			outs = append(outs, "a modern client (not legacy authentication)")
-		}
-		if strings.Contains(conds, "platform") {
-			outs = append(outs, "a platform it does not target")
-		}
-		if strings.Contains(conds, "risk") {
-			outs = append(outs, "a lower risk")
+		for _, c := range p.Conditions {
+			c = strings.ToLower(strings.TrimSpace(c))
+			switch {
+			case strings.HasPrefix(c, "location"):
+				add("a sign-in from a location it excludes (a trusted location)")
+			case strings.HasPrefix(c, "client app") && (strings.Contains(c, "exchangeactivesync") || strings.Contains(c, "other") || strings.Contains(c, "legacy")):
+				add("a modern client (not legacy authentication)")
+			case strings.HasPrefix(c, "platform"):
+				add("a platform it does not target")
+			case strings.HasPrefix(c, "sign-in risk") || strings.HasPrefix(c, "user risk"):
+				add("a lower risk")
+			}
 		}
 		if len(outs) == 0 {
 			return "its grant is block: nothing satisfies it, only an exclusion from its users or apps lets the sign-in through"
