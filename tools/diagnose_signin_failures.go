@@ -225,7 +225,17 @@ func fitDiagnosis(r *DiagnoseSigninFailuresResult) string {
 		f.Summary = logtext.Clip(f.Summary, 400)
 	}
 	note := "Evidence lists were shortened to 1 entry and next steps to 2 to fit the answer; counts are exact."
-	// 2. The least important findings go, last first, with a count.
+	// 2. Directory changes go before any finding, least relevant first: a
+	// finding stands on the sign-ins, a change only adds to it.
+	changes := 0
+	for size()+len(note)+80 > DiagnoseBudget && len(r.Changes) > 0 {
+		r.Changes = r.Changes[:len(r.Changes)-1]
+		changes++
+	}
+	if changes > 0 {
+		note += fmt.Sprintf(" %d less relevant directory change(s) were left out.", changes)
+	}
+	// 3. The least important findings go, last first, with a count.
 	dropped := 0
 	for size()+len(note)+80 > DiagnoseBudget && len(r.Findings) > 1 {
 		r.Findings = r.Findings[:len(r.Findings)-1]
