@@ -475,7 +475,8 @@ func diagnosed(ctx context.Context, src signin.Source, cat *catalog.Catalog, d d
 	default:
 		return ""
 	}
-	r, _, err := diagnosis.Run(ctx, src, c, cat)
+	rep, err := diagnosis.Run(ctx, src, c, cat)
+	r := rep.Result
 	if err != nil {
 		return fmt.Sprintf("Diagnosis: not computed (%s).\n", logtext.Clip(err.Error(), 120))
 	}

@@ -93,11 +93,15 @@ func DiagnoseSigninFailures(src signin.Source, cat *catalog.Catalog) server.Serv
 		if c.SubjectKind() == "tenant" {
 			c.LeaveOut = cat.InterruptCodes() // see signin.Collect.LeaveOut
 		}
-		r, coll, err := diagnosis.Run(ctx, src, c, cat)
+		rep, err := diagnosis.Run(ctx, src, c, cat)
 		if err != nil {
 			return sourceError(src, "diagnose from", err), nil
 		}
-		res := DiagnoseSigninFailuresResult{Result: r, Coverage: diagnoseCoverage(coll, c, r)}
+		res := DiagnoseSigninFailuresResult{Result: rep.Result, Coverage: diagnoseCoverage(rep.Collection, c, rep.Result)}
+		// The directory read shares the request budget and says what it
+		// could not read.
+		res.Coverage.Requests += rep.Directory.Requests
+		res.Coverage.Notes = append(res.Coverage.Notes, rep.Directory.Notes...)
 		text := fitDiagnosis(&res)
 		return mcp.NewToolResultStructured(res, text), nil
 	}}
@@ -224,7 +228,17 @@ func fitDiagnosis(r *DiagnoseSigninFailuresResult) string {
 		f.Summary = logtext.Clip(f.Summary, 400)
 	}
 	note := "Evidence lists were shortened to 1 entry and next steps to 2 to fit the answer; counts are exact."
-	// 2. The least important findings go, last first, with a count.
+	// 2. Directory changes go before any finding, least relevant first: a
+	// finding stands on the sign-ins, a change only adds to it.
+	changes := 0
+	for size()+len(note)+80 > DiagnoseBudget && len(r.Changes) > 0 {
+		r.Changes = r.Changes[:len(r.Changes)-1]
+		changes++
+	}
+	if changes > 0 {
+		note += fmt.Sprintf(" %d less relevant directory change(s) were left out.", changes)
+	}
+	// 3. The least important findings go, last first, with a count.
 	dropped := 0
 	for size()+len(note)+80 > DiagnoseBudget && len(r.Findings) > 1 {
 		r.Findings = r.Findings[:len(r.Findings)-1]

@@ -1,12 +1,14 @@
 // Package diagnosis is the domain's reasoning about sign-ins, between the
 // sources (internal/signin) and what clients see (tools, prompts): how a code
 // is classified, how one sign-in and its flow are found, and what is known
-// about it. It depends on internal/signin and catalog only, so that tools and
-// prompts share these services without depending on each other.
+// about it. It depends on internal/signin, internal/directory and catalog
+// only, so that tools and prompts share these services without depending on
+// each other.
 //
 // Diagnose is the scenario engine: over a subject's sign-ins (failures and
 // successes) it names the root causes, ranked, with their evidence, who fixes
-// them, what is not the cause, the last success and what changed since; with
+// them, what is not the cause, the last success and what changed since, and,
+// when the directory was read, the audit events behind them; with
 // no subject (KindTenant) it triages the whole tenant within a fixed answer
 // budget (tenant.go). It is pure and deterministic; the
 // diagnose_signin_failures tool binds its arguments and renders it.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/entra-signin-mcp/entra-signin-mcp/catalog"
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/directory"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin"
 )
 
@@ -49,6 +50,10 @@ type Input struct {
 	SameIP       []signin.SignIn
 	Classify     signin.Classifier
 	Catalog      *catalog.Catalog
+	// Directory is what the source read of the directory for this
+	// subject (audit events, account state, policies, app credentials);
+	// nil when none was read. A tenant triage ignores it.
+	Directory *directory.Context
 }
 
 // Result is a diagnosis; field names are API.
@@ -59,6 +64,10 @@ type Result struct {
 	NotCauses   []NotCause   `json:"notCauses" jsonschema_description:"What a reader might suspect and the data rules out."`
 	LastSuccess *LastSuccess `json:"lastSuccess" jsonschema:"nullable" jsonschema_description:"The subject's most recent success before its first failure, or null when none was found (coverage.notes says how far back the source looked)."`
 	WhatChanged []Change     `json:"whatChanged" jsonschema_description:"Fields that differ between lastSuccess and the failures (the failures' most frequent value)."`
+	// Changes and AccountState come from the directory (Input.Directory):
+	// empty and nil when it was not read.
+	Changes      []AuditChange `json:"changes" jsonschema_description:"Directory audit events on the subject, its failing policies and its app from 7 days before the first failure to the last that can explain failures (a password reset, a revoked session, a disabled account, a policy edit, a removed secret, consent or assignment): at most 10, those that explain a finding first, nearest before its first failure. Empty when the directory was not read (coverage.notes says why)."`
+	AccountState *AccountState `json:"accountState" jsonschema:"nullable" jsonschema_description:"The user's account in the directory now (enabled, last password change, MFA registration), or null when it was not read (not a user, no permission, an export)."`
 	// Omitted says what a tenant triage left out to stay within its
 	// budget (MaxTenantUsers, MaxTenantFindings, TenantResultBudget); nil
 	// when nothing was.
@@ -184,6 +193,7 @@ type facts struct {
 	failures  []*failure       // in the window, sorted oldest first
 	successes []*signin.SignIn
 	sameIP    []*signin.SignIn // every sign-in (subject's and others'), sorted, deduplicated by ID; read-only
+	dir       *dirFacts        // nil when no directory was read
 }
 
 // order sorts sign-ins deterministically: time, then ID, then the fields
@@ -201,7 +211,7 @@ func order(a, b *signin.SignIn) int {
 }
 
 func prepare(in Input) *facts {
-	f := &facts{in: in}
+	f := &facts{in: in, dir: prepareDirectory(in.Directory)}
 	// Sorted pointers into the caller's slice: copying 100,000 records
 	// cost more than every rule together.
 	f.all = make([]*signin.SignIn, len(in.SignIns))
@@ -252,11 +262,14 @@ func Diagnose(in Input) Result {
 		findings = append(findings, r(f)...)
 	}
 	rank(findings)
+	f.withDirectory(findings)
 	res := Result{
-		Subject:     in.Subject,
-		Findings:    findings,
-		NotCauses:   notCauses(f, findings),
-		WhatChanged: []Change{},
+		Subject:      in.Subject,
+		Findings:     findings,
+		NotCauses:    notCauses(f, findings),
+		WhatChanged:  []Change{},
+		Changes:      changes(f, findings),
+		AccountState: accountState(f.dir),
 	}
 	res.LastSuccess, res.WhatChanged = lastSuccess(f)
 	res.Verdict = verdict(in.Subject, findings)

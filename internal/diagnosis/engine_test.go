@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/diagnosis"
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/directory"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin"
 )
 
@@ -366,9 +367,25 @@ func TestNegatives(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, k := range []string{`"findings":[`, `"notCauses":[]`, `"whatChanged":[]`, `"lastSuccess":null`} {
+		for _, k := range []string{`"findings":[`, `"notCauses":[]`, `"whatChanged":[]`, `"lastSuccess":null`, `"changes":[]`, `"accountState":null`} {
 			if !strings.Contains(string(b), k) {
 				t.Errorf("%s missing in %s", k, b)
+			}
+		}
+		// A tenant triage reads no directory, whatever it is given.
+		yes := true
+		cat := mustCatalog(t)
+		b, err = json.Marshal(diagnosis.Diagnose(diagnosis.Input{
+			Subject: diagnosis.Subject{Kind: diagnosis.KindTenant}, Since: t0, Until: t0.Add(48 * time.Hour),
+			SignIns: build("t", []ev{{0, 50057, nil}}), Classify: diagnosis.Classifier(cat), Catalog: cat,
+			Directory: &directory.Context{Account: &directory.Account{AccountEnabled: &yes}, Events: []directory.Event{devent("d", -5, "Disable account")}},
+		}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range []string{`"changes":[]`, `"accountState":null`} {
+			if !strings.Contains(string(b), k) {
+				t.Errorf("tenant: %s missing in %s", k, b)
 			}
 		}
 	})

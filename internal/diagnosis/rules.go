@@ -546,7 +546,10 @@ func ruleSmartLockout(f *facts) []Finding {
 }
 
 // ruleStaleReplay: repeated 50126 from one client with no lockout while
-// another client of the same user succeeds.
+// another client of the same user succeeds, or that started after the
+// password changed (the directory's audit log or the account's
+// lastPasswordChangeDateTime): then the replay is certain, other clients
+// or not.
 func ruleStaleReplay(f *facts) []Finding {
 	var out []Finding
 	for _, xs := range byUser(f.open(hasCode(codeBadPassword))) {
@@ -561,13 +564,28 @@ func ruleStaleReplay(f *facts) []Finding {
 				other = true
 			}
 		}
-		if !other {
+		changedAt, changedBy, changed := f.dir.passwordChange(s.CreatedAt)
+		if !other && !changed {
 			continue
 		}
 		claim(xs)
 		client := fmt.Sprintf("%s on %s (IP %s)", cmp.Or(s.ClientApp, "unknown client app"), cmp.Or(deviceOf(s), "a device with no ID logged"), s.IPAddress)
-		out = append(out, f.finding(ScenarioStaleReplay, "A client keeps sending an old password", "user", ConfidenceMedium, xs,
-			fmt.Sprintf("%s failed with a wrong password from one client, %s, with no lockout (Entra does not count a repeated identical wrong password) while other clients of the user signed in. %s.", userOf(s), client, span(xs)),
+		summary := fmt.Sprintf("%s failed with a wrong password from one client, %s, with no lockout (Entra does not count a repeated identical wrong password)", userOf(s), client)
+		if other {
+			summary += " while other clients of the user signed in"
+		}
+		summary += "."
+		conf := ConfidenceMedium
+		if changed {
+			conf = ConfidenceHigh
+			by := "the account's lastPasswordChangeDateTime"
+			if changedBy != "" {
+				by = changedBy
+			}
+			summary += fmt.Sprintf(" The failures started after the password changed at %s (%s): the client still sends the old one.", stamp(changedAt), by)
+		}
+		out = append(out, f.finding(ScenarioStaleReplay, "A client keeps sending an old password", "user", conf, xs,
+			fmt.Sprintf("%s %s.", summary, span(xs)),
 			fmt.Sprintf("Update or remove the saved password in %s.", client),
 			"If the password changed recently, sign out and back in on that client."))
 	}

@@ -81,6 +81,7 @@ func (x *failure) completedInterrupt() bool {
 // one failure across many users at once, then failing workloads, then the
 // users with the most ongoing failures, each with their own top finding.
 func diagnoseTenant(in Input) Result {
+	in.Directory = nil // a tenant has no one account, app or policy to read
 	f := prepare(in)
 	resolved := 0
 
@@ -197,7 +198,7 @@ func diagnoseTenant(in Input) Result {
 	for i := range findings {
 		compact(&findings[i])
 	}
-	res := Result{Subject: in.Subject, WhatChanged: []Change{}, NotCauses: []NotCause{}}
+	res := Result{Subject: in.Subject, WhatChanged: []Change{}, NotCauses: []NotCause{}, Changes: []AuditChange{}}
 	for _, n := range notCauses(f, findings) {
 		if n.What != "an attack on the account" && len(res.NotCauses) < tenantNotCauses {
 			res.NotCauses = append(res.NotCauses, n)
