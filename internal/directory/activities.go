@@ -68,19 +68,30 @@ var Activities = []Activity{
 	{Name: "Admin deleted security info", Kind: KindSecurityInfo, Explains: []string{"mfa-registration-required", "mfa-not-completed"}},
 }
 
+// dashes folds the dashes Entra writes interchangeably into a hyphen.
+var dashes = strings.NewReplacer("–", "-", "—", "-")
+
 // normalize folds an activity name for matching: case, surrounding space,
 // and the dashes Entra writes interchangeably (en dash, em dash, hyphen).
 func normalize(name string) string {
-	name = strings.ToLower(strings.TrimSpace(name))
-	return strings.NewReplacer("–", "-", "—", "-").Replace(name)
+	return dashes.Replace(strings.ToLower(strings.TrimSpace(name)))
 }
+
+// normalized holds the table's names folded once, index for index.
+var normalized = func() []string {
+	out := make([]string, len(Activities))
+	for i, a := range Activities {
+		out[i] = normalize(a.Name)
+	}
+	return out
+}()
 
 // Match returns the table's activity that e is, or false. An activity with
 // a Property matches only when one of e's targets modified it.
 func Match(e Event) (Activity, bool) {
 	n := normalize(e.Activity)
-	for _, a := range Activities {
-		if normalize(a.Name) != n {
+	for i, a := range Activities {
+		if normalized[i] != n {
 			continue
 		}
 		if a.Property == "" || modifies(e, a.Property) {
