@@ -194,7 +194,7 @@ func accountState(d *dirFacts) *AccountState {
 }
 
 // changes are the matched events from ChangesLookback before the first
-// failure to the last, each with the highest-ranked finding (fs is ranked)
+// failure to the window's end (the last failure without one), each with the highest-ranked finding (fs is ranked)
 // it can explain (one that started after it, if any); those that explain
 // one first, then those nearest before
 // that finding's first failure, then the newest; at most MaxChanges, and
@@ -211,8 +211,14 @@ func changes(f *facts, fs []Finding) []AuditChange {
 		anchor time.Time
 	}
 	var rs []ranked
+	// After the last failure, up to the window's end: what happened next
+	// (the help desk's reset after a lockout) is part of the story.
+	limit := last
+	if !f.in.Until.IsZero() {
+		limit = f.in.Until
+	}
 	for _, m := range f.dir.events {
-		if m.e.At.Before(first.Add(-directory.ChangesLookback)) || m.e.At.After(last) {
+		if m.e.At.Before(first.Add(-directory.ChangesLookback)) || m.e.At.After(limit) {
 			continue
 		}
 		r := ranked{m: m}

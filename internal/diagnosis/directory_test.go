@@ -205,15 +205,15 @@ func rankingInput() ([]signin.SignIn, []directory.Event) {
 		devent("e", 40, "Update user", directory.Property{Name: "DisplayName", Old: "x", New: "y"}), // not an activity that matters
 		devent("f", -8*24*60, "Disable account"),                                                    // before the 7 days
 		devent("g", 90, "Enable account"),                                                           // explains account-disabled, after its first failure
-		devent("h", 200, "Disable account"),                                                         // after the last failure
+		devent("h", 200, "Disable account"),                                                         // after the last failure, in the window: what happened next
 		devent("i", 95, "update user", directory.Property{Name: "AccountEnabled", Old: "[true]", New: "[false]"}), // any case
 	}
 	return subj, events
 }
 
 // TestChangesRanking: relevant before not, then nearest before the first
-// failure of the finding explained, then newest; unmatched, too old and too
-// late events dropped.
+// failure of the finding explained, then newest; unmatched and too old
+// events dropped; events after the last failure kept (what happened next).
 func TestChangesRanking(t *testing.T) {
 	subj, events := rankingInput()
 	r := diagnoseDir(t, rosa, subj, &directory.Context{Events: events})
@@ -227,6 +227,7 @@ func TestChangesRanking(t *testing.T) {
 		"Disable account/account-disabled",          // 2 days before
 		"Enable account/account-disabled",           // 30 min after its first failure: after those before it
 		"update user/account-disabled",              // 35 min after
+		"Disable account/account-disabled",          // after the last failure, 140 min after its first
 		"Consent to application/",                   // explains nothing: last
 	}
 	if !slices.Equal(got, want) {

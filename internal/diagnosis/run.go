@@ -118,7 +118,7 @@ const maxQueryPolicies = 5
 // the one user of a correlation ID's flow), the app ID and service
 // principal ID of an app, the failing Conditional Access policies (the most
 // frequent maxQueryPolicies), from directory.ChangesLookback before the
-// first failure in the window to the last. ok is false when there is
+// first failure in the window to the window's end. ok is false when there is
 // nothing to ask: no failure, or no identifier. Budget and Progress are
 // left to the caller.
 func directoryQuery(c signin.Collect, subj Subject, recs []signin.SignIn) (directory.Query, bool) {
@@ -141,7 +141,12 @@ func directoryQuery(c signin.Collect, subj Subject, recs []signin.SignIn) (direc
 	}
 	slices.SortFunc(fails, order)
 	q.Since = fails[0].CreatedAt.Add(-directory.ChangesLookback)
+	// To the window's end, not the last failure: what happened after it
+	// (a reset, a re-enabled account) tells whether it is fixed.
 	q.Until = fails[len(fails)-1].CreatedAt
+	if !c.Until.IsZero() {
+		q.Until = c.Until
+	}
 	newest := fails[len(fails)-1]
 	switch subj.Kind {
 	case KindUser:

@@ -87,7 +87,7 @@ func TestRunReadsTheDirectory(t *testing.T) {
 	q := src.queries[0]
 	if q.UserID != "oid-rosa" || q.UPN != "rosa@contoso.com" || q.AppID != "" || q.ServicePrincipalID != "" ||
 		!slices.Equal(q.PolicyIDs, []string{"p-block"}) || q.Budget != 0 ||
-		!q.Since.Equal(t0.Add(60*time.Minute-directory.ChangesLookback)) || !q.Until.Equal(t0.Add(90*time.Minute)) {
+		!q.Since.Equal(t0.Add(60*time.Minute-directory.ChangesLookback)) || !q.Until.Equal(t0.Add(48*time.Hour)) {
 		t.Errorf("query = %+v", q)
 	}
 	if rep.Directory.Requests != 3 || !slices.Contains(rep.Directory.Read, "account state") {
@@ -119,7 +119,7 @@ func TestRunReadsTheDirectory(t *testing.T) {
 	}
 	q = src.queries[0]
 	if q.AppID != "app-1" || q.ServicePrincipalID != "sp-1" || q.UserID != "" || q.UPN != "" || q.PolicyIDs != nil || q.Budget != 13 ||
-		!q.Until.Equal(t0.Add(110*time.Minute)) {
+		!q.Until.Equal(t0.Add(48*time.Hour)) {
 		t.Errorf("query = %+v", q)
 	}
 	if f := find(rep.Result, diagnosis.ScenarioAppSecretExpired); f == nil || !strings.Contains(f.Summary, "key ID key-1") || !strings.Contains(f.Summary, "No valid credential") {
