@@ -509,5 +509,15 @@ func diagnosed(ctx context.Context, src signin.Source, cat *catalog.Catalog, d d
 	} else {
 		b.WriteString("Last success before the failures: none found.\n")
 	}
+	// The directory changes that explain a finding: who did what, when.
+	n := 0
+	for _, ch := range r.Changes {
+		if ch.Relevance == "" || n == 3 {
+			continue
+		}
+		n++
+		fmt.Fprintf(&b, "Directory change: %s at %s UTC by %s on %s (explains %s).\n",
+			dash(ch.Activity), dash(ch.At), dash(ch.InitiatedBy), dash(ch.Target), ch.Relevance)
+	}
 	return b.String()
 }
