@@ -61,6 +61,9 @@ var credentialSelect = []string{"id", "appId", "displayName", "keyCredentials", 
 // its name is kept, its values never.
 var secretName = regexp.MustCompile(`(?i)secret|passw|pwd|key\s*value|private\s*key`)
 
+// Source reads the directory for diagnose_signin_failures.
+var _ directory.Reader = (*Source)(nil)
+
 // dirReader is one directory read in progress.
 type dirReader struct {
 	s        *Source

@@ -398,6 +398,9 @@ func (s *Server) listDirectory(rp *reply, r *http.Request, objs []dirObject, sch
 		v := values[k][0]
 		switch strings.ToLower(k) {
 		case "$filter":
+			if strings.TrimSpace(v) == "" {
+				continue
+			}
 			e, err := Parse(v)
 			if err != nil {
 				return rp.fail(http.StatusBadRequest, CodeBadRequest, "Invalid filter clause: "+err.Error())
