@@ -322,9 +322,10 @@ func (d *dirReader) readUser(ctx context.Context) (string, error) {
 	}
 	key := userID
 	if key == "" {
-		// A UPN goes in the path, where the SDK escapes it; a slash or a
-		// backslash could still change the path at a proxy: refused.
-		if q.UPN == "" || len(q.UPN) > graphfilter.MaxValueLength || strings.ContainsAny(q.UPN, "/\\") || logtext.Clean(q.UPN, graphfilter.MaxValueLength) != q.UPN {
+		// A UPN goes in the path, where the SDK percent-encodes it; a slash
+		// or a backslash could still change the path at a proxy, and a UPN
+		// always has an @ (so never is a dot segment): refused otherwise.
+		if q.UPN == "" || len(q.UPN) > graphfilter.MaxValueLength || !strings.Contains(q.UPN, "@") || strings.ContainsAny(q.UPN, "/\\") || logtext.Clean(q.UPN, graphfilter.MaxValueLength) != q.UPN {
 			if q.UPN != "" {
 				d.note(fmt.Sprintf("the user %s was not read: not a user principal name", logtext.Quote(q.UPN, 64)))
 			}

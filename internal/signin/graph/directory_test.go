@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"runtime"
 	"slices"
 	"strings"
@@ -522,5 +523,49 @@ func TestDirectorySharesThePacer(t *testing.T) {
 	}
 	if clock.Sleeps() == 0 {
 		t.Errorf("a sign-in read right after 5 directory requests did not wait for the window")
+	}
+}
+
+// unpaced lets a fuzz or a benchmark send many requests: the tests' pacer
+// runs on a clock that never moves.
+func unpaced(c *Config) { c.RequestsPerWindow, c.Now = 1<<30, time.Now }
+
+// FuzzDirectoryUPN: for any string as a UPN, a directory read sends at
+// most one user request, whose one path segment decodes to that UPN, or
+// none: no input changes the path.
+func FuzzDirectoryUPN(f *testing.F) {
+	for _, s := range []string{"o'brien@contoso.com", "a/b@contoso.com", "..", "x@y/../../users", "rosa_fabrikam.com#EXT#@contoso.onmicrosoft.com", "a?$select=x@y", "%2e%2e@x", "a\\b@c"} {
+		f.Add(s)
+	}
+	fake := graphfake.New(nil, graphfake.WithToken(testToken), graphfake.WithDirectory(testDirectory(f, 0)))
+	src := newSourceAt(f, fake, dirNow, unpaced)
+	f.Fuzz(func(t *testing.T, upn string) {
+		fake.ResetRequests()
+		if _, err := src.Directory(context.Background(), directory.Query{UPN: upn, Budget: 1}); err != nil {
+			t.Fatalf("%q: %v", upn, err)
+		}
+		reqs := fake.Requests()
+		if len(reqs) == 0 {
+			return
+		}
+		segs := strings.Split(reqs[0].Path, "/")
+		if len(reqs) != 1 || len(segs) != 4 || segs[1] != "v1.0" || segs[2] != "users" {
+			t.Fatalf("%q: requests %+v", upn, reqs)
+		}
+		if key, err := url.PathUnescape(segs[3]); err != nil || key != upn {
+			t.Fatalf("%q: path %q names %q", upn, reqs[0].Path, key)
+		}
+	})
+}
+
+// BenchmarkDirectory is one directory read of a user with one failing
+// policy (five requests) through the SDK against the fake on loopback.
+func BenchmarkDirectory(b *testing.B) {
+	src, _ := newDirSource(b, 0, unpaced)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := src.Directory(context.Background(), dirQuery()); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
