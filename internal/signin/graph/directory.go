@@ -67,6 +67,7 @@ var _ directory.Reader = (*Source)(nil)
 // dirReader is one directory read in progress.
 type dirReader struct {
 	s        *Source
+	caller   context.Context // the caller's context: its end is an error, the timeout's a note
 	q        directory.Query
 	budget   int
 	requests int
@@ -98,15 +99,16 @@ type auditStream struct {
 // audit events on the user, each policy, the service principal and the
 // application, each policy's definition, the user's MFA registration, then
 // further pages of events. Every read is optional: a 403 (permission or
-// licence), a 404 or a Graph failure is a note in Coverage; only ctx's end
-// is an error.
+// licence), a 404, a Graph failure or the source's timeout is a note in
+// Coverage; only the end of the caller's ctx is an error.
 func (s *Source) Directory(ctx context.Context, q directory.Query) (directory.Context, error) {
 	if err := ctx.Err(); err != nil {
 		return directory.Context{}, err
 	}
+	parent := ctx
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
 	defer cancel()
-	d := &dirReader{s: s, q: q, budget: q.Budget}
+	d := &dirReader{s: s, q: q, budget: q.Budget, caller: parent}
 	if d.budget <= 0 {
 		d.budget = DirectoryRequestBudget
 	}
@@ -221,7 +223,7 @@ func (d *dirReader) send(ctx context.Context, what, perm, notFound string, do fu
 	if err := d.s.pace.Wait(ctx); err != nil {
 		// Only ctx's end stops the pacer: cancelled while waiting, no
 		// request is sent.
-		return false, fmt.Errorf("read %s: %w", what, err)
+		return false, d.ended(what, err)
 	}
 	d.requests++
 	err = do(ctx)
@@ -231,11 +233,22 @@ func (d *dirReader) send(ctx context.Context, what, perm, notFound string, do fu
 	if err == nil {
 		return true, nil
 	}
-	if ctxErr := ctx.Err(); ctxErr != nil {
-		return false, fmt.Errorf("read %s: %w", what, ctxErr)
+	if ctx.Err() != nil {
+		return false, d.ended(what, ctx.Err())
 	}
 	d.failed(what, perm, notFound, err)
 	return false, nil
+}
+
+// ended handles ctx's end during a read: the caller's end is an error; the
+// source's own timeout ends the read with a note, keeping what was read.
+func (d *dirReader) ended(what string, err error) error {
+	if d.caller.Err() != nil {
+		return fmt.Errorf("read %s: %w", what, d.caller.Err())
+	}
+	d.stopped = true
+	d.note(fmt.Sprintf("no answer from Microsoft Graph within %s (%s, retries and pacing included): the rest of the directory context was not read", d.s.cfg.Timeout, what))
+	return nil
 }
 
 // failed turns a failed read into a note.

@@ -503,6 +503,24 @@ func TestDirectoryCancelledWhilePaced(t *testing.T) {
 	}
 }
 
+// TestDirectoryTimeoutIsANote: the source's own timeout (here while the
+// pacer waits) ends the read with what it has and a note; only the
+// caller's context ending is an error.
+func TestDirectoryTimeoutIsANote(t *testing.T) {
+	clock := pacetest.NewFakeClock(dirNow, false) // a sleeper waits until its context ends
+	src, fake := newDirSource(t, 0, func(c *Config) {
+		c.RequestsPerWindow, c.PacingWindow, c.Timeout = 2, 10*time.Second, 50*time.Millisecond
+		c.Now, c.sleep = clock.Now, clock.Sleep
+	})
+	got, err := src.Directory(context.Background(), dirQuery())
+	if err != nil {
+		t.Fatalf("the source's timeout: %v, want a note", err)
+	}
+	if got.Coverage.Requests != 2 || len(fake.Requests()) != 2 || got.Account == nil || !hasNote(got, "no answer from Microsoft Graph within 50ms") {
+		t.Errorf("%d requests (fake %d), account %v, notes %q", got.Coverage.Requests, len(fake.Requests()), got.Account, got.Coverage.Notes)
+	}
+}
+
 // TestDirectorySharesThePacer: directory reads and sign-in reads draw on
 // one pacer: after a directory read, the sign-in reads wait for its
 // requests' window.
