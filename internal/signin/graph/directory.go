@@ -291,6 +291,8 @@ func (d *dirReader) failed(what, perm, notFound string, err error) {
 	switch {
 	case e.Status == http.StatusForbidden && strings.EqualFold(e.Code, "Authentication_RequestFromNonPremiumTenantOrB2CTenant"):
 		d.note(fmt.Sprintf("could not read %s: the tenant has no Microsoft Entra ID P1 or P2 licence, which Graph requires for it (%s); a permission change will not help", what, answered))
+	case e.Status == http.StatusForbidden && strings.EqualFold(e.Code, "Authentication_RequestFromUnsupportedUserRole"):
+		d.note(fmt.Sprintf("could not read %s: the signed-in admin has no directory role that may read it; assign Reports Reader, Security Reader or Global Reader (%s)", what, answered))
 	case e.Status == http.StatusForbidden:
 		d.note(fmt.Sprintf("could not read %s: grant the Microsoft Graph permission %s and admin consent (%s); a licence change will not help", what, perm, answered))
 	case e.Status == http.StatusNotFound && notFound != "":

@@ -351,6 +351,7 @@ func TestDirectoryDenied(t *testing.T) {
 	}{
 		{graphfake.EndpointAudits, "", []string{"audit events on the user", "AuditLog.Read.All", "licence change will not help"}, func(c directory.Context) bool { return len(c.Events) == 0 }},
 		{graphfake.EndpointAudits, graphfake.CodeNoPremiumLicence, []string{"audit events", "P1 or P2 licence", "permission change will not help"}, func(c directory.Context) bool { return len(c.Events) == 0 }},
+		{graphfake.EndpointAudits, graphfake.CodeUnsupportedUserRole, []string{"audit events", "Reports Reader"}, func(c directory.Context) bool { return len(c.Events) == 0 }},
 		{graphfake.EndpointUsers, "", []string{"account state", "User.Read.All"}, func(c directory.Context) bool { return c.Account.UPN == "" }},
 		{graphfake.EndpointPolicies, "", []string{"policy " + dirPolicy, "Policy.Read.All"}, func(c directory.Context) bool { return len(c.Policies) == 0 }},
 		{graphfake.EndpointRegistrations, "", []string{"MFA registration", "AuditLog.Read.All"}, func(c directory.Context) bool { return c.Account.IsMFARegistered == nil }},

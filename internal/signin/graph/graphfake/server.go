@@ -34,7 +34,8 @@ const (
 	DefaultSkipTokenTTL = 10 * time.Minute
 )
 
-// Server is a fake of Graph's /auditLogs/signIns under /v1.0 and /beta. It is
+// Server is a fake of Graph's /auditLogs/signIns under /v1.0 and /beta, and
+// of the directory endpoints of Directory (WithDirectory). It is
 // an http.Handler; serve it with httptest.NewServer. Its records are fixed at
 // New; its faults and settings may change between requests. It is safe for
 // concurrent use.
