@@ -396,10 +396,11 @@ func TestCollectTenantLeavesOutInterrupts(t *testing.T) {
 	src, fake := newSource(t, raws, d0, nil)
 	c := window
 	c.LeaveOut = cat.InterruptCodes()
-	r, got, err := diagnosis.Run(context.Background(), src, c, cat)
+	rep, err := diagnosis.Run(context.Background(), src, c, cat)
 	if err != nil {
 		t.Fatal(err)
 	}
+	r, got := rep.Result, rep.Collection
 	if ids := collectIDs(got.SignIns); !slices.Equal(ids, []string{"b1", "c1", "c2", "o1", "r1", "r2", "r3", "r6", "sp1"}) {
 		t.Errorf("tenant %v: want what TestCollectTenant reads, no interrupt", ids)
 	}
@@ -428,10 +429,11 @@ func TestCollectTenantLeavesOutInterrupts(t *testing.T) {
 
 	// Without LeaveOut: the prompts are read and fay is named.
 	plain, _ := newSource(t, raws, d0, nil)
-	r, got, err = diagnosis.Run(context.Background(), plain, window, cat)
+	rep, err = diagnosis.Run(context.Background(), plain, window, cat)
 	if err != nil {
 		t.Fatal(err)
 	}
+	r, got = rep.Result, rep.Collection
 	if s := named(r); !slices.Contains(s, "mfa-not-completed") || !slices.Contains(collectIDs(got.SignIns), "fay-0-0") {
 		t.Errorf("without LeaveOut fay is named in %v: the test no longer shows what LeaveOut prevents", s)
 	}

@@ -279,10 +279,11 @@ func TestWorkloadFollowUpsByResourceThroughGraph(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, _, err := diagnosis.Run(context.Background(), src, signin.Collect{App: "func-billing", Since: s0.Add(-24 * time.Hour), Until: s0}, cat)
+	rep, err := diagnosis.Run(context.Background(), src, signin.Collect{App: "func-billing", Since: s0.Add(-24 * time.Hour), Until: s0}, cat)
 	if err != nil {
 		t.Fatal(err)
 	}
+	r := rep.Result
 	found := false
 	for _, f := range r.Findings {
 		if slices.Contains(f.Evidence.SignInIDs, "missing") {

@@ -41,6 +41,10 @@ type Source struct {
 	cfg     Config
 	cred    *lazyCredential
 	adapter *msgraphsdk.GraphRequestAdapter
+	// client is the SDK's typed client on the same adapter (credential,
+	// retry, redirect), for the directory reads; the sign-in reads send
+	// their own URLs through the adapter.
+	client  *msgraphsdk.GraphServiceClient
 	pace    *pace.Pacer
 	cursors *signin.Cursors
 }
@@ -68,7 +72,9 @@ func New(cfg Config) (*Source, error) {
 	if err != nil {
 		return nil, fmt.Errorf("graph request adapter: %w", err)
 	}
-	return &Source{cfg: cfg, cred: cred, adapter: adapter, pace: pace.New(cfg.RequestsPerWindow, cfg.PacingWindow, cfg.Now, cfg.sleep), cursors: signin.NewCursors()}, nil
+	adapter.SetBaseUrl(cfg.GraphURL + "/v1.0")
+	client := msgraphsdk.NewGraphServiceClient(adapter)
+	return &Source{cfg: cfg, cred: cred, adapter: adapter, client: client, pace: pace.New(cfg.RequestsPerWindow, cfg.PacingWindow, cfg.Now, cfg.sleep), cursors: signin.NewCursors()}, nil
 }
 
 // Config returns the validated configuration (it holds no secrets: those

@@ -1,5 +1,8 @@
 // Package graphfake is an in-process fake of Microsoft Graph's sign-in log
-// API (/auditLogs/signIns under /v1.0 and /beta), for tests of the graph
+// API (/auditLogs/signIns under /v1.0 and /beta), and of the directory reads
+// of a diagnosis (directoryAudits, users, Conditional Access policies,
+// userRegistrationDetails, servicePrincipals, applications: see Directory),
+// for tests of the graph
 // source through the real msgraph-sdk-go request adapter (httptest) and for
 // end-to-end tests of the built binary. It parses and evaluates $filter as
 // Graph does, pages with @odata.nextLink and expiring skip tokens, and
@@ -31,7 +34,8 @@ const (
 	DefaultSkipTokenTTL = 10 * time.Minute
 )
 
-// Server is a fake of Graph's /auditLogs/signIns under /v1.0 and /beta. It is
+// Server is a fake of Graph's /auditLogs/signIns under /v1.0 and /beta, and
+// of the directory endpoints of Directory (WithDirectory). It is
 // an http.Handler; serve it with httptest.NewServer. Its records are fixed at
 // New; its faults and settings may change between requests. It is safe for
 // concurrent use.
@@ -45,6 +49,8 @@ type Server struct {
 	failN    int // requests still to fail with failure
 	failure  fault
 	requests []Request
+	dir      directory
+	denied   map[Endpoint]fault // 403 answers per endpoint (Deny)
 }
 
 // settings are the knobs a request reads.
@@ -338,13 +344,14 @@ func (s *Server) serve(rp *reply, r *http.Request, cfg settings, token string) i
 			return rp.fail(http.StatusUnauthorized, CodeInvalidToken, tokenInvalidMessage)
 		}
 	}
+	dr, isDir := parseDirRoute(r.URL.EscapedPath())
 	rt, seg, ok := parseRoute(r.URL.EscapedPath())
-	if !ok {
+	if !ok && !isDir {
 		// Graph answers an unknown segment with 400 BadRequest and this text;
 		// the fake answers 404 so that a wrong URL cannot pass for a bad query.
 		return rp.fail(http.StatusNotFound, CodeBadRequest, fmt.Sprintf("Resource not found for the segment '%s'.", seg))
 	}
-	if r.Method != http.MethodGet {
+	if r.Method != http.MethodGet && !isDir {
 		rp.w.Header().Set("Allow", http.MethodGet)
 		return rp.fail(http.StatusMethodNotAllowed, "Request_BadRequest",
 			fmt.Sprintf("The requested resource does not support http method '%s'.", r.Method))
@@ -369,6 +376,14 @@ func (s *Server) serve(rp *reply, r *http.Request, cfg settings, token string) i
 		return s.answerFault(rp, failure, cfg)
 	case cfg.fault.status != 0:
 		return s.answerFault(rp, cfg.fault, cfg)
+	case isDir:
+		return s.serveDirectory(rp, r, dr, cfg)
+	}
+	s.mu.Lock()
+	denied, isDenied := s.denied[EndpointSignIns]
+	s.mu.Unlock()
+	if isDenied {
+		return s.answerFault(rp, denied, cfg)
 	}
 
 	if rt.id != "" {

@@ -759,7 +759,7 @@ func TestRoutesAndGet(t *testing.T) {
 	if !strings.Contains(msg, "'nope'") {
 		t.Errorf("404 message %q does not name the ID", msg)
 	}
-	for _, p := range []string{"/", "/v2.0/auditLogs/signIns", "/v1.0/auditLogs/directoryAudits", "/v1.0/auditLogs", "/v1.0/users", "/v1.0/auditLogs/signIns/i1/extra"} {
+	for _, p := range []string{"/", "/v2.0/auditLogs/signIns", "/v1.0/auditLogs/directoryAudits/x/y", "/v1.0/auditLogs", "/v1.0/users", "/v1.0/identity/conditionalAccess/policies", "/v1.0/auditLogs/signIns/i1/extra"} {
 		get(t, ts, p).graphErr(t, http.StatusNotFound, CodeBadRequest)
 	}
 	for _, m := range []string{http.MethodPost, http.MethodDelete, http.MethodPatch} {

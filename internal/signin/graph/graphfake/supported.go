@@ -52,7 +52,7 @@ func (e Expr) Supported(v Version) error {
 	if e.root == nil {
 		return nil
 	}
-	c := &checker{v: v}
+	c := &checker{v: v, root: signInProps, typeName: "microsoft.graph.signIn"}
 	if err := c.cond(e.root, nil); err != nil {
 		return err
 	}
@@ -108,7 +108,10 @@ func (e Expr) namesEventTypes() bool {
 
 type checker struct {
 	v          Version
-	eventTypes []string // literals compared with a signInEventTypes element
+	root       map[string]*prop // the entity's properties: signIn, directoryAudit, servicePrincipal
+	typeName   string           // its OData type name, for messages
+	noOrAny    bool             // refuse any() under or (directoryAudits: not documented to work)
+	eventTypes []string         // literals compared with a signInEventTypes element
 }
 
 // elemScope is a lambda variable and what it ranges over.
@@ -123,6 +126,9 @@ func (c *checker) cond(n node, sc *elemScope) error {
 	switch n := n.(type) {
 	case *logicalNode:
 		for _, t := range n.terms {
+			if _, isAny := t.(*lambdaNode); isAny && c.noOrAny && n.op == "or" {
+				return unsupported("any() cannot be combined with or on %s; request each value separately", c.typeName)
+			}
 			if err := c.cond(t, sc); err != nil {
 				return err
 			}
@@ -239,9 +245,9 @@ func (c *checker) member(m *memberNode, sc *elemScope) (*prop, *prop, error) {
 		if sc != nil {
 			return nil, nil, unsupported("the condition inside any() may only use its variable %s, not %s", sc.name, m.name())
 		}
-		cur = lookupProp(signInProps, path[0], c.v)
+		cur = lookupProp(c.root, path[0], c.v)
 		if cur == nil {
-			return nil, nil, badRequest("Could not find a property named '%s' on type 'microsoft.graph.signIn'", path[0])
+			return nil, nil, badRequest("Could not find a property named '%s' on type '%s'", path[0], c.typeName)
 		}
 		path = path[1:]
 	}

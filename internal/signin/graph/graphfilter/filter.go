@@ -269,3 +269,33 @@ func TimeExact(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.
 
 // Time renders a filter datetime literal (unquoted, UTC, seconds).
 func Time(t time.Time) string { return t.UTC().Truncate(time.Second).Format("2006-01-02T15:04:05Z") }
+
+// BuildAudits returns the $filter of the directory audit events that
+// touched the object id (a user, service principal, application or
+// Conditional Access policy: always a GUID, and refused otherwise) in
+// [since, until], either bound zero for none. Graph compares
+// activityDateTime to the second here, so until is rounded up to the next
+// whole second; the exact window is applied after.
+func BuildAudits(id string, since, until time.Time) (string, error) {
+	if !IsGUID(id) {
+		return "", fmt.Errorf("%q is not an object ID (a GUID such as 0000aaaa-11bb-cccc-dd22-eeeeee333333)", id)
+	}
+	var parts []string
+	if !since.IsZero() {
+		parts = append(parts, "activityDateTime ge "+Time(since))
+	}
+	if !until.IsZero() {
+		parts = append(parts, "activityDateTime le "+Time(until.Add(time.Second-time.Nanosecond)))
+	}
+	parts = append(parts, "targetResources/any(t: t/id eq "+Quote(strings.ToLower(id))+")")
+	return strings.Join(parts, " and "), nil
+}
+
+// BuildServicePrincipal returns the $filter of an app's service principal
+// in this tenant: appId eq its app ID (a GUID, refused otherwise).
+func BuildServicePrincipal(appID string) (string, error) {
+	if !IsGUID(appID) {
+		return "", fmt.Errorf("%q is not an app ID (a GUID such as 0000aaaa-11bb-cccc-dd22-eeeeee333333)", appID)
+	}
+	return "appId eq " + Quote(strings.ToLower(appID)), nil
+}

@@ -361,3 +361,65 @@ func TestBuildFailuresLeavingOut(t *testing.T) {
 		t.Errorf("a code asked for is read whatever is left out: %q", f)
 	}
 }
+
+func TestBuildAudits(t *testing.T) {
+	id := "0FC2C12E-F690-46A5-8A86-8864F5141F40"
+	got, err := BuildAudits(id, t0, t0.Add(90*time.Minute+500*time.Millisecond))
+	want := "activityDateTime ge 2025-01-09T08:00:00Z and activityDateTime le 2025-01-09T09:30:01Z and targetResources/any(t: t/id eq '0fc2c12e-f690-46a5-8a86-8864f5141f40')"
+	if err != nil || got != want {
+		t.Errorf("BuildAudits = %q, %v\nwant %q", got, err, want)
+	}
+	if got, _ := BuildAudits(id, time.Time{}, t0); got != "activityDateTime le 2025-01-09T08:00:00Z and targetResources/any(t: t/id eq '0fc2c12e-f690-46a5-8a86-8864f5141f40')" {
+		t.Errorf("a whole second stays: %q", got)
+	}
+	for _, bad := range []string{"", "a/b", "0fc2c12e-f690-46a5-8a86-8864f5141f40' or ''='", "rosa@contoso.com", "0fc2c12e-f690-46a5-8a86-8864f5141f4"} {
+		if f, err := BuildAudits(bad, t0, t0); err == nil {
+			t.Errorf("BuildAudits(%q) = %q, want refused", bad, f)
+		}
+		if f, err := BuildServicePrincipal(bad); err == nil {
+			t.Errorf("BuildServicePrincipal(%q) = %q, want refused", bad, f)
+		}
+	}
+	if got, err := BuildServicePrincipal(id); err != nil || got != "appId eq '0fc2c12e-f690-46a5-8a86-8864f5141f40'" {
+		t.Errorf("BuildServicePrincipal = %q, %v", got, err)
+	}
+}
+
+// FuzzDirectoryValue: for any string as a directory object or app ID, the
+// directory filters either refuse it or parse and select exactly an object
+// with that ID: no input changes the filter's structure.
+func FuzzDirectoryValue(f *testing.F) {
+	for _, s := range []string{"0fc2c12e-f690-46a5-8a86-8864f5141f40", "0FC2C12E-F690-46A5-8A86-8864F5141F40", "') or (1 eq 1", "' or ''='", "a/b", "o'brien@contoso.com", "0fc2c12e-f690-46a5-8a86-8864f5141f40' or true or '"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		at := t0.Add(time.Hour)
+		if filter, err := BuildAudits(s, t0, t0.Add(2*time.Hour)); err == nil {
+			expr, err := graphfake.Parse(filter)
+			if err != nil {
+				t.Fatalf("%q: audit filter %q does not parse: %v", s, filter, err)
+			}
+			event := func(id string) map[string]any {
+				return map[string]any{"activityDateTime": at.Format(time.RFC3339Nano), "targetResources": []any{map[string]any{"id": id}}}
+			}
+			if ok, err := expr.Match(event(strings.ToLower(s))); err != nil || !ok {
+				t.Fatalf("%q: audit filter %q does not select its own target (%v)", s, filter, err)
+			}
+			if ok, _ := expr.Match(event(strings.ToLower(s) + "x")); ok {
+				t.Fatalf("%q: audit filter %q selects another target", s, filter)
+			}
+		}
+		if filter, err := BuildServicePrincipal(s); err == nil {
+			expr, err := graphfake.Parse(filter)
+			if err != nil {
+				t.Fatalf("%q: service principal filter %q does not parse: %v", s, filter, err)
+			}
+			if ok, err := expr.Match(map[string]any{"appId": strings.ToLower(s)}); err != nil || !ok {
+				t.Fatalf("%q: filter %q does not select its own app (%v)", s, filter, err)
+			}
+			if ok, _ := expr.Match(map[string]any{"appId": strings.ToLower(s) + "x"}); ok {
+				t.Fatalf("%q: filter %q selects another app", s, filter)
+			}
+		}
+	})
+}

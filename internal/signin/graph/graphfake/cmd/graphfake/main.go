@@ -1,7 +1,9 @@
 // Command graphfake serves the fake of Microsoft Graph's sign-in API on a
 // loopback address, with generated sign-ins whose newest is now, for
 // end-to-end runs of the built server (--source graph --graph-url URL
-// --auth token). It prints the URL on stdout, then serves until killed.
+// --auth token), and, with -directory, the directory endpoints a diagnosis
+// reads (-deny answers one of them 403). It prints the URL on stdout, then
+// serves until killed.
 package main
 
 import (
@@ -13,6 +15,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/files"
@@ -24,14 +27,23 @@ func main() {
 	addr := flag.String("addr", "127.0.0.1:0", "loopback address to listen on")
 	n := flag.Int("n", 2000, "sign-ins to generate")
 	token := flag.String("token", "", "bearer token to require (default: GRAPH_ACCESS_TOKEN)")
+	dir := flag.String("directory", "", "JSON file of directory objects to serve (graphfake.Directory: directoryAudits, users, policies, userRegistrationDetails, servicePrincipals, applications)")
+	var denied deniedFlag
+	flag.Var(&denied, "deny", "endpoint to answer 403, as ENDPOINT or ENDPOINT=CODE (directoryAudits, users, policies, userRegistrationDetails, servicePrincipals, applications, signIns); repeatable")
 	flag.Parse()
-	if err := run(*addr, *n, *token); err != nil {
+	if err := run(*addr, *n, *token, *dir, denied); err != nil {
 		fmt.Fprintln(os.Stderr, "graphfake:", err)
 		os.Exit(1)
 	}
 }
 
-func run(addr string, n int, token string) error {
+// deniedFlag collects -deny values.
+type deniedFlag []string
+
+func (d *deniedFlag) String() string     { return strings.Join(*d, ",") }
+func (d *deniedFlag) Set(v string) error { *d = append(*d, v); return nil }
+
+func run(addr string, n int, token, dirFile string, denied []string) error {
 	if token == "" {
 		token = os.Getenv("GRAPH_ACCESS_TOKEN")
 	}
@@ -46,6 +58,27 @@ func run(addr string, n int, token string) error {
 	var opts []graphfake.Option
 	if token != "" {
 		opts = append(opts, graphfake.WithToken(token))
+	}
+	if dirFile != "" {
+		b, err := os.ReadFile(dirFile)
+		if err != nil {
+			return err
+		}
+		var d graphfake.Directory
+		if err := json.Unmarshal(b, &d); err != nil {
+			return fmt.Errorf("-directory %s: %w", dirFile, err)
+		}
+		opts = append(opts, graphfake.WithDirectory(d))
+	}
+	for _, d := range denied {
+		endpoint, code, _ := strings.Cut(d, "=")
+		switch e := graphfake.Endpoint(endpoint); e {
+		case graphfake.EndpointSignIns, graphfake.EndpointAudits, graphfake.EndpointUsers, graphfake.EndpointPolicies,
+			graphfake.EndpointRegistrations, graphfake.EndpointServicePrincipals, graphfake.EndpointApplications:
+			opts = append(opts, graphfake.WithDenied(e, code))
+		default:
+			return fmt.Errorf("-deny %s: unknown endpoint %q", d, endpoint)
+		}
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
