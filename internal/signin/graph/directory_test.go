@@ -14,7 +14,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/entra-signin-mcp/entra-signin-mcp/catalog"
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/diagnosis"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/directory"
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/graph/graphfake"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/graph/pace/pacetest"
 )
@@ -587,4 +590,41 @@ func BenchmarkDirectory(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// TestDiagnosisBudgetWithDirectory: one diagnosis of a user blocked by a
+// policy reads her sign-ins and then her directory context, and all of it
+// stays within DiagnosisRequestBudget: the coverage counts every request
+// the fake saw. The figures are the closing note's "requests per diagnosis".
+func TestDiagnosisBudgetWithDirectory(t *testing.T) {
+	var raws []json.RawMessage
+	for i, code := range []int{53003, 53003, 0} {
+		raws = append(raws, obj(t, map[string]any{
+			"id": fmt.Sprintf("s%d", i), "createdDateTime": dirNow.Add(-time.Duration(90-30*i) * time.Minute).Format(time.RFC3339),
+			"correlationId": fmt.Sprintf("c%d", i), "userId": dirRosa, "userPrincipalName": "rosa@contoso.com",
+			"appId": "44444444-4444-4444-8444-444444444444", "appDisplayName": "Outlook", "ipAddress": "203.0.113.5",
+			"isInteractive": true, "signInEventTypes": []string{"interactiveUser"}, "status": map[string]any{"errorCode": code},
+			"conditionalAccessStatus":          "failure",
+			"appliedConditionalAccessPolicies": []map[string]any{{"id": dirPolicy, "displayName": "Block legacy auth", "result": "failure", "enforcedGrantControls": []string{"Block"}}},
+		}))
+	}
+	cat, err := catalog.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, fake := newSource(t, raws, dirNow, unpaced, graphfake.WithDirectory(testDirectory(t, 0)))
+	rep, err := diagnosis.Run(context.Background(), src, signin.Collect{User: "rosa@contoso.com", Since: dirNow.Add(-48 * time.Hour), Until: dirNow}, cat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signIns, dir := rep.Collection.Coverage.Requests, rep.Directory.Requests
+	if total := len(fake.Requests()); signIns+dir != total || total > DiagnosisRequestBudget || dir == 0 {
+		t.Errorf("sign-in requests %d + directory requests %d, the fake saw %d; budget %d", signIns, dir, total, DiagnosisRequestBudget)
+	}
+	if rep.Result.AccountState == nil || !slices.ContainsFunc(rep.Result.Changes, func(c diagnosis.AuditChange) bool {
+		return c.Activity == "Update conditional access policy" && c.Relevance == diagnosis.ScenarioCABlocked
+	}) {
+		t.Errorf("accountState %+v, changes %+v: the directory context did not reach the diagnosis", rep.Result.AccountState, rep.Result.Changes)
+	}
+	t.Logf("requests per diagnosis: %d for the sign-ins, %d for the directory (budget %d)", signIns, dir, DiagnosisRequestBudget)
 }
