@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/directory"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/logtext"
 )
 
@@ -321,4 +322,8 @@ type Source interface {
 	// Collector answers a diagnosis: every source must, each its own
 	// efficient way (collect.go).
 	Collector
+	// Directory reads the directory context of a diagnosis (audit
+	// events, account state, policies, app credentials): what the source
+	// cannot read is a note, never an error.
+	directory.Reader
 }

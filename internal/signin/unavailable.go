@@ -3,6 +3,8 @@ package signin
 import (
 	"context"
 	"time"
+
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/directory"
 )
 
 // Unavailable is a Source that cannot serve: every call returns Err. The
@@ -38,4 +40,9 @@ func (u Unavailable) NextSuccess(context.Context, SignIn) (*SuccessRef, error) {
 // what to fix, as every other tool does.
 func (u Unavailable) Collect(context.Context, Collect) (Collection, error) {
 	return Collection{}, u.Err
+}
+
+// Directory implements directory.Reader.
+func (u Unavailable) Directory(context.Context, directory.Query) (directory.Context, error) {
+	return directory.Context{}, u.Err
 }
