@@ -125,17 +125,24 @@ func (s *Source) Directory(ctx context.Context, q directory.Query) (directory.Co
 
 func (d *dirReader) run(ctx context.Context) error {
 	q := d.q
-	userID, err := d.readUser(ctx)
-	if err != nil {
-		return err
+	// Query.Reads limits the reads: opening a sign-in asks for its
+	// policies only, and must not spend requests on audit events.
+	events := q.Wants(directory.ReadEvents)
+	var userID, spID, appObjectID string
+	var err error
+	if events || q.Wants(directory.ReadAccount) || q.Wants(directory.ReadRegistration) {
+		if userID, err = d.readUser(ctx); err != nil {
+			return err
+		}
 	}
-	spID, appObjectID, err := d.readApp(ctx)
-	if err != nil {
-		return err
+	if events || q.Wants(directory.ReadCredentials) {
+		if spID, appObjectID, err = d.readApp(ctx); err != nil {
+			return err
+		}
 	}
 	var streams []*auditStream
 	add := func(id, what string) {
-		if id == "" || slices.ContainsFunc(streams, func(a *auditStream) bool { return strings.EqualFold(a.id, id) }) {
+		if !events || id == "" || slices.ContainsFunc(streams, func(a *auditStream) bool { return strings.EqualFold(a.id, id) }) {
 			return
 		}
 		streams = append(streams, &auditStream{id: id, what: what})
@@ -160,11 +167,14 @@ func (d *dirReader) run(ctx context.Context) error {
 		}
 	}
 	for _, id := range policies {
+		if !q.Wants(directory.ReadPolicies) {
+			break
+		}
 		if err := d.readPolicy(ctx, id); err != nil {
 			return err
 		}
 	}
-	if userID != "" {
+	if userID != "" && q.Wants(directory.ReadRegistration) {
 		if err := d.readRegistration(ctx, userID); err != nil {
 			return err
 		}

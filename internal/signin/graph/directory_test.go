@@ -628,3 +628,16 @@ func TestDiagnosisBudgetWithDirectory(t *testing.T) {
 	}
 	t.Logf("requests per diagnosis: %d for the sign-ins, %d for the directory (budget %d)", signIns, dir, DiagnosisRequestBudget)
 }
+
+// TestDirectoryReadsOnlyWhatIsAsked: opening a sign-in asks for its
+// policies only; no audit, user or registration request is spent.
+func TestDirectoryReadsOnlyWhatIsAsked(t *testing.T) {
+	src, fake := newDirSource(t, 0, unpaced)
+	dc, err := src.Directory(context.Background(), directory.Query{PolicyIDs: []string{dirPolicy}, Reads: []string{directory.ReadPolicies}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(dc.Policies) != 1 || len(dc.Events) != 0 || dc.Coverage.Requests != 1 || len(fake.Requests()) != 1 {
+		t.Errorf("policies %d, events %d, requests %d (fake %d): want the policy's one request", len(dc.Policies), len(dc.Events), dc.Coverage.Requests, len(fake.Requests()))
+	}
+}
