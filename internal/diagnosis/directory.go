@@ -122,6 +122,20 @@ func (d *dirFacts) lastBefore(t time.Time, keep func(matched) bool) *matched {
 	return nil
 }
 
+// firstAfter is the oldest matched event after t that keep approves; nil
+// when none (or no directory was read).
+func (d *dirFacts) firstAfter(t time.Time, keep func(matched) bool) *matched {
+	if d == nil || t.IsZero() {
+		return nil
+	}
+	for i := range d.events {
+		if m := &d.events[i]; m.e.At.After(t) && keep(*m) {
+			return m
+		}
+	}
+	return nil
+}
+
 // account is the user's state, nil when not read.
 func (d *dirFacts) account() *directory.Account {
 	if d == nil {
@@ -349,6 +363,8 @@ func (f *facts) withDirectory(fs []Finding) {
 			f.dirRemoved(fd, "Remove app role assignment from user", "An assignment was removed before the failures: %s.")
 		case ScenarioMFARegistration, ScenarioMFANotCompleted:
 			f.dirMFA(fd)
+		case ScenarioSmartLockout, ScenarioBadPassword, ScenarioStaleReplay:
+			f.dirAfterPassword(fd)
 		}
 	}
 }
@@ -382,6 +398,22 @@ func (f *facts) dirSession(fd *Finding) {
 	if at, _, ok := f.dir.passwordChange(first); ok {
 		addSummary(fd, "It started after the password changed at %s (the account's lastPasswordChangeDateTime).", stamp(at))
 	}
+}
+
+// dirAfterPassword says what happened after wrong passwords: a reset or an
+// unlock by the help desk or the user, and whether a sign-in succeeded
+// since (the finding's status), so that a reader does not reset twice.
+func (f *facts) dirAfterPassword(fd *Finding) {
+	m := f.dir.firstAfter(lastSeen(fd), func(m matched) bool { return m.a.Kind == directory.KindPassword })
+	if m == nil {
+		return
+	}
+	if fd.Status == StatusResolved {
+		addSummary(fd, "After the last failure came %s, and a sign-in succeeded since.", m.said())
+		return
+	}
+	addSummary(fd, "After the last failure came %s; no sign-in has succeeded since.", m.said())
+	fd.NextSteps = append([]string{fmt.Sprintf("The password was already changed (%s): have the user sign in with the new one and update every client that saved the old one.", m.said())}, fd.NextSteps...)
 }
 
 // dirDisabled names who disabled the account and when, and its state now.

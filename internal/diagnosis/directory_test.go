@@ -427,3 +427,27 @@ func TestDirectoryRuleVariants(t *testing.T) {
 		})
 	}
 }
+
+// TestLockoutSaysWhatCameNext: a reset after a lockout is named on the
+// finding, with whether a sign-in succeeded since, so that nobody resets
+// the password twice.
+func TestLockoutSaysWhatCameNext(t *testing.T) {
+	lock := build("l", []ev{{0, 50126, nil}, {1, 50126, nil}, {2, 50126, nil}, {3, 50053, nil}})
+	reset := &directory.Context{Events: []directory.Event{devent("r", 30, "Reset password (by admin)")}}
+	r := diagnoseDir(t, rosa, lock, reset)
+	f := find(r, diagnosis.ScenarioSmartLockout)
+	if f == nil || !strings.Contains(f.Summary, `After the last failure came "Reset password (by admin)" by admin@contoso.com at 2025-06-02T08:30:00Z; no sign-in has succeeded since.`) ||
+		!strings.HasPrefix(f.NextSteps[0], "The password was already changed") {
+		t.Fatalf("smart-lockout = %+v", f)
+	}
+	// Signed in since: said, and no step to tell the user.
+	ok := build("k", []ev{{40, 0, nil}})
+	r = diagnoseDir(t, rosa, append(lock, ok...), reset)
+	if f := find(r, diagnosis.ScenarioSmartLockout); f == nil || !strings.Contains(f.Summary, "and a sign-in succeeded since") || strings.HasPrefix(f.NextSteps[0], "The password was already changed") {
+		t.Errorf("smart-lockout after a success = %+v", f)
+	}
+	// A reset before the failures is not what came next.
+	if f := find(diagnoseDir(t, rosa, lock, &directory.Context{Events: []directory.Event{devent("r", -30, "Reset password (by admin)")}}), diagnosis.ScenarioSmartLockout); f == nil || strings.Contains(f.Summary, "After the last failure") {
+		t.Errorf("a reset before the lockout was said to come after it: %+v", f)
+	}
+}
