@@ -570,3 +570,25 @@ func TestNotCausesQuietPoliciesCapped(t *testing.T) {
 		t.Errorf("notCauses = %q, want %q", whats, want)
 	}
 }
+
+// TestWorkloadStatusPerResource: a managed identity whose tokens for one
+// resource recover while another resource keeps failing is ongoing.
+func TestWorkloadStatusPerResource(t *testing.T) {
+	mi := func(res string) func(*signin.SignIn) {
+		return func(s *signin.SignIn) {
+			s.Type, s.User = signin.ManagedIdentity, signin.User{}
+			s.ServicePrincipal = signin.App{ID: "sp-mi", Name: "func-prod"}
+			s.Resource = signin.App{ID: res, Name: res}
+		}
+	}
+	recs := build("m", []ev{
+		{0, 500011, []func(*signin.SignIn){mi("api-missing")}},
+		{3, 500011, []func(*signin.SignIn){mi("key-vault")}},
+		{5, 0, []func(*signin.SignIn){mi("key-vault")}},
+	})
+	app := diagnosis.Subject{Kind: diagnosis.KindApp, Value: "func-prod"}
+	r := diagnose(t, app, recs, nil)
+	if len(r.Findings) == 0 || r.Findings[0].Status != diagnosis.StatusOngoing {
+		t.Errorf("findings %+v: the missing API's failures are not resolved by Key Vault tokens", r.Findings)
+	}
+}

@@ -222,8 +222,10 @@ func signIns(xs []*failure) []*signin.SignIn {
 
 // status is resolved when each user's latest failure among xs (oldest
 // first) was followed by a success of the same type, in the same flow or
-// for the same user and app (for a workload, the same service principal):
-// one user getting in again does not resolve a block of several. A known
+// for the same user and app (for a workload, each service principal and
+// resource apart: a managed identity that gets Key Vault tokens still fails
+// for the API it cannot reach): one user getting in again does not resolve
+// a block of several. A known
 // caveat, kept on purpose: a success of the same user and app from another
 // client marks the finding resolved even if one client (a phone with a
 // saved password) is still stuck; it shows as ongoing again with its next
@@ -234,7 +236,7 @@ func status(xs []*failure) string {
 	}
 	latest := map[string]*failure{}
 	for _, x := range xs {
-		latest[userOf(x.s)] = x
+		latest[statusKey(x.s)] = x
 	}
 	for _, x := range latest {
 		if !x.fu.FollowedBySuccess {
@@ -242,6 +244,15 @@ func status(xs []*failure) string {
 		}
 	}
 	return StatusResolved
+}
+
+// statusKey is whose recovery status decides: the user, or for a workload
+// its service principal and resource.
+func statusKey(s *signin.SignIn) string {
+	if !s.Workload() {
+		return userOf(s)
+	}
+	return "workload\x00" + cmp.Or(s.ServicePrincipal.ID, s.ServicePrincipal.Name, s.App.ID, s.App.Name) + "\x00" + cmp.Or(s.Resource.ID, strings.ToLower(s.Resource.Name))
 }
 
 // byUser groups failures by user, in the order of the users' keys.
