@@ -35,7 +35,8 @@ func TestCollectSubjectMatching(t *testing.T) {
 	}{
 		{Collect{User: "Ana@Fabrikam.Example"}, true},
 		{Collect{User: "oid"}, true},
-		{Collect{User: "OID"}, false},
+		{Collect{User: "OID"}, true}, // an object ID in any case
+		{Collect{User: "oid2"}, false},
 		{Collect{IPAddress: "192.0.2.1"}, true},
 		{Collect{IPAddress: "192.0.2.10"}, false},
 		{Collect{CorrelationID: "abc"}, true},

@@ -13,13 +13,13 @@ import (
 	"time"
 )
 
-// MatchUser reports whether s was made by user: a UPN compared
-// case-insensitively, or an object ID compared exactly. A guest is found by
+// MatchUser reports whether s was made by user: a UPN or an object ID,
+// compared case-insensitively (Graph ignores the case of a GUID too). A guest is found by
 // their home address too: ana@fabrikam.example matches
 // ana_fabrikam.example#EXT#@contoso.com, the UPN the inviting tenant gave
 // them, which is all an admin may know of it.
 func MatchUser(s *SignIn, user string) bool {
-	if user == "" || s.User.ID == user || strings.EqualFold(s.User.UPN, user) {
+	if user == "" || strings.EqualFold(s.User.ID, user) || strings.EqualFold(s.User.UPN, user) {
 		return true
 	}
 	p := GuestPrefix(user)
@@ -60,12 +60,12 @@ func HomeAddress(upn string) string {
 	return local[:j] + "@" + local[j+1:]
 }
 
-// MatchApp reports whether s is for app: a display name compared
-// case-insensitively, or an app ID compared exactly. For workload sign-ins the
+// MatchApp reports whether s is for app: a display name or an app ID,
+// compared case-insensitively. For workload sign-ins the
 // service principal's name and ID count too.
 func MatchApp(s *SignIn, app string) bool {
-	return app == "" || s.App.ID == app || strings.EqualFold(s.App.Name, app) ||
-		s.ServicePrincipal.ID == app || strings.EqualFold(s.ServicePrincipal.Name, app)
+	return app == "" || strings.EqualFold(s.App.ID, app) || strings.EqualFold(s.App.Name, app) ||
+		strings.EqualFold(s.ServicePrincipal.ID, app) || strings.EqualFold(s.ServicePrincipal.Name, app)
 }
 
 // TypesOrDefault returns q.Types, or def when the query names none.

@@ -140,7 +140,7 @@ func index(name string, recs []signin.SignIn, opts ...Option) *Store {
 		s.byID[strings.ToLower(r.ID)] = i
 		add(s.byCorr, strings.ToLower(r.CorrelationID), i)
 		add(s.byUser, strings.ToLower(r.User.UPN), i)
-		add(s.byUser, r.User.ID, i)
+		add(s.byUser, strings.ToLower(r.User.ID), i)
 		// signin.MatchUser finds a guest by home address: index it, so that
 		// the lookup stays one posting list.
 		add(s.byUser, signin.HomeAddress(r.User.UPN), i)

@@ -76,7 +76,7 @@ func TestSearchFilters(t *testing.T) {
 		{"default: failures only, newest first, interrupts and successes out, 24 h", query(nil), "[h g c b a]"},
 		{"user by UPN any case", query(func(q *signin.Query) { q.User = "ROSA@contoso.com" }), "[c b a]"},
 		{"user by object ID", query(func(q *signin.Query) { q.User = "oid-rosa@contoso.com" }), "[c b a]"},
-		{"object ID is exact", query(func(q *signin.Query) { q.User = "OID-ROSA@CONTOSO.COM" }), "[]"},
+		{"object ID in any case (a GUID is one ID in either case, as Graph reads it)", query(func(q *signin.Query) { q.User = "OID-ROSA@CONTOSO.COM" }), "[c b a]"},
 		{"app by name any case", query(func(q *signin.Query) { q.App = "contoso payroll"; q.User = "sync@contoso.com" }), "[g]"},
 		{"app by ID", query(func(q *signin.Query) { q.App = "app-1"; q.ErrorCode = &code }), "[b a]"},
 		{"error code", query(func(q *signin.Query) { q.ErrorCode = &code }), "[b a]"},
