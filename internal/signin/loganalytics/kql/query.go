@@ -156,6 +156,29 @@ func GroupsQuery(s Select) (string, error) {
 	return b.String(), nil
 }
 
+// ExposureCandidates returns the query for the selected failures whose
+// exposure (signin.SignIn.Exposure: MFA rejected, high risk) may be set,
+// newest first, at most limit: the rows with a high risk during sign-in, a
+// 500121, or authentication steps that mention fraud, declined or denied,
+// every word signin.SignIn.MFARejection looks for (contains is
+// case-insensitive, as its reading is). It is a superset that Go narrows
+// with the one reading of those texts, so that a group's MFARejected and
+// HighRisk counts are exact without that reading written twice. s.Outcome
+// is ignored: only failures have an exposure.
+func ExposureCandidates(s Select, limit int) (string, error) {
+	if limit < 1 || limit > MaxRows {
+		return "", errLimit(limit)
+	}
+	s.Outcome = Failures
+	b, err := base(s)
+	if err != nil {
+		return "", err
+	}
+	b.pipe(`where RiskLevelDuringSignIn =~ "high" or ResultType == "500121" or AuthenticationDetails contains "fraud" or AuthenticationDetails contains "declined" or AuthenticationDetails contains "denied"`)
+	b.pipe("top " + strconv.Itoa(limit) + " by TimeGenerated desc, Id desc")
+	return b.String(), nil
+}
+
 // whoApp computes the user and app a group counts, as signin.SignIn.WhoName
 // and AppName do (coalesce skips empty strings).
 const whoApp = "Who = coalesce(UserPrincipalName, UserId), AppName = coalesce(AppDisplayName, ServicePrincipalName, AppId, ServicePrincipalId)"

@@ -52,6 +52,8 @@ func queries(t *testing.T, user, app, ip, corr, id string) map[string]string {
 	add("last-success", q, err)
 	q, err = SameIP([]signin.IPTarget{{IP: ip, Types: []signin.Type{signin.NonInteractive, signin.Interactive}, Failures: 3}, {IP: "198.51.100.7", Types: []signin.Type{signin.Interactive}}}, since, until, signin.SameIPMaxPerIP)
 	add("same-ip", q, err)
+	q, err = ExposureCandidates(Select{Query: signin.Query{User: user, Since: since, Until: until, Types: []signin.Type{signin.Interactive}}, Outcome: Successes}, MaxRows)
+	add("exposure-candidates", q, err)
 	out["table-counts"] = TableCounts(since, until)
 	return out
 }
