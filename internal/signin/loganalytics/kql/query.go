@@ -341,6 +341,55 @@ func base(s Select) (*builder, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := filters(b, s, false); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// Readable is s's question short enough for a person to paste into Log
+// Analytics: the tables as they are (no projection: a person reads rows,
+// not the source's columns), the window, the outcome and the filters,
+// newest first. It is what a Graph note gives for a window older than
+// Graph keeps.
+func Readable(s Select) (string, error) {
+	types := s.Query.Types
+	if len(types) == 0 {
+		types = signin.AllTypes
+	}
+	tables := make([]string, len(types))
+	for i, t := range types {
+		table, err := Table(t)
+		if err != nil {
+			return "", err
+		}
+		tables[i] = table
+	}
+	var b builder
+	b.WriteString("union isfuzzy=true " + strings.Join(tables, ", "))
+	var window []string
+	if !s.Query.Since.IsZero() {
+		window = append(window, "TimeGenerated >= "+DateTime(ceilTick(s.Query.Since)))
+	}
+	if !s.Query.Until.IsZero() {
+		window = append(window, "TimeGenerated < "+DateTime(ceilTick(s.Query.Until)))
+	}
+	if len(window) > 0 {
+		b.pipe("where " + strings.Join(window, " and "))
+	}
+	if err := filters(&b, s, true); err != nil {
+		return "", err
+	}
+	b.pipe("sort by TimeGenerated desc")
+	return b.String(), nil
+}
+
+// filters appends s's outcome and filters to b, every value a literal.
+// raw is set over the tables as they are (Readable): the service principal
+// columns exist only in the workload tables, and a column that no table of
+// a union has fails the query, so they are read with column_ifexists.
+func filters(b *builder, s Select, raw bool) error {
+	q := s.Query
 	switch s.Outcome {
 	case Failures:
 		b.pipe(`where ResultType != "0"`)
@@ -350,21 +399,21 @@ func base(s Select) (*builder, error) {
 	if q.ErrorCode != nil {
 		code, err := String(strconv.Itoa(*q.ErrorCode))
 		if err != nil {
-			return nil, err
+			return err
 		}
 		b.pipe("where ResultType == " + code)
 	}
 	if q.User != "" {
 		u, err := String(q.User)
 		if err != nil {
-			return nil, fmt.Errorf("user: %w", err)
+			return fmt.Errorf("user: %w", err)
 		}
 		cond := "UserPrincipalName =~ " + u + " or UserId == " + u
 		if p := signin.GuestPrefix(q.User); p != "" {
 			// A guest is found by their home address too (signin.MatchUser).
 			g, err := String(p)
 			if err != nil {
-				return nil, fmt.Errorf("user: %w", err)
+				return fmt.Errorf("user: %w", err)
 			}
 			cond += " or UserPrincipalName startswith " + g
 		}
@@ -373,26 +422,30 @@ func base(s Select) (*builder, error) {
 	if q.App != "" {
 		a, err := String(q.App)
 		if err != nil {
-			return nil, fmt.Errorf("app: %w", err)
+			return fmt.Errorf("app: %w", err)
 		}
 		// The service principal's name and ID count too (signin.MatchApp).
-		b.pipe("where AppDisplayName =~ " + a + " or AppId == " + a + " or ServicePrincipalName =~ " + a + " or ServicePrincipalId == " + a)
+		spName, spID := "ServicePrincipalName", "ServicePrincipalId"
+		if raw {
+			spName, spID = `column_ifexists("ServicePrincipalName", "")`, `column_ifexists("ServicePrincipalId", "")`
+		}
+		b.pipe("where AppDisplayName =~ " + a + " or AppId == " + a + " or " + spName + " =~ " + a + " or " + spID + " == " + a)
 	}
 	if q.IPAddress != "" {
 		ip, err := String(q.IPAddress)
 		if err != nil {
-			return nil, fmt.Errorf("ip address: %w", err)
+			return fmt.Errorf("ip address: %w", err)
 		}
 		b.pipe("where IPAddress == " + ip)
 	}
 	if q.CorrelationID != "" {
 		c, err := String(q.CorrelationID)
 		if err != nil {
-			return nil, fmt.Errorf("correlation id: %w", err)
+			return fmt.Errorf("correlation id: %w", err)
 		}
 		b.pipe("where CorrelationId =~ " + c)
 	}
-	return b, nil
+	return nil
 }
 
 // union starts a query with one leg per type (every type when none), each

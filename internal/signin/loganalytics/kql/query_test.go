@@ -36,6 +36,8 @@ func queries(t *testing.T, user, app, ip, corr, id string) map[string]string {
 	}
 	q, err := Rows(Select{Query: full}, 25, nil)
 	add("rows-filters", q, err)
+	q, err = Readable(Select{Query: full})
+	add("readable", q, err)
 	q, err = Rows(Select{Query: signin.Query{Since: since, Until: until}}, 25, &Keyset{TimeGenerated: since.Add(time.Hour + 1234567), ID: id})
 	add("rows-all-types-after", q, err)
 	q, err = Rows(Select{Query: signin.Query{User: user, Since: since, Until: until}, Outcome: Any}, 1000, nil)
