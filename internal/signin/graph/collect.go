@@ -15,6 +15,7 @@ import (
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/graph/graphfilter"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/graphjson"
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/loganalytics/kql"
 )
 
 // DiagnosisRequestBudget is the most Graph requests one diagnosis makes.
@@ -99,6 +100,9 @@ func (s *Source) Collect(ctx context.Context, c signin.Collect) (signin.Collecti
 		}
 	}
 	cov.SameIP = len(cl.out.SameIP)
+	if note := s.retentionNote(c.Query(cov.Types), cov.Types, kql.Any); note != "" {
+		cov.Notes = append(cov.Notes, note)
+	}
 	if len(cl.notRead) > 0 {
 		cov.Truncated = true
 		cov.Notes = append(cov.Notes, fmt.Sprintf("the request budget (%d Graph requests per diagnosis, paced at Graph's %d per %s) ran out: %s %s not read; narrow the window or the sign-in types to read them",

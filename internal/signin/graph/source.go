@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/graph/callers"
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/loganalytics/kql"
 
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/graph/pace"
 
@@ -452,6 +453,9 @@ func (s *Source) page(q signin.Query, fp string, types []signin.Type, streams []
 		},
 	}
 	if note := signin.CompletedInterruptsNote(completed); note != "" {
+		page.Coverage.Notes = append(page.Coverage.Notes, note)
+	}
+	if note := s.retentionNote(q, types, kql.Failures); note != "" {
 		page.Coverage.Notes = append(page.Coverage.Notes, note)
 	}
 	if undecided > 0 {
