@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -107,6 +108,35 @@ func loadFiles(ctx context.Context, patterns []string, report func(Progress), op
 			current[i] = literal(p)
 		}
 	}
+}
+
+// CheckFiles refuses at start what would fail the whole load: a bad glob,
+// a pattern that matches no file, a match that is not a regular file (a
+// named pipe would block the load). It opens nothing; what is inside the
+// files is the background load's business.
+func CheckFiles(patterns []string) error {
+	if len(patterns) == 0 {
+		return errors.New("no paths given (want file paths or globs such as exports/*.csv)")
+	}
+	for _, p := range patterns {
+		matches, err := filepath.Glob(p)
+		if err != nil {
+			return fmt.Errorf("load %s: bad glob pattern: %w", p, err)
+		}
+		if len(matches) == 0 {
+			return fmt.Errorf("load %s: no file matches (want an existing file or a glob such as exports/*.csv)", p)
+		}
+		for _, m := range matches {
+			info, err := os.Stat(m)
+			if err != nil {
+				return fmt.Errorf("load %s: %w", m, err)
+			}
+			if !info.Mode().IsRegular() {
+				return fmt.Errorf("load %s: not a regular file (want an export saved to disk, or a glob such as exports/*.csv)", m)
+			}
+		}
+	}
+	return nil
 }
 
 // expand lists the files patterns match as files.Load does: in pattern

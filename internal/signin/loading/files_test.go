@@ -85,3 +85,26 @@ func TestFilesFailsWhenNoFileLoads(t *testing.T) {
 		}
 	}
 }
+
+// What would fail the whole load is refused before it starts, naming the
+// pattern or file.
+func TestCheckFiles(t *testing.T) {
+	dir := t.TempDir()
+	good := writeFile(t, dir, "a.jsonl", record("a1"))
+	if err := loading.CheckFiles([]string{good, filepath.Join(dir, "*.jsonl")}); err != nil {
+		t.Errorf("good files: %v", err)
+	}
+	for _, c := range []struct {
+		patterns []string
+		want     string
+	}{
+		{nil, "no paths given"},
+		{[]string{filepath.Join(dir, "none-*.json")}, "no file matches"},
+		{[]string{filepath.Join(dir, "[")}, "bad glob pattern"},
+		{[]string{dir}, "not a regular file"},
+	} {
+		if err := loading.CheckFiles(c.patterns); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("CheckFiles(%q) = %v, want an error saying %q", c.patterns, err, c.want)
+		}
+	}
+}
