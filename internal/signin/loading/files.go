@@ -30,6 +30,11 @@ func Files(patterns []string, logger *slog.Logger, opts ...files.Option) Loader 
 		for _, f := range failed {
 			logger.Warn("sign-in export left out", "err", f)
 		}
+		if err != nil && ctx.Err() != nil {
+			// The server is stopping: not an incident.
+			logger.Info("sign-in export load stopped", "err", err)
+			return nil, err
+		}
 		if err != nil {
 			logger.Error("no sign-in export loaded: the sign-in tools will say why", "err", err)
 			return nil, err
