@@ -25,8 +25,8 @@ import (
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/plural"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/demo"
-	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/files"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/graph"
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/loading"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/memory"
 )
 
@@ -250,6 +250,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return callTool(ctx, srv, rest[0], argJSON, stdout, stderr)
 	}
 	if cfg.httpOn {
+		cfg.http.Ready = readiness(src)
 		return serveHTTP(ctx, srv, cfg.http, logger, src.Name())
 	}
 	logger.Info("serving MCP on stdio", "version", buildVersion(), "source", src.Name(), "catalogVersion", cat.Version, "catalogEntries", cat.Len())
@@ -265,7 +266,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 
 // openSource builds the configured sign-in source. A Graph source without a
 // credential still yields a server: its tools answer with the reason, and the
-// catalog works. Bad exported files stop start-up, naming the file.
+// catalog works. Exported files load in the background: a pattern that
+// matches no file stops start-up; a file that fails to decode is left out
+// and named (every file failing makes the sign-in tools say why).
 func openSource(ctx context.Context, cfg config, logger *slog.Logger) (signin.Source, error) {
 	switch cfg.source {
 	case "demo":
@@ -278,26 +281,13 @@ func openSource(ctx context.Context, cfg config, logger *slog.Logger) (signin.So
 		logger.Info("demo tenant generated", "signIns", store.Len(), "from", oldest, "to", newest, "took", time.Since(start))
 		return store, nil
 	case "files":
-		start := time.Now()
-		res, err := files.Load(ctx, cfg.files)
-		if err != nil {
+		// Exports of a million sign-ins take seconds to read: the server
+		// answers initialize at once and the sign-in tools wait for the
+		// data. What would fail the whole load is refused here.
+		if err := loading.CheckFiles(cfg.files); err != nil {
 			return nil, fmt.Errorf("--source files: %w", err)
 		}
-		for _, f := range res.Files {
-			what := "loaded sign-in export"
-			if f.Format.Audit() {
-				what = "loaded directory audit export"
-			}
-			logger.Info(what, "path", f.Path, "format", f.Format, "records", f.Records, "bytes", f.Bytes)
-		}
-		if res.Implausible > 0 {
-			logger.Warn("sign-ins with implausible dates left out", "count", res.Implausible,
-				"from", res.PlausibleFrom, "until", res.PlausibleUntil, "first", res.ImplausibleSample)
-		}
-		store := memory.New("files", res.SignIns, memory.WithNotes(res.Notes()...), memory.WithDirectory(directory.NewMemory(res.Directory())))
-		oldest, newest := store.Range()
-		logger.Info("files source ready", "signIns", store.Len(), "auditEvents", len(res.Events), "duplicatesMerged", res.Duplicates, "from", oldest, "to", newest, "took", time.Since(start))
-		return store, nil
+		return loading.Start(ctx, "files", loading.Files(cfg.files, logger)), nil
 	case "graph":
 		src, err := graph.New(cfg.graph)
 		if err != nil {
@@ -309,6 +299,27 @@ func openSource(ctx context.Context, cfg config, logger *slog.Logger) (signin.So
 	default:
 		// run accepts only the sources above.
 		return nil, fmt.Errorf("--source %q: no such source", cfg.source)
+	}
+}
+
+// readiness is /readyz for src: a source loading in the background is ready
+// once its data is served; the others are ready at once. The reason names
+// no file: /readyz needs no authentication, and the log and the sign-in
+// tools' errors name them.
+func readiness(src signin.Source) func() httpserve.Readiness {
+	l, ok := src.(*loading.Source)
+	if !ok {
+		return nil
+	}
+	return func() httpserve.Readiness {
+		st := l.State()
+		switch {
+		case !st.Done:
+			return httpserve.Readiness{Status: "loading", Reason: "loading the sign-in exports: " + loading.Describe(st.Progress)}
+		case st.Err != nil:
+			return httpserve.Readiness{Status: "failed", Reason: "no sign-in export could be loaded: the server log and the sign-in tools' errors say which file failed and where"}
+		}
+		return httpserve.Readiness{Ready: true, Status: "ready"}
 	}
 }
 

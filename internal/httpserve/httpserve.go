@@ -1,5 +1,5 @@
 // Package httpserve serves the MCP server over streamable HTTP for a shared
-// deployment: /mcp (mcp-go's streamable HTTP handler), /healthz, and with
+// deployment: /mcp (mcp-go's streamable HTTP handler), /healthz, /readyz, and with
 // Entra ID authentication the RFC 9728 protected-resource metadata. It adds
 // what mcp-go lacks or leaves optional: Host and Origin checks on every
 // request, bearer authentication (a static token or Entra ID access tokens),
@@ -63,6 +63,23 @@ type Config struct {
 	// BodyLimit bounds a request body; MCP messages are small.
 	BodyLimit int64
 	Logger    *slog.Logger
+	// Ready, when set, says whether the sign-in data can be served yet
+	// (/readyz); nil means always. /healthz answers 200 regardless: a
+	// server still loading is alive, and restarting it would not help.
+	Ready func() Readiness
+}
+
+// Readiness is what /readyz answers.
+type Readiness struct {
+	// Ready is true once sign-in questions can be answered: /readyz is then
+	// 200, otherwise 503.
+	Ready bool `json:"-"`
+	// Status is ready, loading or failed.
+	Status string `json:"status"`
+	// Reason says, for people, why the server is not ready, or what a ready
+	// server lacks (exports left out). It must hold no secret: /readyz
+	// needs no authentication.
+	Reason string `json:"reason,omitempty"`
 }
 
 // Session defaults.
@@ -176,6 +193,7 @@ func New(s *server.MCPServer, cfg Config) (*Server, error) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
 	})
+	mux.HandleFunc("/readyz", hs.readyz)
 	if hs.entra != nil {
 		meta := hs.hostGuard(http.HandlerFunc(hs.protectedResourceMetadata))
 		mux.Handle("/.well-known/oauth-protected-resource", meta)
@@ -184,6 +202,25 @@ func New(s *server.MCPServer, cfg Config) (*Server, error) {
 	mux.Handle("/mcp", hs.guard(hs.mcp))
 	hs.handler = mux
 	return hs, nil
+}
+
+// readyz answers 200 when the sign-in data is served, and 503 while it
+// loads or after its load failed, with the state and reason as JSON, so
+// that a load balancer sends callers elsewhere meanwhile.
+func (hs *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	st := Readiness{Ready: true, Status: "ready"}
+	if hs.cfg.Ready != nil {
+		st = hs.cfg.Ready()
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	if !st.Ready {
+		if st.Status == "loading" {
+			w.Header().Set("Retry-After", "5")
+		}
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}
+	_ = json.NewEncoder(w).Encode(st)
 }
 
 // Handler returns the server's routes.

@@ -514,3 +514,51 @@ func TestNoGoroutineLeakUnderLoad(t *testing.T) {
 	}
 	goleak.VerifyNone(t, before)
 }
+
+// /readyz follows the data: 503 with a reason while it loads or after it
+// failed, 200 once it is served; /healthz stays 200 throughout.
+func TestReadyz(t *testing.T) {
+	get := func(url string) (int, map[string]string) {
+		t.Helper()
+		resp, err := http.Get(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var body map[string]string
+		if strings.HasSuffix(url, "/readyz") {
+			if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+				t.Fatalf("readyz body: %v", err)
+			}
+		}
+		return resp.StatusCode, body
+	}
+	if code, body := get(mustStart(t, Config{}).URL + "/readyz"); code != 200 || body["status"] != "ready" {
+		t.Errorf("readyz without a readiness function: %d %v", code, body)
+	}
+	var state atomic.Value // the handler reads it on the server's goroutine
+	srv := mustStart(t, Config{Ready: func() Readiness { return state.Load().(Readiness) }})
+	for _, c := range []struct {
+		state Readiness
+		code  int
+	}{
+		{Readiness{Status: "loading", Reason: "12 records, 1.0 of 4.0 MB read"}, 503},
+		{Readiness{Status: "failed", Reason: "no sign-in export could be loaded"}, 503},
+		{Readiness{Ready: true, Status: "ready", Reason: "1 export left out"}, 200},
+	} {
+		state.Store(c.state)
+		code, body := get(srv.URL + "/readyz")
+		if code != c.code || body["status"] != c.state.Status || body["reason"] != c.state.Reason {
+			t.Errorf("readyz %+v: %d %v, want %d with its status and reason", c.state, code, body, c.code)
+		}
+		if code, _ := get(srv.URL + "/healthz"); code != 200 {
+			t.Errorf("healthz while %s: %d", c.state.Status, code)
+		}
+	}
+}
+
+func mustStart(t *testing.T, cfg Config) *httptest.Server {
+	t.Helper()
+	srv, _ := start(t, cfg)
+	return srv
+}

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/mark3labs/mcp-go/client"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/entra-signin-mcp/entra-signin-mcp/catalog"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin"
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/loading"
 	"github.com/entra-signin-mcp/entra-signin-mcp/prompts"
 	"github.com/entra-signin-mcp/entra-signin-mcp/resources"
 	"github.com/entra-signin-mcp/entra-signin-mcp/tools"
@@ -71,6 +73,7 @@ func New(o Options) *server.MCPServer {
 		server.WithRecovery(),
 		server.WithResourceRecovery(),
 		server.WithToolHandlerMiddleware(logTools(logger)),
+		server.WithToolHandlerMiddleware(loadProgress),
 	)
 	s.AddTools(
 		tools.DiagnoseSigninFailures(src, o.Catalog),
@@ -97,6 +100,49 @@ func logTools(logger *slog.Logger) server.ToolHandlerMiddleware {
 				slog.Any("err", err))
 			return res, err
 		}
+	}
+}
+
+// loadProgress gives a tool call whose client sent a progress token a way
+// to see a background load it waits for (loading.WithProgress): the loading
+// source reports through the context, so no tool knows about loading.
+//
+// Progress must increase across every notification of a request, and a
+// diagnosis goes on to report its own steps from 1 up: the load is
+// therefore reported as a fraction below 1 of total 1, with the bytes and
+// records read, of the total bytes, in the message.
+func loadProgress(next server.ToolHandlerFunc) server.ToolHandlerFunc {
+	return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		if req.Params.Meta == nil || req.Params.Meta.ProgressToken == nil {
+			return next(ctx, req)
+		}
+		srv := server.ServerFromContext(ctx)
+		if srv == nil {
+			return next(ctx, req)
+		}
+		token := req.Params.Meta.ProgressToken
+		var mu sync.Mutex // a diagnosis may wait from several goroutines
+		last := -1.0
+		report := func(p loading.Progress) {
+			mu.Lock()
+			defer mu.Unlock()
+			frac := 0.0
+			if p.TotalBytes > 0 {
+				frac = 0.99 * min(1, float64(p.Bytes)/float64(p.TotalBytes))
+			}
+			if frac <= last {
+				return
+			}
+			last = frac
+			// A lost notification is not an error of the call.
+			_ = srv.SendNotificationToClient(ctx, "notifications/progress", map[string]any{
+				"progressToken": token,
+				"progress":      frac,
+				"total":         1,
+				"message":       "loading the sign-in data: " + loading.Describe(p),
+			})
+		}
+		return next(loading.WithProgress(ctx, report), req)
 	}
 }
 

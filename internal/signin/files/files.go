@@ -154,8 +154,34 @@ func (r *Result) Notes() []string {
 type Option func(*options)
 
 type options struct {
-	now func() time.Time
+	now      func() time.Time
+	progress func(Progress)
 }
+
+// Progress is how far Load has read: a server that loads in the background
+// shows it to callers waiting for the data.
+type Progress struct {
+	// Path is the file being read, File its place (from 1) among Files.
+	Path        string
+	File, Files int
+	// Bytes counts the bytes read from disk so far, every file before this
+	// one included, of TotalBytes (the sizes of every file when Load
+	// started).
+	Bytes, TotalBytes int64
+	// Records counts the records decoded so far, duplicates included.
+	Records int
+}
+
+// WithProgress has Load call fn as it reads: when it opens each file, every
+// ProgressEvery bytes, and when it finishes each file. fn runs on Load's
+// goroutine and must be quick.
+func WithProgress(fn func(Progress)) Option {
+	return func(o *options) { o.progress = fn }
+}
+
+// ProgressEvery is how many bytes Load reads between two progress calls:
+// often enough for a person watching, rare enough to cost nothing.
+const ProgressEvery = 4 << 20
 
 // WithClock sets the clock that bounds plausible sign-in times (by default
 // time.Now).
@@ -186,7 +212,8 @@ type FileStat struct {
 // graphjson.MaxRecord, or with a value longer than graphjson.MaxField, stops
 // the load before it is buffered whole. Records dated before EarliestSignIn
 // or more than FutureSlack after the clock (WithClock) are left out and
-// counted in the Result, whose Notes say so.
+// counted in the Result, whose Notes say so. WithProgress reports how far
+// the load has read, for a server that loads in the background.
 func Load(ctx context.Context, patterns []string, opts ...Option) (*Result, error) {
 	o := options{now: time.Now}
 	for _, opt := range opts {
@@ -198,15 +225,25 @@ func Load(ctx context.Context, patterns []string, opts ...Option) (*Result, erro
 	}
 	s := newSink(ctx)
 	res := &Result{PlausibleFrom: EarliestSignIn, PlausibleUntil: o.now().UTC().Add(FutureSlack).Truncate(time.Second)}
-	for _, path := range paths {
+	pr := progressTracker{fn: o.progress, p: Progress{Files: len(paths)}}
+	if pr.fn != nil {
+		for _, path := range paths {
+			if info, err := os.Stat(path); err == nil {
+				pr.p.TotalBytes += info.Size()
+			}
+		}
+	}
+	for i, path := range paths {
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("load %s: %w", path, err)
 		}
 		first, firstEvent := len(s.out), len(s.events)
-		st, err := loadFile(s, path)
+		pr.startFile(i+1, path)
+		st, err := loadFile(s, path, &pr)
 		if err != nil {
 			return nil, fmt.Errorf("load %s: %w", path, err)
 		}
+		pr.endFile(st)
 		res.Files = append(res.Files, st)
 		s.dropImplausible(res, path, first)
 		if st.Format.Audit() {
@@ -324,8 +361,45 @@ func checkRegular(info os.FileInfo) error {
 	return fmt.Errorf("not a regular file: %s (%s)", kind, wantRegular)
 }
 
+// progressTracker calls the WithProgress function, if any.
+type progressTracker struct {
+	fn func(Progress)
+	p  Progress
+	// fileStart is Bytes and Records when the current file was opened;
+	// next is the file offset of the next call.
+	fileStart Progress
+	next      int64
+}
+
+func (t *progressTracker) startFile(n int, path string) {
+	if t.fn == nil {
+		return
+	}
+	t.p.File, t.p.Path = n, path
+	t.fileStart, t.next = t.p, ProgressEvery
+	t.fn(t.p)
+}
+
+// read is called with the bytes read from the current file so far.
+func (t *progressTracker) read(s *sink, n int64) {
+	if t.fn == nil || n < t.next {
+		return
+	}
+	t.next = n + ProgressEvery
+	t.p.Bytes, t.p.Records = t.fileStart.Bytes+n, t.fileStart.Records+s.fileRecords
+	t.fn(t.p)
+}
+
+func (t *progressTracker) endFile(st FileStat) {
+	if t.fn == nil {
+		return
+	}
+	t.p.Bytes, t.p.Records = t.fileStart.Bytes+st.Bytes, t.fileStart.Records+st.Records
+	t.fn(t.p)
+}
+
 // loadFile reads one file into s.
-func loadFile(s *sink, path string) (FileStat, error) {
+func loadFile(s *sink, path string, pr *progressTracker) (FileStat, error) {
 	st := FileStat{Path: path}
 	if _, err := statRegular(path); err != nil {
 		return st, err
@@ -345,6 +419,9 @@ func loadFile(s *sink, path string) (FileStat, error) {
 		return st, err
 	}
 	cr := &countingReader{r: f}
+	if pr.fn != nil {
+		cr.onRead = func(n int64) { pr.read(s, n) }
+	}
 	s.startFile(info.Size())
 	s.typeHint = typeFromName(path)
 	format, err := decode(s, cr)
@@ -386,11 +463,16 @@ func decode(s *sink, r io.Reader) (Format, error) {
 type countingReader struct {
 	r io.Reader
 	n int64
+	// onRead, when set, is told the count after every read.
+	onRead func(n int64)
 }
 
 func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.n += int64(n)
+	if c.onRead != nil {
+		c.onRead(c.n)
+	}
 	return n, err
 }
 
