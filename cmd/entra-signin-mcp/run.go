@@ -118,7 +118,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	fs.IntVar(&gc.RequestsPerWindow, "graph-rate", 5, "Graph requests allowed per 10 seconds, across all callers (the reporting API's limit is 5)")
 	fs.DurationVar(&gc.Timeout, "graph-timeout", 60*time.Second, "the longest one tool call may wait for Graph, retries included")
 	graphAuth := fs.String("graph-auth", "app", "how Graph is called: app (the server's --auth credential) or on-behalf-of (as each signed-in caller; needs --transport http --http-auth entra)")
-	transport := fs.String("transport", "stdio", "stdio, or http (streamable HTTP at /mcp, with /healthz)")
+	transport := fs.String("transport", "stdio", "stdio, or http (streamable HTTP at /mcp, with /healthz and /readyz)")
 	var hc httpserve.Config
 	fs.StringVar(&hc.Addr, "addr", "127.0.0.1:8080", "with --transport http: the address to listen on")
 	fs.BoolVar(&hc.Stateless, "stateless", false, "with --transport http: no sessions, for load-balanced deployments")
