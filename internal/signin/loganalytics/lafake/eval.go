@@ -898,8 +898,14 @@ func bindCall(x callExpr, f *frame) (boundExpr, string, error) {
 	a0 := args[0]
 	switch x.fn {
 	case "tostring":
+		if types[0] == typeString {
+			return a0, typeString, nil // already text: no conversion, no allocation per row
+		}
 		return func(r, p []any) any { return text(a0(r, p)) }, typeString, nil
 	case "todatetime":
+		if types[0] == typeDateTime {
+			return a0, typeDateTime, nil
+		}
 		return func(r, p []any) any {
 			switch v := a0(r, p).(type) {
 			case time.Time:
@@ -916,6 +922,9 @@ func bindCall(x callExpr, f *frame) (boundExpr, string, error) {
 			return nil
 		}, typeDateTime, nil
 	case "tobool", "toboolean":
+		if types[0] == typeBool {
+			return a0, typeBool, nil
+		}
 		return func(r, p []any) any {
 			switch v := a0(r, p).(type) {
 			case bool:
