@@ -233,14 +233,11 @@ func cell(si *signin.SignIn, table, category, workspace, name string) any {
 	case "SignInEventTypes":
 		return marshal([]string{si.Type.EventType()})
 	case "Status":
-		st := map[string]any{"errorCode": si.Status.ErrorCode}
-		if si.Status.FailureReason != "" {
-			st["failureReason"] = si.Status.FailureReason
-		}
-		if si.Status.AdditionalDetails != "" {
-			st["additionalDetails"] = si.Status.AdditionalDetails
-		}
-		return marshal(st)
+		return marshal(struct {
+			ErrorCode         int    `json:"errorCode"`
+			FailureReason     string `json:"failureReason,omitempty"`
+			AdditionalDetails string `json:"additionalDetails,omitempty"`
+		}{si.Status.ErrorCode, si.Status.FailureReason, si.Status.AdditionalDetails})
 	case "UserAgent":
 		return si.UserAgent
 	case "UserDisplayName":
