@@ -73,8 +73,9 @@
 //     (WithThrottle); 403 InsufficientAccessError (no Log Analytics Reader
 //     role) or 404 WorkspaceNotFoundError (WithDeny, or a workspace ID
 //     WithWorkspace does not list); a 200 whose rows are cut at the row
-//     limit with a PartialError beside the tables (WithRowLimit; the
-//     service's is 500,000 rows; its 64 MB size limit is not imitated).
+//     or size limit with a PartialError beside the tables (WithRowLimit,
+//     WithSizeLimit; the service's are 500,000 rows and about 64 MB); a
+//     panic is a 500 InternalServerError, not a dropped connection.
 //   - records: Requests and Queries for assertions, and a JSON line per
 //     request (WithLog).
 package lafake

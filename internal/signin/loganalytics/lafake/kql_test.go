@@ -673,3 +673,35 @@ func TestGoldenQueries(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkRowsQuery is a page of the newest failures of one user over the
+// four tables: the query the source sends most.
+func BenchmarkRowsQuery(b *testing.B) {
+	path := filepath.Join(b.TempDir(), "generated.jsonl")
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := filestest.Generate(f, files.FormatGraphJSONLines, 10000, 5); err != nil {
+		b.Fatal(err)
+	}
+	f.Close()
+	res, err := files.Load(context.Background(), []string{path}, files.WithClock(func() time.Time { return time.Date(9000, 1, 1, 0, 0, 0, 0, time.UTC) }))
+	if err != nil {
+		b.Fatal(err)
+	}
+	tables, err := buildTables(res.SignIns, "ws", nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	q, err := kql.Rows(kql.Select{Query: signin.Query{User: res.SignIns[0].User.UPN}}, 100, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Evaluate(context.Background(), q, tables); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -24,6 +24,8 @@ const (
 	// DefaultRowLimit is the service's row limit per answer: past it, the
 	// rows are cut and the answer carries a PartialError.
 	DefaultRowLimit = 500000
+	// DefaultSizeLimit is the service's data size limit per answer.
+	DefaultSizeLimit = 64 << 20
 	// DefaultWait is the server timeout without a Prefer: wait=N header
 	// (the API's default is 3 minutes), MaxWait the most a client may ask.
 	DefaultWait = 180 * time.Second
@@ -43,6 +45,7 @@ type Server struct {
 	primary    string                       // holds New's sign-ins; "" when any ID is accepted
 	anyID      map[string]*Table            // the tables of every workspace ID when none is configured
 	rowLimit   int
+	sizeLimit  int
 	throttle   int
 	retryAfter time.Duration
 	deny       int
@@ -84,6 +87,7 @@ type config struct {
 	ids        []string
 	extra      map[string][]signin.SignIn
 	rowLimit   int
+	sizeLimit  int
 	throttle   int
 	retryAfter time.Duration
 	deny       int
@@ -119,10 +123,15 @@ func WithWorkspaceSignIns(id string, signins []signin.SignIn) Option {
 }
 
 // WithRowLimit cuts every answer at n rows, with a 200 that carries a
-// PartialError beside the tables, as the service does at 500,000 rows (its
-// other limit, about 64 MB of data, is not imitated). The default is
-// DefaultRowLimit.
+// PartialError beside the tables, as the service does at 500,000 rows. The
+// default is DefaultRowLimit.
 func WithRowLimit(n int) Option { return func(c *config) { c.rowLimit = n } }
+
+// WithSizeLimit cuts every answer before its rows, as JSON, exceed n bytes,
+// with a PartialError, as the service does at about 64 MB (DefaultSizeLimit,
+// the default; the service counts compressed bytes, the fake counts the
+// rows' JSON).
+func WithSizeLimit(n int) Option { return func(c *config) { c.sizeLimit = n } }
 
 // WithThrottle answers the next n requests (that pass the token check)
 // with 429 and Retry-After: retryAfter in whole seconds, rounded up; the
@@ -162,12 +171,12 @@ func WithMissingTables(names ...string) Option {
 // New returns a Server whose workspace holds signins, each in its type's
 // table (Row). It panics on a sign-in of no known type: a broken fixture.
 func New(signins []signin.SignIn, opts ...Option) *Server {
-	c := config{rowLimit: DefaultRowLimit, now: time.Now}
+	c := config{rowLimit: DefaultRowLimit, sizeLimit: DefaultSizeLimit, now: time.Now}
 	for _, o := range opts {
 		o(&c)
 	}
 	s := &Server{
-		token: c.token, rowLimit: c.rowLimit, throttle: c.throttle, retryAfter: c.retryAfter,
+		token: c.token, rowLimit: c.rowLimit, sizeLimit: c.sizeLimit, throttle: c.throttle, retryAfter: c.retryAfter,
 		deny: c.deny, log: c.log, now: c.now, workspaces: map[string]map[string]*Table{},
 	}
 	must := func(t map[string]*Table, err error) map[string]*Table {
@@ -249,7 +258,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Header.Get("Prefer") != "" {
 		req.Prefer = r.Header.Get("Prefer")
 	}
-	status, body, hdr := s.serve(r, &req)
+	status, body, hdr := s.safeServe(r, &req)
 	req.Status = status
 	for k, v := range hdr {
 		w.Header()[k] = v
@@ -290,6 +299,19 @@ func errorBody(e apiError) []byte {
 	return b
 }
 
+// safeServe is serve with a panic answered 500, as the service answers an
+// internal error, rather than a dropped connection.
+func (s *Server) safeServe(r *http.Request, req *Request) (status int, body []byte, hdr http.Header) {
+	defer func() {
+		if p := recover(); p != nil {
+			req.Code = "InternalServerError"
+			status, hdr = http.StatusInternalServerError, http.Header{}
+			body = errorBody(apiError{Code: "InternalServerError", Message: fmt.Sprintf("lafake: %v", p)})
+		}
+	}()
+	return s.serve(r, req)
+}
+
 // serve answers one request: status, body and headers.
 func (s *Server) serve(r *http.Request, req *Request) (int, []byte, http.Header) {
 	hdr := http.Header{}
@@ -317,7 +339,7 @@ func (s *Server) serve(r *http.Request, req *Request) (int, []byte, http.Header)
 	req.Token, _ = strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 
 	s.mu.Lock()
-	token, deny, limit := s.token, s.deny, s.rowLimit
+	token, deny, limit, sizeLimit := s.token, s.deny, s.rowLimit, s.sizeLimit
 	throttled := false
 	var retry time.Duration
 	authOK := token == "" || req.Token == token
@@ -403,18 +425,12 @@ func (s *Server) serve(r *http.Request, req *Request) (int, []byte, http.Header)
 		return http.StatusInternalServerError, errorBody(apiError{Code: "InternalServerError", Message: err.Error()}), hdr
 	}
 	req.Skipped = res.Skipped
-	var partial *apiError
-	if len(res.Rows) > limit {
-		res.Rows = res.Rows[:limit]
-		req.Code = "PartialError"
-		partial = &apiError{Code: "PartialError", Message: "There were some errors when processing your query.", Details: []detail{{
-			Code: "EngineError", Message: "Something went wrong processing your query on the server.",
-			InnerError: &innerError{Code: "-2133196797", Severity: 2, SeverityName: "Error",
-				Message: fmt.Sprintf("Query result set has exceeded the internal record count limit %d (E_QUERY_RESULT_SET_TOO_LARGE; see https://aka.ms/kustoquerylimits)", limit)},
-		}}}
+	rows, partial := limitRows(res.Rows, limit, sizeLimit)
+	if partial != nil {
+		req.Code = partial.Code
 	}
-	req.Rows = len(res.Rows)
-	out, err := marshalResult(res, partial)
+	req.Rows = len(rows)
+	out, err := marshalResult(res.Columns, rows, partial)
 	if err != nil {
 		req.Code = "InternalServerError"
 		return http.StatusInternalServerError, errorBody(apiError{Code: "InternalServerError", Message: err.Error()}), hdr
@@ -577,25 +593,54 @@ func parseDuration(s string) (time.Duration, error) {
 	return d, nil
 }
 
-// marshalResult writes the API's answer: PrimaryResult and, for a cut
-// answer, the partial error beside it.
-func marshalResult(res *Result, partial *apiError) ([]byte, error) {
-	rows := make([][]any, len(res.Rows))
-	for i, r := range res.Rows {
+// limitRows writes each row as the API does and cuts the answer at the row
+// limit or before the size limit, with the partial error that says so.
+func limitRows(in [][]any, rowLimit, sizeLimit int) ([]json.RawMessage, *apiError) {
+	var out []json.RawMessage
+	size := 0
+	var what string
+	for i, r := range in {
+		if i >= rowLimit {
+			what = fmt.Sprintf("Query result set has exceeded the internal record count limit %d (E_QUERY_RESULT_SET_TOO_LARGE; see https://aka.ms/kustoquerylimits)", rowLimit)
+			break
+		}
 		row := make([]any, len(r))
 		for j, v := range r {
 			row[j] = MarshalValue(v)
 		}
-		rows[i] = row
+		b, err := json.Marshal(row)
+		if err != nil {
+			b = []byte("[]") // unreachable: rows hold JSON-ready values
+		}
+		if size+len(b) > sizeLimit {
+			what = fmt.Sprintf("Query result set has exceeded the internal data size limit %d bytes (E_QUERY_RESULT_SET_TOO_LARGE; see https://aka.ms/kustoquerylimits)", sizeLimit)
+			break
+		}
+		size += len(b) + 1
+		out = append(out, b)
 	}
-	cols := res.Columns
+	if what == "" {
+		return out, nil
+	}
+	return out, &apiError{Code: "PartialError", Message: "There were some errors when processing your query.", Details: []detail{{
+		Code: "EngineError", Message: "Something went wrong processing your query on the server.",
+		InnerError: &innerError{Code: "-2133196797", Severity: 2, SeverityName: "Error", Message: what},
+	}}}
+}
+
+// marshalResult writes the API's answer: PrimaryResult and, for a cut
+// answer, the partial error beside it.
+func marshalResult(cols []Column, rows []json.RawMessage, partial *apiError) ([]byte, error) {
+	if rows == nil {
+		rows = []json.RawMessage{}
+	}
 	if cols == nil {
 		cols = []Column{}
 	}
 	type table struct {
-		Name    string   `json:"name"`
-		Columns []Column `json:"columns"`
-		Rows    [][]any  `json:"rows"`
+		Name    string            `json:"name"`
+		Columns []Column          `json:"columns"`
+		Rows    []json.RawMessage `json:"rows"`
 	}
 	out := struct {
 		Tables []table   `json:"tables"`

@@ -435,3 +435,57 @@ func TestParseTimespan(t *testing.T) {
 		t.Errorf("duration: %v %v %v", s, e, err)
 	}
 }
+
+// TestSizeLimit: past the data size limit the rows are cut before it, with
+// a PartialError.
+func TestSizeLimit(t *testing.T) {
+	signins := fixtureSignIns(t)
+	q := "union SigninLogs, AADNonInteractiveUserSignInLogs, AADServicePrincipalSignInLogs, AADManagedIdentitySignInLogs | project Id"
+	res, b := post(t, New(signins, WithSizeLimit(100)), queryPathOf(wsA), map[string]any{"query": q}, nil)
+	var out azlogs.QueryResults
+	if err := json.Unmarshal(b, &out); err != nil || res.StatusCode != 200 {
+		t.Fatalf("%d %s", res.StatusCode, b)
+	}
+	// Each row is ["<36-character id>"], 41 bytes with its comma: two fit.
+	if n := len(out.Tables[0].Rows); n != 2 {
+		t.Errorf("%d rows under 100 bytes, want 2", n)
+	}
+	if out.Error == nil || out.Error.Code != "PartialError" || !strings.Contains(out.Error.Error(), "data size limit 100 bytes") {
+		t.Errorf("error %v", out.Error)
+	}
+}
+
+// TestConcurrent: queries from several goroutines at once, as a server
+// under test sends them (go test -race checks the Server's state).
+func TestConcurrent(t *testing.T) {
+	srv := New(fixtureSignIns(t), WithThrottle(3, 0), WithLog(io.Discard))
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	errs := make(chan error, 8)
+	for range 8 {
+		go func() {
+			res, err := http.Post(ts.URL+queryPathOf(wsA), "application/json", strings.NewReader(`{"query":"`+strings.ReplaceAll(countAll, `"`, `\"`)+`"}`))
+			if err == nil {
+				res.Body.Close()
+				if res.StatusCode != 200 && res.StatusCode != 429 {
+					err = errors.New(res.Status)
+				}
+			}
+			errs <- err
+		}()
+	}
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	throttled := 0
+	for _, r := range srv.Requests() {
+		if r.Status == 429 {
+			throttled++
+		}
+	}
+	if len(srv.Requests()) != 8 || throttled != 3 {
+		t.Errorf("%d requests, %d throttled; want 8 and 3", len(srv.Requests()), throttled)
+	}
+}

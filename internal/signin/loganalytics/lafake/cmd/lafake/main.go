@@ -59,6 +59,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	workspace := fs.String("workspace", "", "workspace IDs the fake knows, comma-separated, the sign-ins in the first (default: any ID)")
 	logFile := fs.String("log", "", "file to append a JSON line per query to")
 	rowLimit := fs.Int("row-limit", lafake.DefaultRowLimit, "rows per answer before it is cut with a PartialError")
+	sizeLimit := fs.Int("size-limit", lafake.DefaultSizeLimit, "bytes of rows per answer before it is cut with a PartialError")
 	throttle := fs.Int("throttle", 0, "answer the first N queries 429")
 	retryAfter := fs.Duration("retry-after", time.Second, "Retry-After of the -throttle answers")
 	deny := fs.Int("deny", 0, "answer every query with this status (403: no Log Analytics Reader role; 404: workspace not found)")
@@ -81,7 +82,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	opts := []lafake.Option{lafake.WithRowLimit(*rowLimit), lafake.WithThrottle(*throttle, *retryAfter), lafake.WithDeny(*deny)}
+	opts := []lafake.Option{lafake.WithRowLimit(*rowLimit), lafake.WithSizeLimit(*sizeLimit), lafake.WithThrottle(*throttle, *retryAfter), lafake.WithDeny(*deny)}
 	if *token != "" {
 		opts = append(opts, lafake.WithToken(*token))
 	}
