@@ -89,7 +89,9 @@ func (t table) col(name string) int {
 }
 
 // span is a query's window, sent as the API's timespan as well as in the
-// query's TimeGenerated bounds; a zero start leaves the window to the query.
+// query's TimeGenerated bounds. An open window (the successes after a
+// failure, up to now) sends none and is bounded by the query alone, as a
+// look-up by ID is: the timespan cannot say "until now" without a clock.
 type span struct{ since, until time.Time }
 
 // query runs one KQL query. Every error names its fix (errors.go); a
@@ -99,12 +101,8 @@ func (s *Source) query(ctx context.Context, text string, w span) (table, error) 
 	if len(s.cfg.Workspaces) > 1 {
 		body.AdditionalWorkspaces = s.cfg.Workspaces[1:]
 	}
-	if !w.since.IsZero() {
-		until := w.until
-		if until.IsZero() {
-			until = s.cfg.Now().UTC().Add(time.Minute)
-		}
-		ti := timespan(w.since, until)
+	if !w.since.IsZero() && !w.until.IsZero() {
+		ti := timespan(w.since, w.until)
 		body.Timespan = &ti
 	}
 	wait := int(s.cfg.Timeout / time.Second)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/azauth"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/directory"
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/logtext"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/loganalytics/kql"
 )
@@ -510,7 +511,8 @@ func readTops(t table, key kql.GroupKey, groups map[int]*signin.Group) error {
 		if g == nil {
 			continue
 		}
-		c := signin.Count{Value: cellText(r[v]), Count: number(r[n])}
+		// The value is log text: cleaned as a record's names are.
+		c := signin.Count{Value: logtext.Clean(cellText(r[v]), logtext.MaxName), Count: number(r[n])}
 		switch key {
 		case kql.GroupUsers:
 			g.Users = append(g.Users, c)
@@ -675,9 +677,7 @@ func (s *Source) FailedUsers(ctx context.Context, prefix string, max int) ([]str
 	for _, r := range t.rows {
 		if u := cellText(r[c]); u != "" {
 			// The UPN is log text: cleaned as every record's is.
-			si := signin.SignIn{User: signin.User{UPN: u}}
-			si.Sanitize()
-			out = append(out, si.User.UPN)
+			out = append(out, logtext.Clean(u, logtext.MaxName))
 		}
 	}
 	return out, nil

@@ -184,7 +184,7 @@ func TestWireErrorsNameTheFix(t *testing.T) {
 			}
 		}
 		logged := e.logs.String()
-		if got := strings.Contains(logged, `where Id == \"id-1\"`); got != c.debugLog {
+		if got := strings.Contains(logged, `where Id =~ \"id-1\"`); got != c.debugLog {
 			t.Errorf("%d: query logged at debug = %v, want %v:\n%s", c.status, got, c.debugLog, logged)
 		}
 		if strings.Contains(logged, testToken) || strings.Contains(err.Error(), testToken) {

@@ -223,8 +223,9 @@ func GroupTopQuery(s Select, key GroupKey, n int) (string, error) {
 	return b.String(), nil
 }
 
-// ByID returns the query for one sign-in by its Id (request ID), the newest
-// row should the workspace hold it twice.
+// ByID returns the query for one sign-in by its Id (request ID, in any case
+// as the other sources compare it), the newest row should the workspace
+// hold it twice.
 func ByID(id string, types []signin.Type) (string, error) {
 	lit, err := String(id)
 	if err != nil {
@@ -234,7 +235,7 @@ func ByID(id string, types []signin.Type) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	b.pipe("where Id == " + lit)
+	b.pipe("where Id =~ " + lit)
 	b.pipe("top 1 by TimeGenerated desc")
 	return b.String(), nil
 }
