@@ -115,7 +115,10 @@ func (s *Source) Collect(ctx context.Context, c signin.Collect) (signin.Collecti
 	if err := parallel(ctx, fns...); err != nil {
 		return signin.Collection{}, err
 	}
-	out.SignIns = append(plain(failures), plain(successes)...)
+	// Newest first, as the other sources read a window.
+	all := append(failures, successes...)
+	slices.SortFunc(all, newestFirst)
+	out.SignIns = plain(all)
 	out.LastSuccess = last
 	out.Coverage.Failures, out.Coverage.Successes = len(failures), len(successes)
 
@@ -173,6 +176,18 @@ func (s *Source) sameIP(ctx context.Context, cl *call, c signin.Collect, out *si
 			out.SameIP = append(out.SameIP, *r)
 		}
 	}
+	// In the targets' order (most failures first), each IP's types in
+	// their order, newest first within: the order the other sources read
+	// them in.
+	rank := map[key]int{}
+	for _, t := range targets {
+		for _, ty := range t.Types {
+			rank[key{t.IP, ty}] = len(rank)
+		}
+	}
+	slices.SortStableFunc(out.SameIP, func(a, b signin.SignIn) int {
+		return cmp.Compare(rank[key{a.IPAddress, a.Type}], rank[key{b.IPAddress, b.Type}])
+	})
 	out.Coverage.SameIP = len(out.SameIP)
 	var full []string // in the targets' order, as the other sources name them
 	for _, t := range targets {

@@ -25,10 +25,11 @@ func TestCollectUser(t *testing.T) {
 		if !strings.Contains(q, "Rank <= 1001") {
 			t.Errorf("same-IP query does not ask one more than the cap:\n%s", q)
 		}
+		// Sorted by IP as the query sorts: 198.51.100.7 first.
 		return answer{table: signInTable(
+			sr{"TimeGenerated": at(-12), "Id": "o2", "ResultType": "50053", "UserPrincipalName": "bo@contoso.com", "IPAddress": "198.51.100.7", "SignInType": "interactive"},
 			rosa("f1", -10, "50126", "203.0.113.5"),
 			sr{"TimeGenerated": at(-11), "Id": "o1", "ResultType": "50126", "UserPrincipalName": "ana@contoso.com", "IPAddress": "203.0.113.5", "SignInType": "interactive"},
-			sr{"TimeGenerated": at(-12), "Id": "o2", "ResultType": "50053", "UserPrincipalName": "bo@contoso.com", "IPAddress": "198.51.100.7", "SignInType": "interactive"},
 		)}
 	}, "row_number(1, prev(IPAddress)")
 	s := newFakeSource(t, f)
@@ -45,6 +46,13 @@ func TestCollectUser(t *testing.T) {
 	}
 	if c.LastSuccess == nil || c.LastSuccess.ID != "old-2" || c.LastSuccessSearchedFrom.IsZero() {
 		t.Errorf("last success %+v: want the newest of the per-type rows", c.LastSuccess)
+	}
+	// The IP with the most password failures first, as the other sources.
+	if c.SameIP[0].ID != "o1" || c.SameIP[1].ID != "o2" {
+		t.Errorf("same-IP order %s, %s: want o1 (the most failing IP's) first", c.SameIP[0].ID, c.SameIP[1].ID)
+	}
+	if c.SignIns[0].ID != "f3" || c.SignIns[len(c.SignIns)-1].ID != "s1" {
+		t.Errorf("sign-ins not newest first: %s ... %s", c.SignIns[0].ID, c.SignIns[len(c.SignIns)-1].ID)
 	}
 	for _, o := range c.SameIP {
 		if o.User.UPN == "rosa@contoso.com" {

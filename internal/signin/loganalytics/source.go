@@ -351,12 +351,7 @@ func (s *Source) Search(ctx context.Context, q signin.Query) (signin.Page, error
 			pageRows = append(pageRows, r)
 		}
 	}
-	slices.SortFunc(pageRows, func(a, b row) int {
-		if c := b.at.Compare(a.at); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.ID, b.ID)
-	})
+	slices.SortFunc(pageRows, newestFirst)
 	more := len(pageRows) > limit
 	pageRows = pageRows[:min(limit, len(pageRows))]
 	var undecided []signin.SignIn
@@ -400,6 +395,15 @@ func (s *Source) Search(ctx context.Context, q signin.Query) (signin.Page, error
 		page.Coverage.Notes = append(page.Coverage.Notes, fmt.Sprintf("continued from a cursor: rows %d-%d of %d", offset+1, offset+len(page.Rows), matched))
 	}
 	return page, nil
+}
+
+// newestFirst orders rows as every source returns them: newest first
+// (TimeGenerated), then by ID.
+func newestFirst(a, b row) int {
+	if c := b.at.Compare(a.at); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.ID, b.ID)
 }
 
 // note adds a coverage note from any of the call's queries.
