@@ -106,10 +106,18 @@ func (s *Source) query(ctx context.Context, text string, w span) (table, error) 
 		body.Timespan = &ti
 	}
 	wait := int(s.cfg.Timeout / time.Second)
+	start := time.Now()
 	resp, err := s.client.QueryWorkspace(ctx, s.cfg.Workspaces[0], body, &azlogs.QueryWorkspaceOptions{Options: &azlogs.QueryOptions{Wait: &wait}})
 	if err != nil {
 		return table{}, s.explain(ctx, err, text)
 	}
+	rows := 0
+	for _, t := range resp.Tables {
+		rows += len(t.Rows)
+	}
+	// What was asked is in the debug log only when the service refuses it
+	// (explain): a query names the users and IPs asked about.
+	s.cfg.Logger.Debug("log analytics query answered", "rows", rows, "partial", resp.Error != nil, "took", time.Since(start).Round(time.Millisecond))
 	var t table
 	if resp.Error != nil {
 		t.partial = partialMessage(resp.Error)
