@@ -256,3 +256,27 @@ func TestDirectoryIsANote(t *testing.T) {
 		t.Fatalf("%+v, %v", d, err)
 	}
 }
+
+func TestSearchIncludeInterrupts(t *testing.T) {
+	f := searchWorkspace()
+	rosa := sr{"TimeGenerated": at(-30), "Id": "id-i1", "ResultType": "50074", "UserPrincipalName": "rosa@contoso.com", "UserId": "u-rosa",
+		"AppDisplayName": "Outlook", "AppId": "app-outlook", "CorrelationId": "c1", "SignInType": "interactive"}
+	f.routes = append([]route{{has: []string{"top 26 by TimeGenerated desc, Id asc"}, answer: func(q string) answer {
+		if strings.Contains(q, "!in") {
+			t.Errorf("interrupts asked for, yet left out:\n%s", q)
+		}
+		return answer{table: signInTable(rosa)}
+	}}}, f.routes...)
+	s := newFakeSource(t, f)
+	p, err := s.Search(context.Background(), signin.Query{Since: t0.Add(-24 * time.Hour), Until: t0, Limit: 25, Classify: classify, IncludeInterrupts: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Coverage.Matched != 6 || p.Coverage.InterruptsLeftOut != 0 || len(p.Rows) != 1 {
+		t.Fatalf("coverage %+v", p.Coverage)
+	}
+	// Its completion is still said: the success in its flow.
+	if r := p.Rows[0]; r.Outcome != signin.OutcomeInterrupt || !r.Completed || !r.FollowedBySuccess {
+		t.Errorf("row %+v", r)
+	}
+}
