@@ -27,6 +27,7 @@ import (
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/demo"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/graph"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/loading"
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/loganalytics"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/memory"
 )
 
@@ -71,14 +72,13 @@ type config struct {
 	source   string
 	files    []string
 	graph    graph.Config
+	la       loganalytics.Config
 	http     httpserve.Config
 	httpOn   bool
 }
 
-// sources lists the --source values. Log Analytics is planned; until that
-// source exists, --source loganalytics is a usage error, not a server whose
-// sign-in tools all fail.
-var sources = []string{"graph", "files", "demo"}
+// sources lists the --source values.
+var sources = []string{"graph", "files", "demo", "loganalytics"}
 
 const usageText = `entra-signin-mcp: an MCP server for troubleshooting Microsoft Entra ID sign-in failures.
 
@@ -106,17 +106,20 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		fs.PrintDefaults()
 	}
 	logLevel := fs.String("log-level", "info", "log level on stderr: debug, info, warn or error")
-	source := fs.String("source", "graph", "where sign-ins come from: graph, files or demo")
+	source := fs.String("source", "graph", "where sign-ins come from: graph, files, demo or loganalytics")
 	filesFlag := fs.String("files", "", "with --source files: exported sign-in logs, comma-separated paths or globs")
 	var gc graph.Config
-	fs.StringVar(&gc.Auth, "auth", "default", "Graph credential: "+strings.Join(graph.AuthModes, ", "))
-	fs.StringVar(&gc.Cloud, "cloud", "public", "national cloud (Graph endpoint and sign-in authority): public, usgov, usgovdod or china")
+	fs.StringVar(&gc.Auth, "auth", "default", "credential for Graph or Log Analytics: "+strings.Join(graph.AuthModes, ", ")+" (token: GRAPH_ACCESS_TOKEN, or LOGANALYTICS_ACCESS_TOKEN with --source loganalytics)")
+	fs.StringVar(&gc.Cloud, "cloud", "public", "national cloud (Graph or Log Analytics endpoint and sign-in authority): public, usgov, usgovdod or china")
 	fs.StringVar(&gc.GraphURL, "graph-url", "", "Graph service root without a version, overriding the cloud's (plain http only for loopback)")
 	fs.StringVar(&gc.TenantID, "tenant", "", "tenant ID or domain for the credential (default AZURE_TENANT_ID)")
 	fs.StringVar(&gc.ClientID, "client-id", "", "app (client) ID for the credential (default AZURE_CLIENT_ID)")
 	fs.StringVar(&gc.ClientCertificate, "client-certificate", "", "with --auth client-certificate: PEM or PFX file (default AZURE_CLIENT_CERTIFICATE_PATH; password from AZURE_CLIENT_CERTIFICATE_PASSWORD)")
 	fs.IntVar(&gc.RequestsPerWindow, "graph-rate", 5, "Graph requests allowed per 10 seconds, across all callers (the reporting API's limit is 5)")
 	fs.DurationVar(&gc.Timeout, "graph-timeout", 60*time.Second, "the longest one tool call may wait for Graph, retries included")
+	workspaces := fs.String("workspace", "", "with --source loganalytics: the workspace ID (a GUID, the workspace's \"Workspace ID\"); several, comma-separated, are queried as one")
+	laURL := fs.String("loganalytics-url", "", "with --source loganalytics: the query endpoint, overriding the cloud's such as https://api.loganalytics.io (plain http only for loopback)")
+	laTimeout := fs.Duration("loganalytics-timeout", loganalytics.DefaultTimeout, "with --source loganalytics: the longest one tool call may wait for the workspace, retries included; also the server-side wait of each query (at most 10m)")
 	graphAuth := fs.String("graph-auth", "app", "how Graph is called: app (the server's --auth credential) or on-behalf-of (as each signed-in caller; needs --transport http --http-auth entra)")
 	transport := fs.String("transport", "stdio", "stdio, or http (streamable HTTP at /mcp, with /healthz and /readyz)")
 	var hc httpserve.Config
@@ -148,11 +151,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 
 	cfg.source = strings.ToLower(strings.TrimSpace(*source))
 	if !slices.Contains(sources, cfg.source) {
-		msg := fmt.Sprintf("--source %q: want one of %s", *source, strings.Join(sources, ", "))
-		if cfg.source == "loganalytics" {
-			msg += " (Log Analytics is planned, not in this version: export SigninLogs from the workspace and read them with --source files --files PATH)"
-		}
-		return usageError{msg}
+		return usageError{fmt.Sprintf("--source %q: want one of %s", *source, strings.Join(sources, ", "))}
 	}
 	cfg.files = splitList(*filesFlag)
 	if cfg.source == "files" && len(cfg.files) == 0 {
@@ -160,6 +159,29 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	}
 	if cfg.source != "files" && len(cfg.files) > 0 {
 		return usageError{fmt.Sprintf("--files is only read with --source files (the source is %s)", cfg.source)}
+	}
+
+	if cfg.source == "loganalytics" {
+		cfg.la = loganalytics.Config{
+			Workspaces: splitList(*workspaces), Cloud: gc.Cloud, URL: *laURL, Auth: gc.Auth,
+			TenantID: gc.TenantID, ClientID: gc.ClientID, ClientCertificate: gc.ClientCertificate,
+			Timeout: *laTimeout, Getenv: getenv, Prompt: stderr,
+		}
+		if *laTimeout <= 0 {
+			return usageError{fmt.Sprintf("--loganalytics-timeout %s: want 1s to 10m (the query API waits at most 10 minutes)", *laTimeout)}
+		}
+		if err := cfg.la.Validate(); err != nil {
+			return usageError{err.Error()}
+		}
+		if gc.GraphURL != "" {
+			return usageError{"--graph-url is not read with --source loganalytics: set --loganalytics-url for the query endpoint"}
+		}
+	} else {
+		for name, set := range map[string]bool{"--workspace": *workspaces != "", "--loganalytics-url": *laURL != "", "--loganalytics-timeout": *laTimeout != loganalytics.DefaultTimeout} {
+			if set {
+				return usageError{fmt.Sprintf("%s is only read with --source loganalytics (the source is %s)", name, cfg.source)}
+			}
+		}
 	}
 
 	gc.Getenv = getenv
@@ -197,6 +219,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		}
 	default:
 		return usageError{fmt.Sprintf("--transport %q: want stdio or http", *transport)}
+	}
+	if gc.OnBehalfOf && cfg.source == "loganalytics" {
+		return usageError{"--graph-auth on-behalf-of calls Microsoft Graph as each caller; it does not apply to --source loganalytics, which queries the workspace with the server's --auth credential"}
 	}
 	if gc.OnBehalfOf && !cfg.httpOn {
 		return usageError{"--graph-auth on-behalf-of needs --transport http --http-auth entra"}
@@ -295,6 +320,16 @@ func openSource(ctx context.Context, cfg config, logger *slog.Logger) (signin.So
 		}
 		c := src.Config()
 		logger.Info("graph source configured", "graphURL", c.GraphURL, "cloud", c.Cloud, "auth", c.Auth, "requestsPer10s", c.RequestsPerWindow)
+		return src, nil
+	case "loganalytics":
+		lc := cfg.la
+		lc.Logger = logger
+		src, err := loganalytics.New(lc)
+		if err != nil {
+			return nil, usageError{err.Error()}
+		}
+		c := src.Config()
+		logger.Info("log analytics source configured", "endpoint", c.URL, "cloud", c.Cloud, "auth", c.Auth, "workspaces", c.Workspaces, "timeout", c.Timeout)
 		return src, nil
 	default:
 		// run accepts only the sources above.
@@ -430,19 +465,29 @@ func buildVersion() string {
 }
 
 // runCheck reports whether the source answers: for Graph, the credential in
-// use, the tenant and roles or scopes of the token, and a one-row query.
+// use, the tenant and roles or scopes of the token, and a one-row query; for
+// Log Analytics, the credential, the workspace answering, and its sign-in
+// tables' rows over the last day.
 func runCheck(ctx context.Context, src signin.Source, stdout io.Writer) error {
 	type checker interface {
 		Check(ctx context.Context) (graph.CheckReport, error)
 	}
-	if c, ok := src.(checker); ok {
-		rep, err := c.Check(ctx)
+	type laChecker interface {
+		Check(ctx context.Context) (loganalytics.CheckReport, error)
+	}
+	printReport := func(rep any, err error) error {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		if encErr := enc.Encode(rep); encErr != nil {
 			return encErr
 		}
 		return err
+	}
+	if c, ok := src.(checker); ok {
+		return printReport(c.Check(ctx))
+	}
+	if c, ok := src.(laChecker); ok {
+		return printReport(c.Check(ctx))
 	}
 	now, err := src.Now(ctx)
 	if err != nil {

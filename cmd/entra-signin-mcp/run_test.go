@@ -67,7 +67,7 @@ func TestUsageErrors(t *testing.T) {
 		"http graph url":                  {"--source", "graph", "--graph-url", "http://graph.example.com", "call", "explain_error_code", "{}"},
 		"versioned url":                   {"--source", "graph", "--graph-url", "https://graph.microsoft.com/v1.0", "call", "explain_error_code", "{}"},
 		"unknown source":                  {"--source", "splunk", "version"},
-		"planned source":                  {"--source", "loganalytics", "call", "explain_error_code", "{}"},
+		"loganalytics without workspace":  {"--source", "loganalytics", "call", "explain_error_code", "{}"},
 		"files without path":              {"--source", "files", "call", "explain_error_code", "{}"},
 		"http off loopback without auth":  {"--transport", "http", "--addr", "0.0.0.0:0"},
 		"http token auth without a token": {"--transport", "http", "--addr", "0.0.0.0:0", "--http-auth", "token"},
@@ -88,14 +88,6 @@ func TestUsageErrors(t *testing.T) {
 	_, stderr, code := runCmd(t, nil, nil, "call", "no_such_tool", "{}")
 	if code != 1 || !strings.Contains(stderr, "no_such_tool") {
 		t.Errorf("unknown tool: exit %d stderr %q", code, stderr)
-	}
-	// Log Analytics is planned: the refusal names the accepted values and
-	// what to do meanwhile.
-	_, stderr, code = runCmd(t, nil, nil, "--source", "loganalytics", "version")
-	for _, want := range []string{`--source "loganalytics"`, "graph, files, demo", "planned", "--source files"} {
-		if code != 2 || !strings.Contains(stderr, want) {
-			t.Errorf("--source loganalytics: exit %d, stderr %q lacks %q", code, stderr, want)
-		}
 	}
 }
 

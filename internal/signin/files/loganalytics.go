@@ -2,8 +2,10 @@ package files
 
 import (
 	"cmp"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -417,3 +419,89 @@ var laJSONColumns = func() map[string]laColumn {
 	}
 	return m
 }()
+
+// LogAnalyticsDecoder maps rows of the Log Analytics query API (a table's
+// column names, then each row's values as encoding/json decodes them) to
+// signin.SignIn with the same mapping as a Log Analytics export, so that
+// the live source and the files source read a row alike. A SignInType
+// column, which the live source's queries add, sets the sign-in type. One
+// decoder serves one answer: it shares strings among that answer's rows.
+type LogAnalyticsDecoder struct {
+	cols    []laColumn
+	typeCol int // index of the SignInType column, or -1
+	sink    sink
+	row     laRow
+}
+
+// LogAnalyticsTypeColumn is the column whose value (a signin.Type) sets a
+// decoded row's type.
+const LogAnalyticsTypeColumn = "SignInType"
+
+// NewLogAnalyticsDecoder returns the decoder of rows with these columns, or
+// an error naming a column a sign-in cannot be read without.
+func NewLogAnalyticsDecoder(columns []string) (*LogAnalyticsDecoder, error) {
+	d := &LogAnalyticsDecoder{typeCol: -1, sink: sink{dec: graphjson.NewDecoder()}}
+	for i, name := range columns {
+		d.cols = append(d.cols, laColumnFor(name))
+		if name == LogAnalyticsTypeColumn {
+			d.typeCol = i
+		}
+	}
+	if err := checkLAColumns(d.cols); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// Decode maps one row's values (strings, float64 or json.Number, bools,
+// nil, and decoded JSON objects or arrays for dynamic columns) to a sign-in.
+func (d *LogAnalyticsDecoder) Decode(values []any) (signin.SignIn, error) {
+	if len(values) != len(d.cols) {
+		return signin.SignIn{}, fmt.Errorf("row of %d values for %d columns", len(values), len(d.cols))
+	}
+	d.row.reset()
+	for i, v := range values {
+		text, err := laText(v)
+		if err != nil {
+			return signin.SignIn{}, fmt.Errorf("column %s: %w", d.cols[i].name, err)
+		}
+		d.row.set(d.cols[i], text)
+	}
+	si, _, err := d.sink.laSignIn(&d.row, isoClock)
+	if err != nil {
+		return signin.SignIn{}, err
+	}
+	if d.typeCol >= 0 {
+		if s, ok := values[d.typeCol].(string); ok && s != "" {
+			t, err := signin.ParseType(s)
+			if err != nil {
+				return signin.SignIn{}, fmt.Errorf("column %s: %w", LogAnalyticsTypeColumn, err)
+			}
+			graphjson.SetType(&si, []string{string(t)}, nil, t)
+		}
+	}
+	return si, nil
+}
+
+// laText is a decoded JSON value as the text an export holds: a string's
+// content, a number's or boolean's literal, an object's or array's JSON.
+func laText(v any) (string, error) {
+	switch x := v.(type) {
+	case nil:
+		return "", nil
+	case string:
+		return x, nil
+	case bool:
+		return strconv.FormatBool(x), nil
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64), nil
+	case json.Number:
+		return x.String(), nil
+	default:
+		b, err := json.Marshal(x)
+		if err != nil {
+			return "", err
+		}
+		return string(b), nil
+	}
+}

@@ -8,7 +8,6 @@ package graph
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/url"
@@ -25,6 +24,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/azauth"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/loopback"
 )
 
@@ -159,88 +159,21 @@ func (c *Config) scope() string { return Clouds[c.Cloud].GraphURL + "/.default" 
 
 // errConfig marks a credential that cannot be built from the configuration:
 // the answer names the --auth mode and the variable to set.
-var errConfig = errors.New("graph credential not configured")
+var errConfig = azauth.ErrConfig
 
 // credential builds the azidentity credential of the configured mode. It
 // runs lazily, at the first Graph request, so that the server starts (and the
 // catalog works) without one.
 func (c *Config) credential() (azcore.TokenCredential, error) {
-	opts := azcore.ClientOptions{Cloud: Clouds[c.Cloud].Authority}
-	need := func(what, variable string) error {
-		return fmt.Errorf("%w: --auth %s needs %s (set %s)", errConfig, c.Auth, what, variable)
-	}
-	switch c.Auth {
-	case "token":
-		tok := strings.TrimSpace(c.Getenv("GRAPH_ACCESS_TOKEN"))
-		if tok == "" {
-			return nil, need("an access token for Microsoft Graph", "GRAPH_ACCESS_TOKEN; it is never read from a flag")
-		}
-		return staticToken(tok), nil
-	case "client-secret":
-		secret := c.Getenv("AZURE_CLIENT_SECRET")
-		switch {
-		case c.TenantID == "":
-			return nil, need("the tenant", "--tenant or AZURE_TENANT_ID")
-		case c.ClientID == "":
-			return nil, need("the app's client ID", "--client-id or AZURE_CLIENT_ID")
-		case secret == "":
-			return nil, need("the client secret", "AZURE_CLIENT_SECRET")
-		}
-		return azidentity.NewClientSecretCredential(c.TenantID, c.ClientID, secret, &azidentity.ClientSecretCredentialOptions{ClientOptions: opts})
-	case "client-certificate":
-		switch {
-		case c.TenantID == "":
-			return nil, need("the tenant", "--tenant or AZURE_TENANT_ID")
-		case c.ClientID == "":
-			return nil, need("the app's client ID", "--client-id or AZURE_CLIENT_ID")
-		case c.ClientCertificate == "":
-			return nil, need("a PEM or PFX certificate file", "--client-certificate or AZURE_CLIENT_CERTIFICATE_PATH")
-		}
-		data, err := os.ReadFile(c.ClientCertificate)
-		if err != nil {
-			return nil, fmt.Errorf("%w: --auth client-certificate: read %s: %v", errConfig, c.ClientCertificate, err)
-		}
-		var password []byte
-		if p := c.Getenv("AZURE_CLIENT_CERTIFICATE_PASSWORD"); p != "" {
-			password = []byte(p)
-		}
-		certs, key, err := azidentity.ParseCertificates(data, password)
-		if err != nil {
-			return nil, fmt.Errorf("%w: --auth client-certificate: %s is not a usable PEM or PFX certificate with its private key (set AZURE_CLIENT_CERTIFICATE_PASSWORD if it is protected): %v", errConfig, c.ClientCertificate, err)
-		}
-		return azidentity.NewClientCertificateCredential(c.TenantID, c.ClientID, certs, key, &azidentity.ClientCertificateCredentialOptions{ClientOptions: opts})
-	case "managed-identity":
-		o := &azidentity.ManagedIdentityCredentialOptions{ClientOptions: opts}
-		if c.ClientID != "" {
-			o.ID = azidentity.ClientID(c.ClientID)
-		}
-		return azidentity.NewManagedIdentityCredential(o)
-	case "cli":
-		return azidentity.NewAzureCLICredential(&azidentity.AzureCLICredentialOptions{TenantID: c.TenantID})
-	case "device-code":
-		prompt := c.Prompt
-		return azidentity.NewDeviceCodeCredential(&azidentity.DeviceCodeCredentialOptions{
-			ClientOptions: opts, TenantID: c.TenantID, ClientID: c.ClientID,
-			UserPrompt: func(_ context.Context, m azidentity.DeviceCodeMessage) error {
-				_, err := fmt.Fprintln(prompt, m.Message)
-				return err
-			},
-		})
-	case "browser":
-		return azidentity.NewInteractiveBrowserCredential(&azidentity.InteractiveBrowserCredentialOptions{ClientOptions: opts, TenantID: c.TenantID, ClientID: c.ClientID})
-	default:
-		return azidentity.NewDefaultAzureCredential(&azidentity.DefaultAzureCredentialOptions{ClientOptions: opts, TenantID: c.TenantID})
-	}
+	return azauth.Config{
+		Service: "graph", Audience: "Microsoft Graph", TokenVariable: "GRAPH_ACCESS_TOKEN",
+		Auth: c.Auth, TenantID: c.TenantID, ClientID: c.ClientID, ClientCertificate: c.ClientCertificate,
+		Authority: Clouds[c.Cloud].Authority, Getenv: c.Getenv, Prompt: c.Prompt,
+	}.Credential()
 }
 
-// staticToken is a ready access token (--auth token). Its expiry is unknown
-// here; Graph answers 401 when it has passed, and the error says so.
-type staticToken string
-
-// GetToken implements azcore.TokenCredential.
-func (t staticToken) GetToken(context.Context, policy.TokenRequestOptions) (azcore.AccessToken, error) {
-	return azcore.AccessToken{Token: string(t), ExpiresOn: time.Now().Add(time.Hour)}, nil
-}
+// staticToken is a ready access token (--auth token).
+type staticToken = azauth.StaticToken
 
 // oboCacheSize bounds the per-caller credentials kept (each holds its own
 // token cache); the oldest is dropped first.
@@ -251,7 +184,7 @@ const oboCacheSize = 256
 func (c *Config) newOBOCredential(assertion string) (azcore.TokenCredential, error) {
 	secret := c.Getenv("AZURE_CLIENT_SECRET")
 	if c.TenantID == "" || c.ClientID == "" || secret == "" {
-		return nil, fmt.Errorf("%w: --graph-auth on-behalf-of needs the server's app: --tenant, --client-id and AZURE_CLIENT_SECRET", errConfig)
+		return nil, fmt.Errorf("graph %w: --graph-auth on-behalf-of needs the server's app: --tenant, --client-id and AZURE_CLIENT_SECRET", errConfig)
 	}
 	return azidentity.NewOnBehalfOfCredentialWithSecret(c.TenantID, c.ClientID, assertion, secret,
 		&azidentity.OnBehalfOfCredentialOptions{ClientOptions: azcore.ClientOptions{Cloud: Clouds[c.Cloud].Authority}})
@@ -259,22 +192,13 @@ func (c *Config) newOBOCredential(assertion string) (azcore.TokenCredential, err
 
 // lazyCredential builds the credential on first use and keeps the outcome.
 type lazyCredential struct {
-	once sync.Once
 	cfg  *Config
-	cred azcore.TokenCredential
-	err  error
-}
-
-func (l *lazyCredential) get() (azcore.TokenCredential, error) {
-	l.once.Do(func() { l.cred, l.err = l.cfg.credential() })
-	return l.cred, l.err
+	once sync.Once
+	lazy *azauth.Lazy
 }
 
 // GetToken implements azcore.TokenCredential over the lazily built credential.
 func (l *lazyCredential) GetToken(ctx context.Context, o policy.TokenRequestOptions) (azcore.AccessToken, error) {
-	cred, err := l.get()
-	if err != nil {
-		return azcore.AccessToken{}, err
-	}
-	return cred.GetToken(ctx, o)
+	l.once.Do(func() { l.lazy = azauth.NewLazy(l.cfg.credential) })
+	return l.lazy.GetToken(ctx, o)
 }

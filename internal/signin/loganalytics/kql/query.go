@@ -97,11 +97,17 @@ const (
 type Select struct {
 	Query   signin.Query
 	Outcome Outcome
+	// Codes, when set, keeps only these error codes (ResultType in), and
+	// NotCodes leaves these out: the source splits a search by what the
+	// catalog says of each code (an interrupt's completion is decided in
+	// Go, a code the catalog counts as success is never a failure).
+	Codes, NotCodes []int
 }
 
 // Keyset is the position after which a page of rows continues: the
 // TimeGenerated and Id of the last row of the previous page, in the order
-// rows are returned (TimeGenerated, then Id, both descending).
+// rows are returned (TimeGenerated descending, then Id ascending: the
+// order of the files and demo sources, so that every source pages alike).
 type Keyset struct {
 	TimeGenerated time.Time
 	ID            string
@@ -117,7 +123,7 @@ func errLimit(n int) error {
 }
 
 // Rows returns the query for a page of the selected sign-ins, newest first
-// (top N by TimeGenerated desc, then Id desc), after the keyset when given.
+// (top N by TimeGenerated desc, then Id asc), after the keyset when given.
 func Rows(s Select, limit int, after *Keyset) (string, error) {
 	if limit < 1 || limit > MaxRows {
 		return "", errLimit(limit)
@@ -133,9 +139,9 @@ func Rows(s Select, limit int, after *Keyset) (string, error) {
 		}
 		at := DateTime(after.TimeGenerated)
 		// strcmp: KQL's ordinal comparison of strings, the order of sort by Id.
-		b.pipe("where TimeGenerated < " + at + " or (TimeGenerated == " + at + " and strcmp(Id, " + id + ") < 0)")
+		b.pipe("where TimeGenerated < " + at + " or (TimeGenerated == " + at + " and strcmp(Id, " + id + ") > 0)")
 	}
-	b.pipe("top " + strconv.Itoa(limit) + " by TimeGenerated desc, Id desc")
+	b.pipe("top " + strconv.Itoa(limit) + " by " + newestFirst)
 	return b.String(), nil
 }
 
@@ -175,7 +181,7 @@ func ExposureCandidates(s Select, limit int) (string, error) {
 		return "", err
 	}
 	b.pipe(`where RiskLevelDuringSignIn =~ "high" or ResultType == "500121" or AuthenticationDetails contains "fraud" or AuthenticationDetails contains "declined" or AuthenticationDetails contains "denied"`)
-	b.pipe("top " + strconv.Itoa(limit) + " by TimeGenerated desc, Id desc")
+	b.pipe("top " + strconv.Itoa(limit) + " by " + newestFirst)
 	return b.String(), nil
 }
 
@@ -217,8 +223,9 @@ func GroupTopQuery(s Select, key GroupKey, n int) (string, error) {
 	return b.String(), nil
 }
 
-// ByID returns the query for one sign-in by its Id (request ID), the newest
-// row should the workspace hold it twice.
+// ByID returns the query for one sign-in by its Id (request ID, in any case
+// as the other sources compare it), the newest row should the workspace
+// hold it twice.
 func ByID(id string, types []signin.Type) (string, error) {
 	lit, err := String(id)
 	if err != nil {
@@ -228,13 +235,14 @@ func ByID(id string, types []signin.Type) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	b.pipe("where Id == " + lit)
+	b.pipe("where Id =~ " + lit)
 	b.pipe("top 1 by TimeGenerated desc")
 	return b.String(), nil
 }
 
 // Correlated returns the query for the sign-ins of one flow (CorrelationId,
-// any case), oldest first, at most limit.
+// any case), oldest first (ties by Id descending: the reverse of the rows'
+// order, as the other sources return a flow), at most limit.
 func Correlated(correlationID string, types []signin.Type, limit int) (string, error) {
 	if limit < 1 || limit > MaxRows {
 		return "", errLimit(limit)
@@ -248,7 +256,7 @@ func Correlated(correlationID string, types []signin.Type, limit int) (string, e
 		return "", err
 	}
 	b.pipe("where CorrelationId =~ " + lit)
-	b.pipe("top " + strconv.Itoa(limit) + " by TimeGenerated asc, Id asc")
+	b.pipe("top " + strconv.Itoa(limit) + " by TimeGenerated asc, Id desc")
 	return b.String(), nil
 }
 
@@ -308,7 +316,7 @@ func SameIP(targets []signin.IPTarget, since, until time.Time, perIP int) (strin
 		return "", err
 	}
 	b.pipe("where " + strings.Join(ors, " or "))
-	b.pipe("sort by IPAddress asc, " + SignInTypeColumn + " asc, TimeGenerated desc, Id desc")
+	b.pipe("sort by IPAddress asc, " + SignInTypeColumn + " asc, " + newestFirst)
 	b.pipe("extend Rank = row_number(1, prev(IPAddress) != IPAddress or prev(" + SignInTypeColumn + ") != " + SignInTypeColumn + ")")
 	b.pipe("where Rank <= " + strconv.Itoa(perIP))
 	b.pipe("project-away Rank")
@@ -323,6 +331,9 @@ func containsType(ts []signin.Type, t signin.Type) bool {
 	}
 	return false
 }
+
+// newestFirst is the order of rows: newest first, then by Id, ascending.
+const newestFirst = "TimeGenerated desc, Id asc"
 
 // builder accumulates a query's lines: a tabular source, then one pipe per
 // line, readable in the debug log.
@@ -402,6 +413,12 @@ func filters(b *builder, s Select, raw bool) error {
 			return err
 		}
 		b.pipe("where ResultType == " + code)
+	}
+	if len(s.Codes) > 0 {
+		b.pipe("where ResultType in (" + codeList(s.Codes) + ")")
+	}
+	if len(s.NotCodes) > 0 {
+		b.pipe("where ResultType !in (" + codeList(s.NotCodes) + ")")
 	}
 	if q.User != "" {
 		u, err := String(q.User)
@@ -552,4 +569,108 @@ func TableCounts(since, until time.Time) string {
 		"\n| where TimeGenerated >= " + DateTime(ceilTick(since)) + " and TimeGenerated < " + DateTime(ceilTick(until)) +
 		"\n| summarize Rows = count() by TableName" +
 		"\n| order by TableName asc"
+}
+
+// codeList is codes as string literals, comma-separated: ResultType is a
+// string column.
+func codeList(codes []int) string {
+	parts := make([]string, len(codes))
+	for i, c := range codes {
+		// An integer's text has no character String refuses.
+		lit, _ := String(strconv.Itoa(c))
+		parts[i] = lit
+	}
+	return strings.Join(parts, ", ")
+}
+
+// Subjects names whose successes decide what came after a set of failures
+// (signin.FollowUp): their flows (correlation IDs), their users (object IDs
+// and UPNs) and their workloads (service principal or app IDs and names).
+// Every value is compared case-insensitively; the query is a superset that
+// Go narrows with the one rule, signin.Successes.
+type Subjects struct {
+	Types          []signin.Type
+	Since, Until   time.Time // Until zero: open
+	CorrelationIDs []string
+	Users          []string // object IDs and UPNs
+	Workloads      []string // service principal and app IDs and names
+}
+
+// maxSubjects bounds the values of one Subjects query: a page of failures
+// names at most a few hundred.
+const maxSubjects = 2000
+
+// FollowSuccesses returns the query for the successes of the subjects in
+// [Since, Until), oldest first, at most limit.
+func FollowSuccesses(s Subjects, limit int) (string, error) {
+	if limit < 1 || limit > MaxRows {
+		return "", errLimit(limit)
+	}
+	n := len(s.CorrelationIDs) + len(s.Users) + len(s.Workloads)
+	if n == 0 {
+		return "", errors.New("follow-up query: no subjects")
+	}
+	if n > maxSubjects {
+		return "", fmt.Errorf("follow-up query: %d subjects, more than %d", n, maxSubjects)
+	}
+	b, err := union(s.Types, s.Since, s.Until)
+	if err != nil {
+		return "", err
+	}
+	b.pipe(`where ResultType == "0"`)
+	var ors []string
+	add := func(cols []string, values []string) error {
+		if len(values) == 0 {
+			return nil
+		}
+		lits := make([]string, len(values))
+		for i, v := range values {
+			lit, err := String(v)
+			if err != nil {
+				return fmt.Errorf("follow-up subject: %w", err)
+			}
+			lits[i] = lit
+		}
+		list := strings.Join(lits, ", ")
+		for _, c := range cols {
+			ors = append(ors, c+" in~ ("+list+")")
+		}
+		return nil
+	}
+	if err := add([]string{"CorrelationId"}, s.CorrelationIDs); err != nil {
+		return "", err
+	}
+	if err := add([]string{"UserId", "UserPrincipalName"}, s.Users); err != nil {
+		return "", err
+	}
+	if err := add([]string{"ServicePrincipalId", "ServicePrincipalName", "AppId", "AppDisplayName"}, s.Workloads); err != nil {
+		return "", err
+	}
+	b.pipe("where " + strings.Join(ors, " or "))
+	b.pipe("top " + strconv.Itoa(limit) + " by TimeGenerated asc, Id asc")
+	return b.String(), nil
+}
+
+// FailedUsers returns the query for the UPNs of users with failures in
+// [since, until) whose UPN or display name starts with prefix (any case;
+// "" for every user), in UPN order, at most limit.
+func FailedUsers(prefix string, since, until time.Time, limit int) (string, error) {
+	if limit < 1 || limit > MaxRows {
+		return "", errLimit(limit)
+	}
+	b, err := union(nil, since, until)
+	if err != nil {
+		return "", err
+	}
+	b.pipe(`where ResultType != "0" and isnotempty(UserPrincipalName)`)
+	if prefix != "" {
+		p, err := String(prefix)
+		if err != nil {
+			return "", fmt.Errorf("prefix: %w", err)
+		}
+		b.pipe("where UserPrincipalName startswith " + p + " or UserDisplayName startswith " + p)
+	}
+	b.pipe("summarize by UserPrincipalName")
+	b.pipe("top " + strconv.Itoa(limit) + " by UserPrincipalName asc")
+	return b.String(), nil
 }

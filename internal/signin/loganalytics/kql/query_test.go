@@ -56,6 +56,13 @@ func queries(t *testing.T, user, app, ip, corr, id string) map[string]string {
 	add("same-ip", q, err)
 	q, err = ExposureCandidates(Select{Query: signin.Query{User: user, Since: since, Until: until, Types: []signin.Type{signin.Interactive}}, Outcome: Successes}, MaxRows)
 	add("exposure-candidates", q, err)
+	q, err = Rows(Select{Query: signin.Query{User: user, Since: since, Until: until}, Codes: []int{50074, 50076}, NotCodes: []int{0, 50140}}, 26, nil)
+	add("rows-codes", q, err)
+	q, err = FollowSuccesses(Subjects{Types: []signin.Type{signin.Interactive, signin.ServicePrincipal}, Since: since,
+		CorrelationIDs: []string{corr, "c2"}, Users: []string{user}, Workloads: []string{app}}, MaxRows)
+	add("follow-successes", q, err)
+	q, err = FailedUsers(user, since, until, 20)
+	add("failed-users", q, err)
 	out["table-counts"] = TableCounts(since, until)
 	return out
 }
@@ -163,7 +170,37 @@ func FuzzQueryStructure(f *testing.F) {
 		if !slices.Equal(kinds, wantKinds) {
 			t.Fatalf("user %q app %q changed the query's structure:\n%s", user, app, q)
 		}
+		// The follow-up and completion queries take user text in lists and
+		// a prefix: the same proof.
+		follow := func(u, a string) (string, error) {
+			return FollowSuccesses(Subjects{Since: since, CorrelationIDs: []string{u}, Users: []string{u, a}, Workloads: []string{a}}, 100)
+		}
+		if fq, err := follow(user, app); err == nil {
+			fw, err := follow("x", "a")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if k, w := mustShape(t, fq), mustShape(t, fw); !slices.Equal(k, w) {
+				t.Fatalf("user %q app %q changed the follow-up query's structure:\n%s", user, app, fq)
+			}
+		}
+		if uq, err := FailedUsers(user, since, until, 10); err == nil && user != "" {
+			uw, err := FailedUsers("x", since, until, 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if k, w := mustShape(t, uq), mustShape(t, uw); !slices.Equal(k, w) {
+				t.Fatalf("prefix %q changed the completion query's structure:\n%s", user, uq)
+			}
+		}
 	})
+}
+
+// mustShape is shape's token kinds alone.
+func mustShape(t *testing.T, q string) []string {
+	t.Helper()
+	k, _ := shape(t, q)
+	return k
 }
 
 func TestQueryRefusals(t *testing.T) {
@@ -177,6 +214,10 @@ func TestQueryRefusals(t *testing.T) {
 		"no ips":        func() (string, error) { return SameIP(nil, since, until, 10) },
 		"ip no types":   func() (string, error) { return SameIP([]signin.IPTarget{{IP: "1"}}, since, until, 10) },
 		"bad id":        func() (string, error) { return ByID("\xff", nil) },
+		"no subjects":   func() (string, error) { return FollowSuccesses(Subjects{}, 10) },
+		"bad subject":   func() (string, error) { return FollowSuccesses(Subjects{Users: []string{"a\tb"}}, 10) },
+		"bad prefix":    func() (string, error) { return FailedUsers("\x01", since, until, 10) },
+		"users limit":   func() (string, error) { return FailedUsers("", since, until, 0) },
 	} {
 		if q, err := fn(); err == nil {
 			t.Errorf("%s: no error, query:\n%s", name, q)
