@@ -865,3 +865,95 @@ func checkFailedUsers(t *testing.T, tables map[string]*Table, vs []view) {
 		}
 	}
 }
+
+// TestReadable evaluates kql.Readable, the query a person pastes, over the
+// tables as they are: a workload-only select (whose tables have no user and
+// no app display name) with user and app filters must run and select what
+// the plain reading selects, and so must a select of every type over a
+// workspace that holds only the workload tables.
+func TestReadable(t *testing.T) {
+	signins := corpus(t)
+	vs := views(signins)
+	var upn, spName, appID string
+	for _, v := range vs {
+		if u := v.str("UserPrincipalName"); u != "" && upn == "" {
+			upn = u
+		}
+		if v.si.Type == signin.ManagedIdentity || v.si.Type == signin.ServicePrincipal {
+			if n := v.str("ServicePrincipalName"); n != "" && spName == "" {
+				spName = n
+			}
+			if id := v.str("AppId"); id != "" && appID == "" && v.str("ServicePrincipalName") != spName {
+				appID = id
+			}
+		}
+	}
+	if upn == "" || spName == "" || appID == "" {
+		t.Fatalf("corpus lacks a UPN (%q), a workload name (%q) or another workload's app ID (%q)", upn, spName, appID)
+	}
+	workloads := []signin.Type{signin.ServicePrincipal, signin.ManagedIdentity}
+	userTables := map[string]bool{TableInteractive: true, TableNonInteractive: true}
+	cases := []struct {
+		name    string
+		s       kql.Select
+		missing map[string]bool
+		// bareFails: no table of the union has the user and app columns,
+		// so the query fails without column_ifexists.
+		bareFails bool
+	}{
+		{"workloads by user", kql.Select{Outcome: kql.Any, Query: signin.Query{User: upn, Types: workloads}}, nil, true},
+		{"workloads by app name", kql.Select{Outcome: kql.Any, Query: signin.Query{App: strings.ToUpper(spName), Types: workloads}}, nil, true},
+		{"service principals by user and app", kql.Select{Query: signin.Query{User: upn, App: spName, Types: workloads[:1]}}, nil, true},
+		{"managed identities by app id", kql.Select{Outcome: kql.Any, Query: signin.Query{App: appID, Types: workloads[1:]}}, nil, true},
+		{"every type by user, workload tables only", kql.Select{Outcome: kql.Any, Query: signin.Query{User: upn}}, userTables, true},
+		{"every type by app, workload tables only", kql.Select{Outcome: kql.Any, Query: signin.Query{App: spName}}, userTables, true},
+		{"every type by user and app", kql.Select{Outcome: kql.Any, Query: signin.Query{User: upn, App: "Outlook Mobile"}}, nil, false},
+	}
+	found := 0
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			tables, err := buildTables(signins, "ws", c.missing)
+			if err != nil {
+				t.Fatal(err)
+			}
+			q, err := kql.Readable(c.s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want []any
+			for _, v := range vs {
+				if !c.missing[v.table] && selects(c.s, v) {
+					want = append(want, v.si.ID)
+				}
+			}
+			found += len(want)
+			res := evaluate(t, tables, q)
+			got := col(t, res, "Id")
+			times := col(t, res, "TimeGenerated")
+			for i := 1; i < len(times); i++ {
+				if times[i].(time.Time).After(times[i-1].(time.Time)) {
+					t.Fatalf("row %d newer than row %d:\n%s", i, i-1, q)
+				}
+			}
+			sortAny := func(xs []any) {
+				slices.SortFunc(xs, func(a, b any) int { return strings.Compare(a.(string), b.(string)) })
+			}
+			sortAny(got)
+			sortAny(want)
+			if !reflect.DeepEqual(got, want) && !(len(got) == 0 && len(want) == 0) {
+				t.Fatalf("readable:\n got %v\nwant %v\n%s", got, want, q)
+			}
+			// Without column_ifexists the same question fails, as at the service.
+			bare := strings.NewReplacer(`column_ifexists("UserPrincipalName", "")`, "UserPrincipalName",
+				`column_ifexists("AppDisplayName", "")`, "AppDisplayName").Replace(q)
+			if c.bareFails {
+				if _, err := Evaluate(context.Background(), bare, tables); err == nil {
+					t.Errorf("the query without column_ifexists evaluates over tables without the column\n%s", bare)
+				}
+			}
+		})
+	}
+	if found == 0 {
+		t.Error("no readable query selects anything: the test proves little")
+	}
+}
