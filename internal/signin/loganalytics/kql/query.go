@@ -3,6 +3,7 @@ package kql
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -361,8 +362,10 @@ func base(s Select) (*builder, error) {
 // Readable is s's question short enough for a person to paste into Log
 // Analytics: the tables as they are (no projection: a person reads rows,
 // not the source's columns), the window, the outcome and the filters,
-// newest first. It is what a Graph note gives for a window older than
-// Graph keeps.
+// newest first. A filter's column that a selected table may lack (the
+// workload tables have no user or app display name) is read with
+// column_ifexists, so that a workload-only question runs. It is what a
+// Graph note gives for a window older than Graph keeps.
 func Readable(s Select) (string, error) {
 	types := s.Query.Types
 	if len(types) == 0 {
@@ -395,12 +398,46 @@ func Readable(s Select) (string, error) {
 	return b.String(), nil
 }
 
+// lacking names, per sign-in type, the columns a filter reads that its
+// table does not have (the Azure Monitor table reference): the workload
+// tables have no user and no app display name.
+var lacking = map[signin.Type][]string{
+	signin.ServicePrincipal: {"UserPrincipalName", "UserId", "AppDisplayName"},
+	signin.ManagedIdentity:  {"UserPrincipalName", "UserId", "AppDisplayName"},
+}
+
+// mayLack reports whether a table of types (every type when none) may lack
+// the column name: the service principal columns, which the user tables
+// lack in part, and the columns of lacking.
+func mayLack(types []signin.Type, name string) bool {
+	if name == "ServicePrincipalName" || name == "ServicePrincipalId" {
+		return true
+	}
+	if len(types) == 0 {
+		types = signin.AllTypes
+	}
+	for _, t := range types {
+		if slices.Contains(lacking[t], name) {
+			return true
+		}
+	}
+	return false
+}
+
 // filters appends s's outcome and filters to b, every value a literal.
-// raw is set over the tables as they are (Readable): the service principal
-// columns exist only in the workload tables, and a column that no table of
-// a union has fails the query, so they are read with column_ifexists.
+// raw is set over the tables as they are (Readable): a column that no table
+// of a union has fails the query, and a fuzzy union may hold only tables
+// without it (a workload-only select, or a workspace that sends only those
+// categories), so a column a selected table may lack is read with
+// column_ifexists. The normalised union of base has every column.
 func filters(b *builder, s Select, raw bool) error {
 	q := s.Query
+	col := func(name string) string {
+		if raw && mayLack(q.Types, name) {
+			return `column_ifexists("` + name + `", "")`
+		}
+		return name
+	}
 	switch s.Outcome {
 	case Failures:
 		b.pipe(`where ResultType != "0"`)
@@ -425,14 +462,15 @@ func filters(b *builder, s Select, raw bool) error {
 		if err != nil {
 			return fmt.Errorf("user: %w", err)
 		}
-		cond := "UserPrincipalName =~ " + u + " or UserId == " + u
+		upn := col("UserPrincipalName")
+		cond := upn + " =~ " + u + " or " + col("UserId") + " == " + u
 		if p := signin.GuestPrefix(q.User); p != "" {
 			// A guest is found by their home address too (signin.MatchUser).
 			g, err := String(p)
 			if err != nil {
 				return fmt.Errorf("user: %w", err)
 			}
-			cond += " or UserPrincipalName startswith " + g
+			cond += " or " + upn + " startswith " + g
 		}
 		b.pipe("where " + cond)
 	}
@@ -442,11 +480,8 @@ func filters(b *builder, s Select, raw bool) error {
 			return fmt.Errorf("app: %w", err)
 		}
 		// The service principal's name and ID count too (signin.MatchApp).
-		spName, spID := "ServicePrincipalName", "ServicePrincipalId"
-		if raw {
-			spName, spID = `column_ifexists("ServicePrincipalName", "")`, `column_ifexists("ServicePrincipalId", "")`
-		}
-		b.pipe("where AppDisplayName =~ " + a + " or AppId == " + a + " or " + spName + " =~ " + a + " or " + spID + " == " + a)
+		b.pipe("where " + col("AppDisplayName") + " =~ " + a + " or AppId == " + a + " or " +
+			col("ServicePrincipalName") + " =~ " + a + " or " + col("ServicePrincipalId") + " == " + a)
 	}
 	if q.IPAddress != "" {
 		ip, err := String(q.IPAddress)

@@ -38,6 +38,9 @@ func queries(t *testing.T, user, app, ip, corr, id string) map[string]string {
 	add("rows-filters", q, err)
 	q, err = Readable(Select{Query: full})
 	add("readable", q, err)
+	q, err = Readable(Select{Query: signin.Query{User: user, App: app, Since: since, Until: until,
+		Types: []signin.Type{signin.ServicePrincipal, signin.ManagedIdentity}}})
+	add("readable-workloads", q, err)
 	q, err = Rows(Select{Query: signin.Query{Since: since, Until: until}}, 25, &Keyset{TimeGenerated: since.Add(time.Hour + 1234567), ID: id})
 	add("rows-all-types-after", q, err)
 	q, err = Rows(Select{Query: signin.Query{User: user, Since: since, Until: until}, Outcome: Any}, 1000, nil)

@@ -34,13 +34,15 @@
 //     column types differ splits the column into Name_type columns
 //     (Status_dynamic, Status_string), as the service does.
 //   - operators: where, project (Name = expr), project-away, extend,
-//     summarize ... by ..., top N by, sort by / order by (descending by
-//     default, nulls last descending and first ascending), take / limit.
+//     summarize ... by ... (summarize by ... alone: the distinct values),
+//     top N by, sort by / order by (descending by default, nulls last
+//     descending and first ascending), take / limit.
 //   - expressions: ==, !=, <, <=, >, >= (types must agree: ResultType == 0 is
 //     refused, as at the service), =~, !~, contains, startswith, has and
-//     their negations (case-insensitive), in and !in, and, or, not(),
-//     parentheses, string, long, real and bool literals, datetime(...) with
-//     datetime(null), bool(null).
+//     their negations (case-insensitive), in and !in, in~ and !in~
+//     (case-insensitive, on strings), and, or, not(), parentheses, string,
+//     long, real and bool literals, datetime(...) with datetime(null),
+//     bool(null).
 //   - functions: column_ifexists, tostring, todatetime, tobool, parse_json,
 //     todynamic, coalesce (for strings: the first non-empty), isnotempty,
 //     isempty, strcmp, row_number(start, restart) and prev() (on a

@@ -695,6 +695,21 @@ func bind(e expr, f *frame) (boundExpr, string, error) {
 			set = append(set, lit.v)
 		}
 		neg := x.neg
+		if x.ci {
+			// in~ compares text as =~ does: the service refuses it on other types.
+			if lt != typeString {
+				return nil, "", semanticError("in~: wants string operands, got %s", lt)
+			}
+			return func(r, p []any) any {
+				v, _ := l(r, p).(string)
+				for _, s := range set {
+					if strings.EqualFold(v, s.(string)) {
+						return !neg
+					}
+				}
+				return neg
+			}, typeBool, nil
+		}
 		return func(r, p []any) any {
 			v := l(r, p)
 			if v == nil {

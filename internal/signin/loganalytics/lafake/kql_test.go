@@ -140,6 +140,12 @@ func selects(s kql.Select, v view) bool {
 	if q.ErrorCode != nil && rt != strconv.Itoa(*q.ErrorCode) {
 		return false
 	}
+	if len(s.Codes) > 0 && !slices.ContainsFunc(s.Codes, func(c int) bool { return rt == strconv.Itoa(c) }) {
+		return false
+	}
+	if slices.ContainsFunc(s.NotCodes, func(c int) bool { return rt == strconv.Itoa(c) }) {
+		return false
+	}
 	if q.User != "" {
 		upn := v.str("UserPrincipalName")
 		gp := signin.GuestPrefix(q.User)
@@ -160,8 +166,10 @@ func selects(s kql.Select, v view) bool {
 	return true
 }
 
+// newestFirst is the order of kql's rows: TimeGenerated descending, then
+// Id ascending (ordinal, as KQL sorts strings).
 func newestFirst(a, b view) int {
-	return cmp.Or(b.tg().Compare(a.tg()), strings.Compare(b.si.ID, a.si.ID))
+	return cmp.Or(b.tg().Compare(a.tg()), strings.Compare(a.si.ID, b.si.ID))
 }
 
 // bounds returns the oldest and newest times of vs.
@@ -258,6 +266,13 @@ func selections(vs []view) []kql.Select {
 		if guest != "" {
 			out = append(out, kql.Select{Outcome: o, Query: signin.Query{User: guest}})
 		}
+		// The source's splits of a search by what the catalog says of a code.
+		c1, c2, c3 := code(), code(), code()
+		out = append(out,
+			kql.Select{Outcome: o, Codes: []int{*c1, *c2, 0}},
+			kql.Select{Outcome: o, NotCodes: []int{*c1, *c3}, Query: signin.Query{Since: mid}},
+			kql.Select{Outcome: o, Codes: []int{*c2, *c3}, NotCodes: []int{*c3}, Query: signin.Query{Types: []signin.Type{signin.Interactive, signin.NonInteractive}}},
+		)
 	}
 	return out
 }
@@ -299,6 +314,8 @@ func TestKQLQueries(t *testing.T) {
 	checkByIDAndCorrelated(t, tables, vs)
 	checkSameIP(t, tables, vs)
 	checkTableCounts(t, tables, vs)
+	checkFollowSuccesses(t, tables, vs)
+	checkFailedUsers(t, tables, vs)
 }
 
 func checkRows(t *testing.T, tables map[string]*Table, s kql.Select, sel []view) {
@@ -509,7 +526,8 @@ func checkByIDAndCorrelated(t *testing.T, tables map[string]*Table, vs []view) {
 	t.Helper()
 	for i := 0; i < len(vs); i += len(vs) / 17 {
 		v := vs[i]
-		q, err := kql.ByID(v.si.ID, nil)
+		// In another case: the other sources compare request IDs so.
+		q, err := kql.ByID(strings.ToUpper(v.si.ID), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -703,5 +721,239 @@ func BenchmarkRowsQuery(b *testing.B) {
 		if _, err := Evaluate(context.Background(), q, tables); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// ids is the Id of each view, as a result column holds them.
+func ids(vs []view) []any {
+	out := make([]any, len(vs))
+	for i, v := range vs {
+		out[i] = v.si.ID
+	}
+	return out
+}
+
+// checkFollowSuccesses compares kql.FollowSuccesses with its plain reading:
+// the successes in the window of the subjects' types whose flow, user or
+// workload is one of the subjects (any case), oldest first, ties by Id.
+func checkFollowSuccesses(t *testing.T, tables map[string]*Table, vs []view) {
+	t.Helper()
+	oldest, newest := bounds(vs)
+	mid := oldest.Add(newest.Sub(oldest) / 2)
+	var corrs, users, workloads []string
+	for _, v := range vs {
+		if v.str("ResultType") == "0" {
+			continue
+		}
+		if c := v.si.CorrelationID; c != "" && len(corrs) < 3 {
+			corrs = append(corrs, strings.ToUpper(c))
+		}
+		if u := v.str("UserPrincipalName"); u != "" && len(users) < 2 {
+			users = append(users, strings.ToUpper(u))
+		} else if id := v.str("UserId"); id != "" && len(users) < 3 {
+			users = append(users, id)
+		}
+		if w := v.str("ServicePrincipalName"); w != "" && len(workloads) < 1 {
+			workloads = append(workloads, strings.ToLower(w))
+		} else if a := v.str("AppDisplayName"); a != "" && len(workloads) < 2 {
+			workloads = append(workloads, strings.ToUpper(a))
+		} else if id := v.str("AppId"); id != "" && len(workloads) < 3 {
+			workloads = append(workloads, id)
+		}
+	}
+	anyFold := func(s string, list []string) bool {
+		return s != "" && slices.ContainsFunc(list, func(x string) bool { return strings.EqualFold(s, x) })
+	}
+	cases := []kql.Subjects{
+		{CorrelationIDs: corrs, Users: users, Workloads: workloads},
+		{Since: mid, Users: users},
+		{Types: []signin.Type{signin.ServicePrincipal, signin.ManagedIdentity}, Since: oldest, Until: mid, Workloads: workloads},
+		{Types: []signin.Type{signin.Interactive}, CorrelationIDs: corrs},
+	}
+	found := 0
+	for i, s := range cases {
+		for _, limit := range []int{3, kql.MaxRows} {
+			q, err := kql.FollowSuccesses(s, limit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want []view
+			for _, v := range vs {
+				if (len(s.Types) > 0 && !slices.Contains(s.Types, v.si.Type)) || v.str("ResultType") != "0" ||
+					(!s.Since.IsZero() && v.tg().Before(ceil(s.Since))) || (!s.Until.IsZero() && !v.tg().Before(ceil(s.Until))) {
+					continue
+				}
+				if anyFold(v.str("CorrelationId"), s.CorrelationIDs) ||
+					anyFold(v.str("UserId"), s.Users) || anyFold(v.str("UserPrincipalName"), s.Users) ||
+					anyFold(v.str("ServicePrincipalId"), s.Workloads) || anyFold(v.str("ServicePrincipalName"), s.Workloads) ||
+					anyFold(v.str("AppId"), s.Workloads) || anyFold(v.str("AppDisplayName"), s.Workloads) {
+					want = append(want, v)
+				}
+			}
+			slices.SortFunc(want, func(a, b view) int { return cmp.Or(a.tg().Compare(b.tg()), strings.Compare(a.si.ID, b.si.ID)) })
+			want = want[:min(limit, len(want))]
+			found += len(want)
+			res := evaluate(t, tables, q)
+			if len(res.Rows) != len(want) {
+				t.Fatalf("follow successes %d, limit %d: %d rows, want %d\ngot %v\nwant %v", i, limit, len(res.Rows), len(want), col(t, res, "Id"), ids(want))
+			}
+			for j, r := range res.Rows {
+				if w := want[j].projected(); !reflect.DeepEqual(r, w) {
+					t.Fatalf("follow successes %d, row %d:\n got %v\nwant %v", i, j, r, w)
+				}
+			}
+		}
+	}
+	if found == 0 {
+		t.Error("no follow-up query finds a success: the test proves little")
+	}
+}
+
+// checkFailedUsers compares kql.FailedUsers with its plain reading: the
+// distinct non-empty UPNs of failures in the window whose UPN or display
+// name starts with the prefix in any case, in ordinal order.
+func checkFailedUsers(t *testing.T, tables map[string]*Table, vs []view) {
+	t.Helper()
+	oldest, newest := bounds(vs)
+	mid := oldest.Add(newest.Sub(oldest) / 2)
+	var upn, display string
+	for _, v := range vs {
+		if v.str("ResultType") != "0" && v.str("UserPrincipalName") != "" {
+			upn, display = v.str("UserPrincipalName"), v.str("UserDisplayName")
+		}
+	}
+	cases := []struct {
+		prefix       string
+		since, until time.Time
+		limit        int
+	}{
+		{"", oldest, newest.Add(time.Second), kql.MaxRows},
+		{"", mid, newest, 2},
+		{strings.ToUpper(upn[:3]), oldest, newest.Add(time.Second), 50},
+		{strings.ToLower(display[:min(4, len(display))]), oldest, mid, 50},
+	}
+	for i, c := range cases {
+		q, err := kql.FailedUsers(c.prefix, c.since, c.until, c.limit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen := map[string]bool{}
+		var want []any
+		for _, v := range vs {
+			u := v.str("UserPrincipalName")
+			if v.tg().Before(c.since) || !v.tg().Before(c.until) || v.str("ResultType") == "0" || u == "" || seen[u] {
+				continue
+			}
+			p := strings.ToLower(c.prefix)
+			if !strings.HasPrefix(strings.ToLower(u), p) && !strings.HasPrefix(strings.ToLower(v.str("UserDisplayName")), p) {
+				continue
+			}
+			seen[u] = true
+			want = append(want, u)
+		}
+		slices.SortFunc(want, func(a, b any) int { return strings.Compare(a.(string), b.(string)) })
+		want = want[:min(c.limit, len(want))]
+		if len(want) == 0 {
+			t.Errorf("failed users %d: the reference selects nothing: the case proves little", i)
+		}
+		res := evaluate(t, tables, q)
+		if len(res.Columns) != 1 || res.Columns[0].Name != "UserPrincipalName" {
+			t.Fatalf("failed users %d: columns %v, want UserPrincipalName alone", i, res.Columns)
+		}
+		if got := col(t, res, "UserPrincipalName"); !reflect.DeepEqual(got, want) {
+			t.Fatalf("failed users %d (prefix %q):\n got %v\nwant %v", i, c.prefix, got, want)
+		}
+	}
+}
+
+// TestReadable evaluates kql.Readable, the query a person pastes, over the
+// tables as they are: a workload-only select (whose tables have no user and
+// no app display name) with user and app filters must run and select what
+// the plain reading selects, and so must a select of every type over a
+// workspace that holds only the workload tables.
+func TestReadable(t *testing.T) {
+	signins := corpus(t)
+	vs := views(signins)
+	var upn, spName, appID string
+	for _, v := range vs {
+		if u := v.str("UserPrincipalName"); u != "" && upn == "" {
+			upn = u
+		}
+		if v.si.Type == signin.ManagedIdentity || v.si.Type == signin.ServicePrincipal {
+			if n := v.str("ServicePrincipalName"); n != "" && spName == "" {
+				spName = n
+			}
+			if id := v.str("AppId"); id != "" && appID == "" && v.str("ServicePrincipalName") != spName {
+				appID = id
+			}
+		}
+	}
+	if upn == "" || spName == "" || appID == "" {
+		t.Fatalf("corpus lacks a UPN (%q), a workload name (%q) or another workload's app ID (%q)", upn, spName, appID)
+	}
+	workloads := []signin.Type{signin.ServicePrincipal, signin.ManagedIdentity}
+	userTables := map[string]bool{TableInteractive: true, TableNonInteractive: true}
+	cases := []struct {
+		name    string
+		s       kql.Select
+		missing map[string]bool
+		// bareFails: no table of the union has the user and app columns,
+		// so the query fails without column_ifexists.
+		bareFails bool
+	}{
+		{"workloads by user", kql.Select{Outcome: kql.Any, Query: signin.Query{User: upn, Types: workloads}}, nil, true},
+		{"workloads by app name", kql.Select{Outcome: kql.Any, Query: signin.Query{App: strings.ToUpper(spName), Types: workloads}}, nil, true},
+		{"service principals by user and app", kql.Select{Query: signin.Query{User: upn, App: spName, Types: workloads[:1]}}, nil, true},
+		{"managed identities by app id", kql.Select{Outcome: kql.Any, Query: signin.Query{App: appID, Types: workloads[1:]}}, nil, true},
+		{"every type by user, workload tables only", kql.Select{Outcome: kql.Any, Query: signin.Query{User: upn}}, userTables, true},
+		{"every type by app, workload tables only", kql.Select{Outcome: kql.Any, Query: signin.Query{App: spName}}, userTables, true},
+		{"every type by user and app", kql.Select{Outcome: kql.Any, Query: signin.Query{User: upn, App: "Outlook Mobile"}}, nil, false},
+	}
+	found := 0
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			tables, err := buildTables(signins, "ws", c.missing)
+			if err != nil {
+				t.Fatal(err)
+			}
+			q, err := kql.Readable(c.s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want []any
+			for _, v := range vs {
+				if !c.missing[v.table] && selects(c.s, v) {
+					want = append(want, v.si.ID)
+				}
+			}
+			found += len(want)
+			res := evaluate(t, tables, q)
+			got := col(t, res, "Id")
+			times := col(t, res, "TimeGenerated")
+			for i := 1; i < len(times); i++ {
+				if times[i].(time.Time).After(times[i-1].(time.Time)) {
+					t.Fatalf("row %d newer than row %d:\n%s", i, i-1, q)
+				}
+			}
+			sortAny := func(xs []any) {
+				slices.SortFunc(xs, func(a, b any) int { return strings.Compare(a.(string), b.(string)) })
+			}
+			sortAny(got)
+			sortAny(want)
+			if !reflect.DeepEqual(got, want) && !(len(got) == 0 && len(want) == 0) {
+				t.Fatalf("readable:\n got %v\nwant %v\n%s", got, want, q)
+			}
+			// Without column_ifexists the same question fails, as at the service.
+			bare := strings.NewReplacer(`column_ifexists("UserPrincipalName", "")`, "UserPrincipalName",
+				`column_ifexists("AppDisplayName", "")`, "AppDisplayName").Replace(q)
+			if c.bareFails {
+				if _, err := Evaluate(context.Background(), bare, tables); err == nil {
+					t.Errorf("the query without column_ifexists evaluates over tables without the column\n%s", bare)
+				}
+			}
+		})
+	}
+	if found == 0 {
+		t.Error("no readable query selects anything: the test proves little")
 	}
 }

@@ -103,8 +103,11 @@ type binaryExpr struct {
 	pos  int
 }
 
+// inExpr is in and !in, and their case-insensitive forms in~ and !in~
+// (ci), which compare strings as =~ does.
 type inExpr struct {
 	neg  bool
+	ci   bool
 	l    expr
 	list []expr
 	pos  int
@@ -519,9 +522,6 @@ func (p *parser) summarize() (operator, error) {
 		}
 		p.next()
 	}
-	if len(op.aggs) == 0 {
-		return nil, p.errAt(p.peek(), "summarize wants an aggregation")
-	}
 	if p.isWord("by") {
 		p.next()
 		by, err := p.namedList()
@@ -529,6 +529,11 @@ func (p *parser) summarize() (operator, error) {
 			return nil, err
 		}
 		op.by = by
+	}
+	// summarize by A, B with no aggregation is a distinct of A, B; with
+	// neither there is nothing to summarize.
+	if len(op.aggs) == 0 && len(op.by) == 0 {
+		return nil, p.errAt(p.peek(), "summarize wants an aggregation or a by clause")
 	}
 	return op, nil
 }
@@ -579,7 +584,7 @@ var comparisonOps = map[string]bool{
 var unsupportedStringOps = map[string]bool{
 	"contains_cs": true, "!contains_cs": true, "startswith_cs": true, "!startswith_cs": true, "endswith": true,
 	"!endswith": true, "endswith_cs": true, "!endswith_cs": true, "has_cs": true, "!has_cs": true, "hasprefix": true,
-	"!hasprefix": true, "hassuffix": true, "!hassuffix": true, "matches": true, "in~": true, "!in~": true,
+	"!hasprefix": true, "hassuffix": true, "!hassuffix": true, "matches": true,
 	"has_any": true, "has_all": true, "between": true, "!between": true, "like": true, "notlike": true, "<>": true,
 }
 
@@ -598,12 +603,18 @@ func (p *parser) comparison() (expr, error) {
 			return nil, err
 		}
 		return binaryExpr{op: op, l: l, r: r, pos: t.Pos}, nil
-	case (t.Kind == kql.KindIdent && op == "in") || (t.Kind == kql.KindOperator && op == "!in"):
+	case (t.Kind == kql.KindIdent && op == "in") || (t.Kind == kql.KindOperator && (op == "!in" || op == "!in~")):
 		p.next()
+		in := inExpr{neg: op != "in", ci: op == "!in~", l: l, pos: t.Pos}
+		// The tokenizer reads in~ as the name in and the operator ~ (but
+		// !in~ as one operator): the two written together are one operator.
+		if op == "in" && p.isOp("~") && p.peek().Pos == t.Pos+len("in") {
+			p.next()
+			in.ci = true
+		}
 		if err := p.expectOp("("); err != nil {
 			return nil, err
 		}
-		in := inExpr{neg: op == "!in", l: l, pos: t.Pos}
 		for {
 			e, err := p.unary()
 			if err != nil {
