@@ -60,9 +60,11 @@ type Column struct {
 // (shared/reference/loganalytics-signin-tables.tsv and the reference pages
 // of the two workload tables): Status, LocationDetails, DeviceDetail and
 // ConditionalAccessPolicies are dynamic in SigninLogs and JSON text in the
-// others; ServicePrincipalCredentialKeyId exists only in
-// AADServicePrincipalSignInLogs; the workload tables have no user, device
-// or authentication step columns, no CreatedDateTime and no IsInteractive.
+// others; ServicePrincipalCredentialKeyId exists only in the two workload
+// tables (AADManagedIdentitySignInLogs has the service principal table's
+// columns, per its reference page of 2024-07-30); the workload tables have
+// no user, device or authentication step columns, no CreatedDateTime and no
+// IsInteractive.
 // A column that a table lacks is absent, so that a query must reach it with
 // column_ifexists, as at the service.
 var schemas = map[string][]Column{
@@ -94,8 +96,9 @@ var schemas = map[string][]Column{
 		"ServicePrincipalName", "Type"),
 	TableManagedIdentity: cols(
 		"TenantId", "SourceSystem", "TimeGenerated:datetime", "OperationName", "Category", "ResultType",
-		"ResultDescription", "DurationMs:long", "Level", "Location", "AppId", "CorrelationId", "Id", "Identity",
-		"IPAddress", "LocationDetails", "ResourceDisplayName", "ResourceIdentity", "ServicePrincipalId",
+		"ResultDescription", "DurationMs:long", "Level", "Location", "AppId", "ConditionalAccessPolicies",
+		"ConditionalAccessStatus", "CorrelationId", "Id", "Identity", "IPAddress", "LocationDetails",
+		"ResourceDisplayName", "ResourceIdentity", "ServicePrincipalCredentialKeyId", "ServicePrincipalId",
 		"ServicePrincipalName", "Type"),
 }
 

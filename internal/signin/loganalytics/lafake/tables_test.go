@@ -191,7 +191,7 @@ func TestSchemas(t *testing.T) {
 			t.Errorf("%s.AuthenticationDetails is %q, want string", table, got)
 		}
 		has := typeOf(table, "ServicePrincipalCredentialKeyId") != ""
-		if has != (table == TableServicePrincipal) {
+		if has != (table == TableServicePrincipal || table == TableManagedIdentity) {
 			t.Errorf("%s has ServicePrincipalCredentialKeyId: %v", table, has)
 		}
 	}
