@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -22,6 +23,7 @@ type external struct {
 	jq, jqVersion, jqMissing       string
 	node, duckdbDir, duckdbMissing string
 	script                         string
+	duckdbVersion                  string // as DuckDB reports it, once it ran
 }
 
 func prepareExternal(ctx context.Context, cfg config, r *recorder) *external {
@@ -204,6 +206,7 @@ func (e *external) duckdb(ctx context.Context, path string, q question, runs int
 	if err := json.Unmarshal(out, &res); err != nil {
 		return nil, fmt.Errorf("duckdb printed %.200q: %w", out, err)
 	}
+	e.duckdbVersion = res.Version
 	a := &duckAnswers{version: res.Version, tableLoad: ms(res.TableLoadMS)}
 	a.newest, a.fileNewest = duckNewest(res.OverFile["newest"]), durations(res.OverFile["newest"].MS)
 	a.groups, a.fileGroups = duckGroups(res.OverFile["groups"]), durations(res.OverFile["groups"].MS)
@@ -250,4 +253,16 @@ func duckGroups(r duckRun) record.Groups {
 		g[number(row["code"])] = number(row["n"])
 	}
 	return g
+}
+
+// versions names the anchors' versions for the comparison's caption.
+func (e *external) versions() string {
+	jq, duck := e.jqVersion, "DuckDB "+e.duckdbVersion+" (@duckdb/node-api@"+duckdbVersion+")"
+	if jq == "" {
+		jq = "jq: " + e.jqMissing
+	}
+	if e.duckdbVersion == "" {
+		duck = "DuckDB: " + cmp.Or(e.duckdbMissing, "did not run")
+	}
+	return "Versions: " + jq + ", " + duck + "."
 }

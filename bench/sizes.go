@@ -51,7 +51,7 @@ func measureSizes(ctx context.Context, r *recorder, bin, dir string, temp bool, 
 		"reading the file (`read_json`, `format='newline_delimited'`, the four columns the question needs) and querying a table loaded from "+
 		"it once (its load time is in brackets); jq and DuckDB are medians. The answers are checked: the count and the 25 IDs in order, "+
 		"or every error code and its count; a difference is printed as a problem below. Interrupts are included on all sides "+
-		"(`includeInterrupts: true`): every non-zero error code counts.", t.compare)
+		"(`includeInterrupts: true`): every non-zero error code counts. "+ext.versions(), t.compare)
 	return nil
 }
 
