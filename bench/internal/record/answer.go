@@ -93,22 +93,24 @@ func (g Groups) Top(n int) string {
 // one".
 const leftOutMarker = "left out to keep the answer small: "
 
+// Unnamed is what an answer counted without naming: codes and the
+// sign-ins they hold.
+type Unnamed struct{ Codes, SignIns int }
+
 // ParseLeftOut reads the groups named in that note into g, and returns the
-// sign-ins of codes it counts without naming (the " and N more codes (M
-// sign-ins)" tail), which no comparison can check. ok is false when note is
-// another note.
-func ParseLeftOut(note string, g Groups) (unnamed int, ok bool) {
+// codes it counts without naming (the " and N more codes (M sign-ins)"
+// tail). ok is false when note is another note.
+func ParseLeftOut(note string, g Groups) (rest Unnamed, ok bool) {
 	_, list, found := strings.Cut(note, leftOutMarker)
 	if !found {
-		return 0, false
+		return rest, false
 	}
 	list, _, _ = strings.Cut(list, ";")
-	if named, rest, more := strings.Cut(list, " and "); more {
+	if named, tail, more := strings.Cut(list, " and "); more {
 		list = named
-		var codes int
-		if _, err := fmt.Sscanf(rest, "%d more code", &codes); err == nil {
-			if _, tail, ok := strings.Cut(rest, "("); ok {
-				_, _ = fmt.Sscanf(tail, "%d sign-in", &unnamed)
+		if _, err := fmt.Sscanf(tail, "%d more code", &rest.Codes); err == nil {
+			if _, n, ok := strings.Cut(tail, "("); ok {
+				_, _ = fmt.Sscanf(n, "%d sign-in", &rest.SignIns)
 			}
 		}
 	}
@@ -118,5 +120,33 @@ func ParseLeftOut(note string, g Groups) (unnamed int, ok bool) {
 			g[code] += count
 		}
 	}
-	return unnamed, true
+	return rest, true
+}
+
+// CompareGroupsWithUnnamed is CompareGroups for an answer (want) that named
+// some groups and counted the rest without naming them: the named groups
+// must match exactly, and the groups of got that want does not name must be
+// rest.Codes codes holding rest.SignIns sign-ins between them.
+func CompareGroupsWithUnnamed(want Groups, rest Unnamed, got Groups) string {
+	if rest == (Unnamed{}) {
+		return CompareGroups(want, got)
+	}
+	named := Groups{}
+	other := Unnamed{}
+	for c, n := range got {
+		if _, ok := want[c]; ok {
+			named[c] = n
+		} else {
+			other.Codes++
+			other.SignIns += n
+		}
+	}
+	var diffs []string
+	if d := CompareGroups(want, named); d != "" {
+		diffs = append(diffs, d)
+	}
+	if other != rest {
+		diffs = append(diffs, fmt.Sprintf("%d other codes with %d sign-ins, want %d with %d", other.Codes, other.SignIns, rest.Codes, rest.SignIns))
+	}
+	return strings.Join(diffs, "; ")
 }

@@ -161,19 +161,36 @@ func TestCompareGroups(t *testing.T) {
 
 func TestParseLeftOut(t *testing.T) {
 	g := Groups{50126: 142}
-	unnamed, ok := ParseLeftOut("12 groups left out to keep the answer small: 700082 ×48, 50173 ×42; filter by errorCode to see one", g)
-	if !ok || unnamed != 0 {
-		t.Fatalf("ok %v unnamed %d", ok, unnamed)
+	rest, ok := ParseLeftOut("12 groups left out to keep the answer small: 700082 ×48, 50173 ×42; filter by errorCode to see one", g)
+	if !ok || rest != (Unnamed{}) {
+		t.Fatalf("ok %v rest %+v", ok, rest)
 	}
 	if d := CompareGroups(Groups{50126: 142, 700082: 48, 50173: 42}, g); d != "" {
 		t.Error(d)
 	}
 	g = Groups{}
-	unnamed, ok = ParseLeftOut("20 groups left out to keep the answer small: 1 ×5, 2 ×4 and 18 more codes (31 sign-ins); filter by errorCode to see one", g)
-	if !ok || unnamed != 31 || g[1] != 5 || g[2] != 4 || len(g) != 2 {
-		t.Errorf("ok %v unnamed %d groups %v", ok, unnamed, g)
+	rest, ok = ParseLeftOut("20 groups left out to keep the answer small: 1 ×5, 2 ×4 and 18 more codes (31 sign-ins); filter by errorCode to see one", g)
+	if !ok || rest != (Unnamed{18, 31}) || g[1] != 5 || g[2] != 4 || len(g) != 2 {
+		t.Errorf("ok %v rest %+v groups %v", ok, rest, g)
 	}
 	if _, ok := ParseLeftOut("3 interrupts left out", Groups{}); ok {
 		t.Error("another note was read as the groups note")
+	}
+}
+
+func TestCompareGroupsWithUnnamed(t *testing.T) {
+	ours := Groups{50126: 10, 50074: 8}
+	theirs := Groups{50126: 10, 50074: 8, 7000112: 2, 500011: 1}
+	if d := CompareGroupsWithUnnamed(ours, Unnamed{2, 3}, theirs); d != "" {
+		t.Errorf("matching answers differ: %s", d)
+	}
+	if d, w := CompareGroupsWithUnnamed(ours, Unnamed{1, 3}, theirs), "2 other codes with 3 sign-ins, want 1 with 3"; d != w {
+		t.Errorf("got %q, want %q", d, w)
+	}
+	if d, w := CompareGroupsWithUnnamed(ours, Unnamed{2, 3}, Groups{50126: 9, 50074: 8, 7000112: 2, 500011: 1}), "code 50126 ×9, want ×10"; d != w {
+		t.Errorf("got %q, want %q", d, w)
+	}
+	if d := CompareGroupsWithUnnamed(ours, Unnamed{}, theirs); d == "" {
+		t.Error("with nothing unnamed, extra codes must differ")
 	}
 }
