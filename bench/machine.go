@@ -25,10 +25,26 @@ type machine struct {
 	Go          string
 	Commit      string
 	ShortCommit string
+	LoadBefore  string // /proc/loadavg's 1, 5 and 15 minute figures when the run began
+	LoadAfter   string // and when it ended: other work on the machine skews every figure
+}
+
+// loadAverage reads the 1, 5 and 15 minute load averages.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
 }
 
 func describeMachine(ctx context.Context, root string) machine {
-	m := machine{CPU: "unknown", Cores: runtime.NumCPU(), OS: runtime.GOOS + "/" + runtime.GOARCH, Go: runtime.Version(), Commit: "unknown", ShortCommit: "nocommit"}
+	m := machine{CPU: "unknown", Cores: runtime.NumCPU(), OS: runtime.GOOS + "/" + runtime.GOARCH, Go: runtime.Version(), Commit: "unknown", ShortCommit: "nocommit",
+		LoadBefore: loadAverage()}
 	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
 		for line := range strings.Lines(string(b)) {
 			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
@@ -75,6 +91,7 @@ func (m machine) table() *record.Table {
 	t.Add("OS", m.OS)
 	t.Add("Go", m.Go)
 	t.Add("commit", m.Commit)
+	t.Add("load average (1, 5, 15 min) at start / end", m.LoadBefore+" / "+m.LoadAfter)
 	return t
 }
 

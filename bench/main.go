@@ -183,6 +183,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 
 	// The record.
+	m.LoadAfter = loadAverage()
 	fmt.Fprintf(stdout, "## Performance record\n\n")
 	fmt.Fprint(stdout, m.table().Markdown())
 	fmt.Fprintf(stdout, "\nRun: `go run ./bench %s` (%s in all, server build %s).\n\n", strings.Join(args, " "), time.Since(began).Round(time.Second), buildTime.Round(time.Second))

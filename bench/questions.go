@@ -213,7 +213,7 @@ func compareExternal(ctx context.Context, r *recorder, ext *external, path, labe
 	ours := record.Percentile(groupLat, 0.5)
 	answer := fmt.Sprintf("%d codes, %d failures; top %s", len(groups)+rest.Codes, groups.Total()+rest.SignIns, groups.Top(2))
 	if rest.Codes > 0 {
-		answer += fmt.Sprintf(" (%d codes with %d sign-ins counted, not named)", rest.Codes, rest.SignIns)
+		answer += fmt.Sprintf(" (%s with %d sign-ins counted, not named)", plural(rest.Codes, "code", "codes"), rest.SignIns)
 	}
 	t.Add(label, "failures by error code, with counts", answer,
 		record.Duration(ours), jqGroups.cell, duckGroups.cell, tabGroups.cell,
@@ -226,4 +226,11 @@ func firstID(ids []string) string {
 		return "none"
 	}
 	return ids[0][:8] + "…"
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }

@@ -23,10 +23,18 @@ import (
 // The tables filled size by size.
 type sizeTables struct {
 	load, tools, compare *record.Table
+	largest              *sizeFigures // the largest size measured, for the targets
+}
+
+// sizeFigures are the figures of one size that issue 13 sets targets for.
+type sizeFigures struct {
+	n                          int
+	mbps, heapRatio, peakRatio float64
+	search, diagnose, triage   time.Duration // p50s; 0 when not measured
 }
 
 func measureSizes(ctx context.Context, r *recorder, bin, dir string, temp bool, ext *external) error {
-	t := sizeTables{
+	t := &sizeTables{
 		load: &record.Table{Header: []string{"sign-ins", "file", "generated in", "`files.Load`", "MB/s", "heap after load", "peak heap",
 			"server: `initialize` answered", "server: start to first answer", "server RSS (peak)"}},
 		tools: &record.Table{Header: []string{"sign-ins", "search: one user's failures, newest 25", "search: failures by error code",
@@ -53,10 +61,48 @@ func measureSizes(ctx context.Context, r *recorder, bin, dir string, temp bool, 
 		"or every error code and its count (the tool names the largest groups and counts the smallest when they do not all fit its "+
 		"answer: those must then be the other sides' remaining codes); a difference is printed as a problem below. Interrupts are included on all sides "+
 		"(`includeInterrupts: true`): every non-zero error code counts. "+ext.versions(), t.compare)
+	if t.largest != nil {
+		r.section("Targets", targets(t.largest), targetTable(t.largest))
+	}
 	return nil
 }
 
-func measureSize(ctx context.Context, r *recorder, bin, dir string, temp bool, ext *external, n int, t sizeTables) error {
+// targetTable holds issue 13's targets for 2 cores against the largest size
+// measured; the latency targets are set for 1,000,000 sign-ins.
+func targetTable(f *sizeFigures) *record.Table {
+	t := &record.Table{Header: []string{"target (issue 13, 2 cores)", "measured at " + record.SizeLabel(f.n), "met"}}
+	met := func(ok bool) string {
+		if ok {
+			return "yes"
+		}
+		return "no"
+	}
+	latency := func(what string, d, limit time.Duration) {
+		switch {
+		case d == 0:
+			t.Add(what, "not measured", "")
+		case f.n < 1_000_000:
+			t.Add(what, record.Duration(d), "not at 1M")
+		default:
+			t.Add(what, record.Duration(d), met(d <= limit))
+		}
+	}
+	t.Add("Graph JSON lines load ≥ 250 MB/s", fmt.Sprintf("%.0f MB/s", f.mbps), met(f.mbps >= 250))
+	t.Add("heap after load ≤ 0.3 × the file", fmt.Sprintf("%.2f×", f.heapRatio), met(f.heapRatio <= 0.3))
+	t.Add("peak heap ≤ 0.6 × the file", fmt.Sprintf("%.2f×", f.peakRatio), met(f.peakRatio <= 0.6))
+	latency("search over 1M sign-ins ≤ 5 ms", f.search, 5*time.Millisecond)
+	latency("user diagnosis over 1M ≤ 20 ms", f.diagnose, 20*time.Millisecond)
+	latency("tenant triage over 1M ≤ 500 ms", f.triage, 500*time.Millisecond)
+	return t
+}
+
+func targets(f *sizeFigures) string {
+	return "The largest export of this run (" + record.SizeLabel(f.n) + "), against the targets of issue 13. The load figures are " +
+		"`files.Load` in this process; the latencies are p50 tool calls through the built binary (one user's search, one user's " +
+		"diagnosis, the tenant's triage), which include the protocol, where the targets may mean the engine alone."
+}
+
+func measureSize(ctx context.Context, r *recorder, bin, dir string, temp bool, ext *external, n int, t *sizeTables) error {
 	cfg := r.cfg
 	label := record.SizeLabel(n)
 	path := filepath.Join(dir, "signins-"+label+".jsonl")
@@ -127,6 +173,9 @@ func measureSize(ctx context.Context, r *recorder, bin, dir string, temp bool, e
 	t.load.Add(label, record.Bytes(size), record.Duration(genTime), record.Duration(load), fmt.Sprintf("%.0f", float64(size)/1e6/load.Seconds()),
 		ratio(heap), ratio(peak), record.Duration(initTime), record.Duration(firstAnswer), fmt.Sprintf("%s (%s)", record.Bytes(rss), record.Bytes(rssPeak)))
 
+	fig := &sizeFigures{n: n, mbps: float64(size) / 1e6 / load.Seconds(), heapRatio: float64(heap) / float64(size), peakRatio: float64(peak) / float64(size)}
+	t.largest = fig
+
 	// The questions, through the tools.
 	r.progress("%s: tool calls (user %s, window %s to %s)", label, q.user, q.since, q.until)
 	var ours struct {
@@ -147,6 +196,7 @@ func measureSize(ctx context.Context, r *recorder, bin, dir string, temp bool, e
 		}
 		r.samplesOf("SearchUser/size="+label+"/ours", ours.newestLat)
 		cells = append(cells, latencyCell(ours.newestLat))
+		fig.search = record.Percentile(ours.newestLat, 0.5)
 	} else {
 		cells = append(cells, "no user failed in the window")
 	}
@@ -166,6 +216,7 @@ func measureSize(ctx context.Context, r *recorder, bin, dir string, temp bool, e
 			return err
 		}
 		r.samplesOf("DiagnoseUser/size="+label, d)
+		fig.diagnose = record.Percentile(d, 0.5)
 		cells = append(cells, latencyCell(d))
 	} else {
 		cells = append(cells, "no user failed in the window")
@@ -177,6 +228,7 @@ func measureSize(ctx context.Context, r *recorder, bin, dir string, temp bool, e
 	}
 	r.samplesOf("Triage/size="+label, d)
 	cells = append(cells, latencyCell(d), fmt.Sprintf("%d (triage %d)", cfg.toolRuns, triageRuns))
+	fig.triage = record.Percentile(d, 0.5)
 	t.tools.Add(cells...)
 	s.close()
 
