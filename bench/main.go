@@ -175,11 +175,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	ext := prepareExternal(ctx, cfg, r)
 
+	// A failure part-way still prints what was measured, and says where it
+	// stopped.
 	if err := measureServer(ctx, r, bin); err != nil {
-		return err
-	}
-	if err := measureSizes(ctx, r, bin, exports, cfg.outDir == "", ext); err != nil {
-		return err
+		r.problem("the server measurements stopped: %v", err)
+	} else if err := measureSizes(ctx, r, bin, exports, cfg.outDir == "", ext); err != nil {
+		r.problem("the export measurements stopped: %v", err)
 	}
 
 	// The record.
