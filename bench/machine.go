@@ -95,13 +95,20 @@ func (m machine) table() *record.Table {
 	return t
 }
 
-// benchConfig is the header of the samples file; benchstat shows these
-// lines as the run's configuration.
-func (m machine) benchConfig() [][2]string {
-	return [][2]string{
-		{"goos", runtime.GOOS}, {"goarch", runtime.GOARCH}, {"pkg", "github.com/entra-signin-mcp/entra-signin-mcp/bench"},
-		{"cpu", m.CPU}, {"cores", strconv.Itoa(m.Cores)}, {"go", m.Go}, {"commit", m.Commit},
+// benchConfig is the header of the samples file: what benchstat shows as
+// the configuration (the same for two runs on one machine), and comments
+// naming what may differ between the runs it compares.
+func (m machine) benchConfig() (config [][2]string, comments []string) {
+	config = [][2]string{
+		{"goos", runtime.GOOS}, {"goarch", runtime.GOARCH},
+		{"pkg", "github.com/entra-signin-mcp/entra-signin-mcp/bench"}, {"cpu", m.CPU},
 	}
+	comments = []string{
+		"commit " + m.Commit,
+		fmt.Sprintf("%s, %d cores, %.1f GiB", m.Go, m.Cores, m.MemGiB),
+		"load average (1, 5, 15 min) at start " + m.LoadBefore + ", at end " + m.LoadAfter,
+	}
+	return config, comments
 }
 
 // moduleRoot is the directory of the module's go.mod, so that the record

@@ -210,7 +210,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := record.WriteSamples(f, m.benchConfig(), r.samples); err != nil {
+	config, comments := m.benchConfig()
+	if err := record.WriteSamples(f, config, comments, r.samples); err != nil {
 		f.Close()
 		return fmt.Errorf("write samples: %w", err)
 	}

@@ -45,11 +45,17 @@ func (s Sample) Line() string {
 }
 
 // WriteSamples writes a benchstat file: the configuration lines benchstat
-// reads as labels (goos, goarch, cpu and ours), then one line per sample.
-func WriteSamples(w io.Writer, config [][2]string, samples []Sample) error {
+// reads as labels (goos, goarch, pkg, cpu), comment lines it skips, then one
+// line per sample. What differs between two runs to compare (the commit, the
+// Go version) goes in comments: benchstat puts runs whose configuration
+// differs in separate tables instead of comparing them.
+func WriteSamples(w io.Writer, config [][2]string, comments []string, samples []Sample) error {
 	var b strings.Builder
 	for _, kv := range config {
 		fmt.Fprintf(&b, "%s: %s\n", kv[0], cell(kv[1]))
+	}
+	for _, c := range comments {
+		fmt.Fprintf(&b, "# %s\n", cell(c))
 	}
 	for _, s := range samples {
 		b.WriteString(s.Line())

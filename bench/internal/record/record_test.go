@@ -115,10 +115,10 @@ func TestSampleLine(t *testing.T) {
 		t.Errorf("fields %q, want %q", fields, want)
 	}
 	var b strings.Builder
-	if err := WriteSamples(&b, [][2]string{{"goos", "linux"}, {"cpu", "Some CPU\n"}}, []Sample{s}); err != nil {
+	if err := WriteSamples(&b, [][2]string{{"goos", "linux"}, {"cpu", "Some CPU\n"}}, []string{"commit abc"}, []Sample{s}); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(b.String(), "goos: linux\ncpu: Some CPU\nBenchmarkSearchUser") {
+	if !strings.HasPrefix(b.String(), "goos: linux\ncpu: Some CPU\n# commit abc\nBenchmarkSearchUser") {
 		t.Errorf("WriteSamples wrote %q", b.String())
 	}
 }
