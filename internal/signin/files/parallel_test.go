@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -37,6 +38,48 @@ func tricky(data []byte) []byte {
 	return bytes.ReplaceAll(data, []byte(`"userAgent":"`), []byte(`"userAgent":"}],{[\"\\\\\"\n\u007b ,\"value\":[`))
 }
 
+// trickyCSV puts doubled quotes, commas and line breaks (LF and CRLF)
+// inside quoted fields of the admin center's CSV, where a cut that ignored
+// quotes would split a record.
+func trickyCSV(data []byte) []byte {
+	return bytes.ReplaceAll(data, []byte(`"Mozilla/5.0`), []byte("\"x\"\"\n\"\"y,\"\"\r\n\n\"\"Mozilla/5.0"))
+}
+
+// slashDate is a US date of the Log Analytics CSV the generator writes.
+var slashDate = regexp.MustCompile(`"(\d{1,2})/(\d{1,2})/(\d{4})`)
+
+// dayFirst rewrites slash dates day first, from byte from on.
+func dayFirst(data []byte, from int) []byte {
+	return append(append([]byte{}, data[:from]...), slashDate.ReplaceAll(data[from:], []byte(`"$2/$1/$3`))...)
+}
+
+// Slash dates: the order of day and month, settled by the first
+// unambiguous date of the file, corrects the rows read before it and reads
+// those after, whichever batch settles it; a file that mixes both orders
+// fails as the serial decode does.
+func TestParallelLoadDateOrder(t *testing.T) {
+	data := generated(t, files.FormatLogAnalyticsCSV, 400)
+	for name, data := range map[string][]byte{
+		"month first": data,
+		"day first":   dayFirst(data, 0),
+	} {
+		t.Run(name, func(t *testing.T) {
+			res, err := compareLoads(t, writeFile(t, "export.csv", data))
+			if err != nil || len(res.SignIns) != 400 {
+				t.Fatalf("loaded %d sign-ins, error %v; want 400", len(res.SignIns), err)
+			}
+		})
+	}
+	t.Run("mixed", func(t *testing.T) {
+		// The first row again at the end, day first: its date says 13/1.
+		first := data[nth(data, "\n", 1):nth(data, "\n", 2)]
+		mixed := append(append([]byte{}, data...), dayFirst(first, 0)...)
+		if _, err := compareLoads(t, writeFile(t, "export.csv", mixed)); err == nil {
+			t.Fatal("loaded a file with both date orders")
+		}
+	})
+}
+
 // compareLoads loads path serially and on workers, and fails unless the
 // results (or the errors) are the same.
 func compareLoads(t *testing.T, paths ...string) (*files.Result, error) {
@@ -61,6 +104,22 @@ func compareLoads(t *testing.T, paths ...string) (*files.Result, error) {
 	return want, wantErr
 }
 
+// badDate spoils the date of the nth row of an admin center CSV.
+func badDate(data []byte, n int) []byte {
+	from, to := nth(data, "\n", n), nth(data, "\n", n+1)
+	row := bytes.Replace(data[from:to], []byte(`"20`), []byte(`"x20`), 1)
+	return append(append(append([]byte{}, data[:from]...), row...), data[to:]...)
+}
+
+// nth is the offset after the nth sep in data.
+func nth(data []byte, sep string, n int) int {
+	at := 0
+	for range n {
+		at += bytes.Index(data[at:], []byte(sep)) + len(sep)
+	}
+	return at
+}
+
 func writeFile(t *testing.T, name string, data []byte) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), name)
@@ -77,8 +136,11 @@ func TestParallelLoadMatchesSerial(t *testing.T) {
 	for _, format := range filestest.Formats {
 		t.Run(string(format), func(t *testing.T) {
 			data := generated(t, format, 300)
-			if strings.Contains(string(format), "json") {
+			switch {
+			case strings.Contains(string(format), "json"):
 				data = tricky(data)
+			case format == files.FormatPortalCSV:
+				data = trickyCSV(data)
 			}
 			path := writeFile(t, "export", data)
 			res, err := compareLoads(t, path)
@@ -104,27 +166,26 @@ func TestParallelLoadMatchesSerial(t *testing.T) {
 func TestParallelLoadFailsAsSerial(t *testing.T) {
 	lines := generated(t, files.FormatGraphJSONLines, 200)
 	pages := generated(t, files.FormatGraphJSON, 200)
-	nth := func(data []byte, sep string, n int) int {
-		at := 0
-		for range n {
-			at += bytes.Index(data[at:], []byte(sep)) + len(sep)
-		}
-		return at
-	}
 	breakAt := func(data []byte, at int, with string) []byte {
 		return append(append(append([]byte{}, data[:at]...), with...), data[at:]...)
 	}
+	csvFile := generated(t, files.FormatPortalCSV, 300)
 	cases := map[string][]byte{
-		"bad value on the first line":       bytes.Replace(lines, []byte(`"createdDateTime":"`), []byte(`"createdDateTime":"x`), 1),
-		"bad line 120":                      breakAt(lines, nth(lines, "\n", 119), "{\"id\":\n"),
-		"bad last line":                     append(append([]byte{}, lines...), "{]\n"...),
-		"record without a time":             breakAt(lines, nth(lines, "\n", 150), "{\"id\":\"x\",\"userAgent\":\"\\\"}\"}\n"),
-		"audit event among sign-ins":        breakAt(lines, nth(lines, "\n", 77), `{"id":"a1","activityDisplayName":"Update user","activityDateTime":"2025-01-09T02:02:12Z","category":"UserManagement"}`+"\n"),
-		"bad record mid-page":               breakAt(pages, nth(pages, `{"id":`, 150)-len(`{"id":`), `{"id":7},`),
-		"bad record, then broken JSON":      append(breakAt(pages, nth(pages, `{"id":`, 20)-len(`{"id":`), `{"id":7},`), `{"value":[`...),
-		"broken JSON at the end":            append(append([]byte{}, pages...), `{"value":[{"id":`...),
-		"a line longer than MaxRecord":      breakAt(lines, nth(lines, "\n", 60), `{"id":"`+strings.Repeat("a", 5<<20)+`"}`+"\n"),
-		"a last line longer than MaxRecord": append(append([]byte{}, lines...), `{"id":"`+strings.Repeat("a", 5<<20)...),
+		"CSV: a quote in an unquoted field":        breakAt(csvFile, nth(csvFile, "\n", 150), `x"y,`),
+		"CSV: a quote that never closes":           append(append([]byte{}, csvFile...), `"2025-01-13T16:42:00Z","abc`...),
+		"CSV: a row of two fields":                 breakAt(csvFile, nth(csvFile, "\n", 200), "a,b\n"),
+		"CSV: a bad date":                          badDate(csvFile, 120),
+		"CSV: a quoted line break, then a bad row": breakAt(breakAt(csvFile, nth(csvFile, "\n", 250), "a,b\n"), nth(csvFile, "\n", 50), `"a`+"\n"+`b",`),
+		"bad value on the first line":              bytes.Replace(lines, []byte(`"createdDateTime":"`), []byte(`"createdDateTime":"x`), 1),
+		"bad line 120":                             breakAt(lines, nth(lines, "\n", 119), "{\"id\":\n"),
+		"bad last line":                            append(append([]byte{}, lines...), "{]\n"...),
+		"record without a time":                    breakAt(lines, nth(lines, "\n", 150), "{\"id\":\"x\",\"userAgent\":\"\\\"}\"}\n"),
+		"audit event among sign-ins":               breakAt(lines, nth(lines, "\n", 77), `{"id":"a1","activityDisplayName":"Update user","activityDateTime":"2025-01-09T02:02:12Z","category":"UserManagement"}`+"\n"),
+		"bad record mid-page":                      breakAt(pages, nth(pages, `{"id":`, 150)-len(`{"id":`), `{"id":7},`),
+		"bad record, then broken JSON":             append(breakAt(pages, nth(pages, `{"id":`, 20)-len(`{"id":`), `{"id":7},`), `{"value":[`...),
+		"broken JSON at the end":                   append(append([]byte{}, pages...), `{"value":[{"id":`...),
+		"a line longer than MaxRecord":             breakAt(lines, nth(lines, "\n", 60), `{"id":"`+strings.Repeat("a", 5<<20)+`"}`+"\n"),
+		"a last line longer than MaxRecord":        append(append([]byte{}, lines...), `{"id":"`+strings.Repeat("a", 5<<20)...),
 	}
 	for name, data := range cases {
 		t.Run(name, func(t *testing.T) {
