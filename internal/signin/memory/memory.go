@@ -54,8 +54,11 @@ type Store struct {
 	meta  []recMeta
 	codes []int                // the distinct error codes, indexed by recMeta.code
 	types map[signin.Type]byte // the distinct types, indexed from 1 in recMeta.typ
-	// counters holds zeroed count arrays of len(names), for groups.
-	counters sync.Pool
+	// counters holds zeroed count arrays of len(names), for groups; kept
+	// across collections, unlike a sync.Pool's, since one costs a clear of
+	// a few hundred KB.
+	countersMu sync.Mutex
+	counters   [][]int32
 
 	notes []string // said on every search's coverage (WithNotes)
 
@@ -225,10 +228,6 @@ func index(name string, recs []signin.SignIn, opts ...Option) *Store {
 		}
 		s.meta[i] = recMeta{code: c, typ: t, exposure: exposureIndex(r.Exposure()), failed: r.Failed()}
 	}
-	s.counters.New = func() any {
-		c := make([]int32, len(s.names))
-		return &c
-	}
 	// What came after each failure is decided once, by the domain's rule,
 	// so that a search only reads it.
 	s.success = signin.NewSuccesses(recs)
@@ -315,33 +314,43 @@ func (s *Store) Search(ctx context.Context, q signin.Query) (signin.Page, error)
 	outcomes := s.outcomes(q.Classify)
 	typeOK := s.typeMask(types)
 	list, whole := s.candidateList(q, lo, hi)
-	at := func(n int) int { return list[n] }
-	candidates := len(list)
-	if whole {
-		at = func(n int) int { return lo + n }
-		candidates = max(0, hi-lo)
-	}
-	for n = range candidates {
-		if n%4096 == 4095 && ctx.Err() != nil {
-			return signin.Page{}, ctx.Err()
-		}
-		i := at(n)
+	// check reports whether the record at i is matched. The window and the
+	// types are all that a query without an indexed filter asks (Matches):
+	// those read only the metadata; the others read the record.
+	check := func(i int) bool {
 		m := s.meta[i]
-		// The window and the types are all that a query without an
-		// indexed filter asks (Matches); the others read the record.
 		if !m.failed || !typeOK[m.typ] || (!whole && !q.Matches(&s.recs[i], types)) {
-			continue
+			return false
 		}
 		switch outcomes[m.code] {
 		case signin.OutcomeSuccess:
-			continue
+			return false
 		case signin.OutcomeInterrupt:
 			if !q.IncludeInterrupts && s.follow[i].Completed {
 				completed++
-				continue
+				return false
 			}
 		}
-		matched = append(matched, i)
+		return true
+	}
+	if whole {
+		for i := lo; i < hi; i++ {
+			if n++; n%4096 == 0 && ctx.Err() != nil {
+				return signin.Page{}, ctx.Err()
+			}
+			if m := s.meta[i]; m.failed && typeOK[m.typ] && check(i) {
+				matched = append(matched, i)
+			}
+		}
+	} else {
+		for _, i := range list {
+			if n++; n%4096 == 0 && ctx.Err() != nil {
+				return signin.Page{}, ctx.Err()
+			}
+			if check(i) {
+				matched = append(matched, i)
+			}
+		}
 	}
 	page := signin.Page{
 		Groups: s.groups(matched),
@@ -492,16 +501,15 @@ func (s *Store) groups(matched []int) []signin.Group {
 		members[fill[g]] = i
 		fill[g]++
 	}
-	pc := s.counters.Get().(*[]int32)
-	defer s.counters.Put(pc)
-	cnt := *pc
+	cnt := s.counter()
+	defer s.putCounter(cnt)
 	var touched []int32
 	for g := range out {
 		in := members[starts[g]:starts[g+1]]
 		out[g].FirstSeen = s.recs[in[len(in)-1]].CreatedAt
-		out[g].Users, out[g].UserCount = s.top(in, cnt, &touched, func(k recKeys) int32 { return k.user }, signin.GroupTopUsers)
-		out[g].Apps, out[g].AppCount = s.top(in, cnt, &touched, func(k recKeys) int32 { return k.app }, signin.GroupTopApps)
-		out[g].IPAddresses, out[g].IPCount = s.top(in, cnt, &touched, func(k recKeys) int32 { return k.ip }, signin.GroupTopIPs)
+		out[g].Users, out[g].UserCount = s.top(in, cnt, &touched, keyUser, signin.GroupTopUsers)
+		out[g].Apps, out[g].AppCount = s.top(in, cnt, &touched, keyApp, signin.GroupTopApps)
+		out[g].IPAddresses, out[g].IPCount = s.top(in, cnt, &touched, keyIP, signin.GroupTopIPs)
 	}
 	signin.SortGroups(out)
 	if out == nil {
@@ -510,14 +518,51 @@ func (s *Store) groups(matched []int) []signin.Group {
 	return out
 }
 
-// top counts the keys (key of each record's recKeys) of the records in,
+// counter returns a zeroed count array of len(s.names).
+func (s *Store) counter() []int32 {
+	s.countersMu.Lock()
+	defer s.countersMu.Unlock()
+	if n := len(s.counters); n > 0 {
+		c := s.counters[n-1]
+		s.counters = s.counters[:n-1]
+		return c
+	}
+	return make([]int32, len(s.names))
+}
+
+// putCounter keeps c, zeroed again, for the next search; a few are kept,
+// one per concurrent search.
+func (s *Store) putCounter(c []int32) {
+	s.countersMu.Lock()
+	defer s.countersMu.Unlock()
+	if len(s.counters) < 4 {
+		s.counters = append(s.counters, c)
+	}
+}
+
+// The fields of recKeys, for top.
+const (
+	keyUser = iota
+	keyApp
+	keyIP
+)
+
+// top counts the keys (field of each record's recKeys) of the records in,
 // and returns the n most counted as values with their counts, in
 // signin.SortCounts order, and how many distinct keys there were. cnt is
 // zero on entry and on return; touched is scratch space.
-func (s *Store) top(in []int, cnt []int32, touched *[]int32, key func(recKeys) int32, n int) ([]signin.Count, int) {
+func (s *Store) top(in []int, cnt []int32, touched *[]int32, field int, n int) ([]signin.Count, int) {
 	t := (*touched)[:0]
 	for _, i := range in {
-		k := key(s.keys[i])
+		var k int32
+		switch field {
+		case keyUser:
+			k = s.keys[i].user
+		case keyApp:
+			k = s.keys[i].app
+		default:
+			k = s.keys[i].ip
+		}
 		if k == noKey {
 			continue
 		}
