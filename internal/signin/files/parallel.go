@@ -310,7 +310,7 @@ func cutLine(data []byte) (line, rest []byte) {
 
 func (b *lineBatch) decode(w *decodeWorker) {
 	w.rr.kind = b.kind
-	b.out = make([]signin.SignIn, 0, len(b.data)/2048+1)
+	b.out = make([]signin.SignIn, 0, bytes.Count(b.data, []byte{'\n'})+1)
 	for data := b.data; len(data) > 0; {
 		var l []byte
 		l, data = cutLine(data)
