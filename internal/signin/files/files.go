@@ -3,7 +3,9 @@
 // lines; v1.0 or beta), the Entra admin center's JSON and CSV downloads, and
 // Log Analytics exports of the sign-in tables (CSV, JSON rows, or the query
 // API's tables). Each file's format is detected from its content, never from
-// its name, and each file is decoded as a stream: a record at a time.
+// its name, and each file is decoded as a stream: cut into batches of whole
+// records that workers decode on every core and that are merged back in
+// file order (parallel.go), so that the result is the serial decode's.
 //
 // The package detects formats and walks each file's structure; decoding of
 // values is done by graphjson: its Decoder turns Graph signIn objects (and
