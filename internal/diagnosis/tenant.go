@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -358,7 +359,7 @@ func massKey(s *signin.SignIn) string {
 		}
 	}
 	slices.Sort(pols)
-	return fmt.Sprintf("%d|%s", s.Status.ErrorCode, strings.Join(pols, ","))
+	return strconv.Itoa(s.Status.ErrorCode) + "|" + strings.Join(pols, ",")
 }
 
 // massFailures: one code (and failing policy) across at least
@@ -371,7 +372,8 @@ func massFailures(f *facts) []Finding {
 		if x.claimed || x.s.Workload() || isPasswordFailure(x.s) || x.completedInterrupt() {
 			continue
 		}
-		groups[massKey(x.s)] = append(groups[massKey(x.s)], x)
+		k := massKey(x.s)
+		groups[k] = append(groups[k], x)
 	}
 	var out []Finding
 	for _, k := range sortedKeys(groups) {

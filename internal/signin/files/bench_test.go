@@ -20,10 +20,19 @@ func BenchmarkLoadPortalCSV(b *testing.B)        { benchmarkLoad(b, files.Format
 func BenchmarkLoadLogAnalyticsCSV(b *testing.B)  { benchmarkLoad(b, files.FormatLogAnalyticsCSV) }
 func BenchmarkLoadLogAnalyticsJSON(b *testing.B) { benchmarkLoad(b, files.FormatLogAnalyticsJSON) }
 
+// BenchmarkLoadSerial loads the same exports with every record decoded on
+// Load's goroutine, as before decoding used every core: the difference is
+// what the workers bring on this machine.
+func BenchmarkLoadSerial(b *testing.B) {
+	for _, format := range filestest.Formats {
+		b.Run(string(format), func(b *testing.B) { benchmarkLoad(b, format, files.WithWorkers(0, 0)) })
+	}
+}
+
 // benchmarkLoad loads a generated export of benchRows sign-ins. Besides
 // MB/s it reports the file size, the heap in use once the result is loaded
 // (after a collection), and the peak heap sampled while loading.
-func benchmarkLoad(b *testing.B, format files.Format) {
+func benchmarkLoad(b *testing.B, format files.Format, opts ...files.Option) {
 	path := filepath.Join(b.TempDir(), "export")
 	f, err := os.Create(path)
 	if err != nil {
@@ -47,7 +56,7 @@ func benchmarkLoad(b *testing.B, format files.Format) {
 	var res *files.Result
 	for b.Loop() {
 		res = nil
-		res, err = files.Load(ctx, []string{path})
+		res, err = files.Load(ctx, []string{path}, opts...)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -94,9 +94,16 @@ func delimiter(line []byte) rune {
 	return best
 }
 
-// readCSV reads an admin center or Log Analytics CSV export.
+// readCSV reads an admin center or Log Analytics CSV export. A file of
+// sign-ins is decoded on every core when it can be cut safely
+// (readCSVParallel); otherwise, and for audit exports, row by row here.
 func readCSV(s *sink, br *bufio.Reader) (Format, error) {
 	comma, format := csvKind(peekLine(br))
+	if s.workers > 0 && (format == FormatPortalCSV || format == FormatLogAnalyticsCSV) {
+		if ok, err := readCSVParallel(s, br, comma, format); ok {
+			return format, err
+		}
+	}
 	limit := &csvLimit{r: br}
 	cr := csv.NewReader(limit)
 	limit.cr = cr
@@ -108,11 +115,36 @@ func readCSV(s *sink, br *bufio.Reader) (Format, error) {
 		return format, fmt.Errorf("header at line 1: %w", csvProblem(limit.explain(err)))
 	}
 	header = append([]string(nil), header...) // ReuseRecord: the next Read overwrites it
-	next := nextLine(cr, header)
 	clock := &csvClock{s: s}
-	var convert func(rec []string, line int) (signin.SignIn, bool, error)
-	// audit, for an audit export, converts and adds a row's event.
-	var audit func(rec []string, line int) error
+	rows := &csvRows{s: s, cr: cr, limit: limit, header: header, clock: clock, next: nextLine(cr, header)}
+	if err := rows.converters(format); err != nil {
+		return format, err
+	}
+	return format, rows.read()
+}
+
+// csvRows reads the rows of a CSV file after its header, from its start
+// or, after a parallel decode failed, from a record in the middle
+// (lineBase and byteBase say where its reader starts).
+type csvRows struct {
+	s      *sink
+	cr     *csv.Reader
+	limit  *csvLimit
+	header []string
+	clock  *csvClock
+	// convert converts a row of sign-ins; audit converts and adds a row
+	// of audit events (for an audit export).
+	convert func(rec []string, line int) (signin.SignIn, bool, error)
+	audit   func(rec []string, line int) error
+	// next is the line after the last record read.
+	next     int
+	lineBase int
+	byteBase int64
+}
+
+// converters sets convert or audit for the file's format and header.
+func (r *csvRows) converters(format Format) error {
+	s, header, clock := r.s, r.header, r.clock
 	switch format {
 	case FormatAuditPortalCSV, FormatAuditLogAnalyticsCSV:
 		clock.swap = func(i int) { s.events[i].At = swapDayMonth(s.events[i].At) }
@@ -130,7 +162,7 @@ func readCSV(s *sink, br *bufio.Reader) (Format, error) {
 		if format == FormatAuditPortalCSV {
 			p, err := newAuditPortalColumns(header)
 			if err != nil {
-				return format, fmt.Errorf("header at line 1: %w", err)
+				return fmt.Errorf("header at line 1: %w", err)
 			}
 			event = func(rec []string, line int) (directory.Event, string, error) {
 				return auditPortalEvent(p, rec, parse(line))
@@ -138,7 +170,7 @@ func readCSV(s *sink, br *bufio.Reader) (Format, error) {
 		} else {
 			c, err := newAuditColumns(header)
 			if err != nil {
-				return format, fmt.Errorf("header at line 1: %w", err)
+				return fmt.Errorf("header at line 1: %w", err)
 			}
 			event = func(rec []string, line int) (directory.Event, string, error) {
 				r, col := c.record(rec)
@@ -146,7 +178,7 @@ func readCSV(s *sink, br *bufio.Reader) (Format, error) {
 				return e, r.CorrelationID, err
 			}
 		}
-		audit = func(rec []string, line int) error {
+		r.audit = func(rec []string, line int) error {
 			clock.pendingNext = false
 			e, corr, err := event(rec, line)
 			if err != nil {
@@ -158,24 +190,35 @@ func readCSV(s *sink, br *bufio.Reader) (Format, error) {
 			}
 			return err
 		}
+		return nil
+	}
+	convert, err := signInConverter(s, format, header, clock)
+	r.convert = convert
+	return err
+}
+
+// signInConverter returns the function that converts a row of a CSV
+// export of sign-ins with s's Decoder and clock's date order.
+func signInConverter(s *sink, format Format, header []string, clock *csvClock) (func(rec []string, line int) (signin.SignIn, bool, error), error) {
+	switch format {
 	case FormatPortalCSV:
 		p, err := newPortalColumns(header)
 		if err != nil {
-			return format, fmt.Errorf("header at line 1: %w", err)
+			return nil, fmt.Errorf("header at line 1: %w", err)
 		}
-		convert = func(rec []string, line int) (signin.SignIn, bool, error) {
+		return func(rec []string, line int) (signin.SignIn, bool, error) {
 			return s.portalSignIn(p, rec, clock, line)
-		}
+		}, nil
 	case FormatLogAnalyticsCSV:
 		cols := make([]laColumn, len(header))
 		for i, h := range header {
 			cols[i] = laColumnFor(h)
 		}
 		if err := checkLAColumns(cols); err != nil {
-			return format, fmt.Errorf("header at line 1: %w", err)
+			return nil, fmt.Errorf("header at line 1: %w", err)
 		}
 		var row laRow
-		convert = func(rec []string, line int) (signin.SignIn, bool, error) {
+		return func(rec []string, line int) (signin.SignIn, bool, error) {
 			row.reset()
 			for i, v := range rec {
 				row.set(cols[i], v)
@@ -183,53 +226,63 @@ func readCSV(s *sink, br *bufio.Reader) (Format, error) {
 			return s.laSignIn(&row, func(col, v string) (time.Time, bool, error) {
 				return clock.parse(col, v, line)
 			})
-		}
-	default:
-		return format, errors.New("unknown format: a CSV file without the admin center's or Log Analytics' columns (of sign-ins or of audit logs)")
+		}, nil
 	}
+	return nil, errors.New("unknown format: a CSV file without the admin center's or Log Analytics' columns (of sign-ins or of audit logs)")
+}
+
+// read reads the rows to the end of the file.
+func (r *csvRows) read() error {
+	s, cr, limit, header, clock := r.s, r.cr, r.limit, r.header, r.clock
+	next := r.next
 	for {
 		rec, err := cr.Read()
 		if err == io.EOF {
-			return format, nil
+			return nil
 		}
 		if err != nil {
 			if errors.Is(err, graphjson.ErrRecordTooLarge) {
-				return format, fmt.Errorf("record at line %d (byte %d): %w", next, limit.at, err)
+				return fmt.Errorf("record at line %d (byte %d): %w", next, r.byteBase+limit.at, err)
 			}
-			return format, fmt.Errorf("record at line %d: %w", lineOf(err, 0), csvProblem(err))
+			line := lineOf(err, 0)
+			if line > 0 {
+				line += r.lineBase
+			}
+			return fmt.Errorf("record at line %d: %w", line, csvProblem(err))
 		}
 		line, _ := cr.FieldPos(0)
-		next = nextLine(cr, rec)
+		line += r.lineBase
+		next = nextLine(cr, rec) + r.lineBase
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
 			continue // a blank line with spaces
 		}
 		if len(rec) != len(header) {
-			return format, fmt.Errorf("record at line %d: %d fields (want %d, as in the header)", line, len(rec), len(header))
+			return fmt.Errorf("record at line %d: %d fields (want %d, as in the header)", line, len(rec), len(header))
 		}
 		for i, v := range rec {
 			if len(v) > graphjson.MaxField {
-				return format, fmt.Errorf("record at line %d: %w", line, graphjson.FieldTooLarge("in column "+logtext.Clip(strings.TrimSpace(header[i]), 80)))
+				return fmt.Errorf("record at line %d: %w", line, graphjson.FieldTooLarge("in column "+logtext.Clip(strings.TrimSpace(header[i]), 80)))
 			}
 		}
-		if audit != nil {
-			if err := audit(rec, line); err != nil {
+		if r.audit != nil {
+			if err := r.audit(rec, line); err != nil {
 				if isCtxErr(err) {
-					return format, err
+					return err
 				}
-				return format, fmt.Errorf("record at line %d: %w", line, err)
+				return fmt.Errorf("record at line %d: %w", line, err)
 			}
 			continue
 		}
-		si, ambiguous, err := convert(rec, line)
+		si, ambiguous, err := r.convert(rec, line)
 		if err != nil {
-			return format, fmt.Errorf("record at line %d: %w", line, err)
+			return fmt.Errorf("record at line %d: %w", line, err)
 		}
 		idx, err := s.add(&si)
 		if err != nil {
-			return format, err
+			return err
 		}
 		if s.fileRecords == hintAt {
-			s.hint(cr.InputOffset())
+			s.hint(r.byteBase + cr.InputOffset())
 		}
 		if ambiguous {
 			clock.note(idx)

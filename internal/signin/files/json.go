@@ -122,7 +122,36 @@ func (rr *recordReader) decodeRaw(raw []byte) error {
 	return err
 }
 
-// readArray reads the elements of an array whose '[' was consumed.
+// decodeFast decodes a sign-in record for a worker, whose sink only
+// decodes. It reports false for anything decodeRaw would refuse: the
+// merger then decodes the record serially, for decodeRaw's error.
+func (rr *recordReader) decodeFast(raw []byte) (signin.SignIn, bool) {
+	var si signin.SignIn
+	var err error
+	switch rr.kind {
+	case kindGraph:
+		si, err = rr.s.dec.SignIn(raw)
+	case kindLA:
+		l := &rr.lx
+		l.Reset(raw)
+		if l.Peek() != '{' {
+			return si, false
+		}
+		laRowJSON(l, &rr.row)
+		if l.End(); l.Err() != nil {
+			return si, false
+		}
+		si, _, err = rr.s.laSignIn(&rr.row, isoClock)
+	default:
+		return si, false
+	}
+	return si, err == nil && si.ID != "" && !si.CreatedAt.IsZero()
+}
+
+// readArray reads the elements of an array whose '[' was consumed. An
+// array of sign-ins is cut into batches that the file's workers decode
+// (parallel.go); an array of audit events is decoded here, one record at a
+// time.
 func readArray(s *sink, st *graphjson.Stream, where string, inPage bool) (Format, error) {
 	rr := &recordReader{s: s}
 	c, err := st.Peek()
@@ -130,14 +159,46 @@ func readArray(s *sink, st *graphjson.Stream, where string, inPage bool) (Format
 		st.Consume()
 		return arrayFormat(rr.kind, inPage), nil
 	}
+	parallel := false
+	var batch *recordBatch
+	// submit hands the batch cut so far to the workers. Every return
+	// submits what was cut: a record's error before the one that stopped
+	// the cutting comes first (decode reports the pipeline's error).
+	submit := func() error {
+		if batch == nil {
+			return nil
+		}
+		b := batch
+		batch = nil
+		b.end = st.Offset()
+		return s.pipeline().submit(b)
+	}
+	defer func() { _ = submit() }()
 	for i := 0; ; i++ {
 		at := st.Offset()
 		raw, err := st.Value()
-		if err == nil {
-			if i == 0 {
-				err = rr.setKind(raw)
+		if err == nil && i == 0 {
+			if err = rr.setKind(raw); err == nil {
+				parallel = s.workers > 0 && (rr.kind == kindGraph || rr.kind == kindLA)
+				if !parallel {
+					// Records added here go after those in flight.
+					err = s.drain()
+				}
 			}
-			if err == nil {
+		}
+		if err == nil {
+			if parallel {
+				if batch == nil {
+					batch = &recordBatch{rr: rr, kind: rr.kind, where: where, index: i}
+					batch.data = s.pipeline().buffer(s.batchBytes + len(raw))
+				}
+				batch.add(raw, at)
+				if len(batch.data) >= s.batchBytes {
+					if err := submit(); err != nil {
+						return arrayFormat(rr.kind, inPage), err
+					}
+				}
+			} else {
 				err = rr.decodeRaw(raw)
 			}
 		}
@@ -147,7 +208,7 @@ func readArray(s *sink, st *graphjson.Stream, where string, inPage bool) (Format
 			}
 			return arrayFormat(rr.kind, inPage), fmt.Errorf("%srecord at index %d (byte %d): %w", where, i, at, err)
 		}
-		if s.fileRecords == hintAt {
+		if !parallel && s.fileRecords == hintAt {
 			s.hint(st.Offset())
 		}
 		if err := st.Next(']'); err != nil {
@@ -236,6 +297,9 @@ func readWrapper(s *sink, st *graphjson.Stream, where string) (Format, error) {
 		return format, err
 	}
 	rest.WriteByte('}')
+	if err := s.drain(); err != nil {
+		return format, err
+	}
 	rr := &recordReader{s: s}
 	if rr.kind = classifyObject(rest.Bytes()); isRecordKind(rr.kind) {
 		if err := rr.decodeRaw(rest.Bytes()); err != nil && !isCtxErr(err) {
@@ -266,6 +330,9 @@ func readSingle(s *sink, st *graphjson.Stream, where string) (Format, error) {
 	}
 	rr := &recordReader{s: s}
 	if err == nil {
+		err = s.drain() // this record goes after those in flight
+	}
+	if err == nil {
 		if err = rr.setKind(raw); err == nil {
 			err = rr.decodeRaw(raw)
 		}
@@ -283,6 +350,9 @@ func readSingle(s *sink, st *graphjson.Stream, where string) (Format, error) {
 // readTables reads a Log Analytics query API response's "tables" array:
 // [{"name":..., "columns":[{"name":..., "type":...}], "rows":[[...], ...]}].
 func readTables(s *sink, st *graphjson.Stream, where string) error {
+	if err := s.drain(); err != nil {
+		return err // rows are added here, after the records in flight
+	}
 	if c, err := st.Peek(); err != nil || c != '[' {
 		return fmt.Errorf(`%s"tables" is not an array (want the query API's tables)`, where)
 	}
@@ -442,10 +512,22 @@ func readAuditTableRows(s *sink, st *graphjson.Stream, where string, names []str
 	}
 }
 
-// readJSONLines reads one record per line; blank lines are skipped.
+// readJSONLines reads one record per line; blank lines are skipped. A file
+// of sign-ins is decoded on every core (readJSONLinesParallel); a file of
+// audit events, one record at a time.
 func readJSONLines(s *sink, br *bufio.Reader) (Format, error) {
 	rr := &recordReader{s: s}
 	format := FormatGraphJSONLines
+	if s.workers > 0 {
+		// sniff found a whole record on the first line.
+		if k := classifyObject(bytes.TrimSpace(peekLine(br))); k == kindGraph || k == kindLA {
+			rr.kind = k
+			if isLAKind(k) {
+				format = FormatLogAnalyticsJSON
+			}
+			return format, readJSONLinesParallel(s, br, rr)
+		}
+	}
 	var long []byte
 	var consumed int64
 	for line := 1; ; line++ {
@@ -469,27 +551,41 @@ func readJSONLines(s *sink, br *bufio.Reader) (Format, error) {
 		if s.fileRecords == hintAt {
 			s.hint(consumed)
 		}
-		if t := bytes.TrimSpace(b); len(t) > 0 {
-			var derr error
-			if rr.kind == kindUnknown {
-				if derr = rr.setKind(t); derr == nil && isLAKind(rr.kind) {
-					format = FormatLogAnalyticsJSON
-				}
+		if rr.kind == kindUnknown && len(bytes.TrimSpace(b)) > 0 {
+			if rr.setKind(bytes.TrimSpace(b)) == nil && isLAKind(rr.kind) {
+				format = FormatLogAnalyticsJSON
 			}
-			if derr == nil {
-				derr = rr.decodeRaw(t)
-			}
-			if derr != nil {
-				if isCtxErr(derr) {
-					return format, derr
-				}
-				return format, fmt.Errorf("record at line %d: %w", line, derr)
-			}
+		}
+		if derr := rr.jsonLine(b, line); derr != nil {
+			return format, derr
 		}
 		if err == io.EOF {
 			return format, nil
 		}
 	}
+}
+
+// jsonLine decodes one line of a JSON lines file (a blank one is skipped)
+// and adds its record to the sink.
+func (rr *recordReader) jsonLine(b []byte, line int) error {
+	t := bytes.TrimSpace(b)
+	if len(t) == 0 {
+		return nil
+	}
+	var derr error
+	if rr.kind == kindUnknown {
+		derr = rr.setKind(t)
+	}
+	if derr == nil {
+		derr = rr.decodeRaw(t)
+	}
+	if derr != nil {
+		if isCtxErr(derr) {
+			return derr
+		}
+		return fmt.Errorf("record at line %d: %w", line, derr)
+	}
+	return nil
 }
 
 func isCtxErr(err error) bool {

@@ -120,6 +120,12 @@ func (d *Decoder) Policies(field, text string) ([]signin.Policy, error) {
 	if text == "" || text == "null" {
 		return nil, nil
 	}
+	// A cached list is found from the text itself: converting every
+	// row's text to bytes to look it up allocated 400 MB in a load of
+	// 100,000 Log Analytics rows.
+	if list, ok := d.policies.m[text]; ok {
+		return list, nil
+	}
 	list, err := d.policies.get([]byte(text), &d.strs)
 	if err != nil {
 		return nil, fmt.Errorf("%s%w", field, err)

@@ -41,10 +41,22 @@ func (s *Store) Collect(ctx context.Context, c signin.Collect) (signin.Collectio
 	// One allocation of at most what can match: a million-record store
 	// makes every growth of a large slice, and the GC it triggers, dear.
 	total := len(list)
-	if whole {
+	shared := false
+	switch {
+	case whole && s.countInWindow(types, lo, hi) == hi-lo:
+		// Every record in the window matches (a tenant, every type it
+		// holds): the window itself is the answer, in the same order. A
+		// copy of a million-record tenant's two days (285,000 records of
+		// 816 bytes) took a second. The records are shared, capacity
+		// capped: a caller that appends gets its own array, and no caller
+		// writes to them (Collection's records are read-only, as the
+		// store's are).
+		out.SignIns = s.recs[lo:hi:hi]
+		total, shared = hi-lo, true
+	case whole:
 		total = hi - lo
 		out.SignIns = make([]signin.SignIn, 0, s.countInWindow(types, lo, hi))
-	} else {
+	default:
 		out.SignIns = make([]signin.SignIn, 0, total)
 	}
 	progress := func(done int, msg string) {
@@ -58,7 +70,20 @@ func (s *Store) Collect(ctx context.Context, c signin.Collect) (signin.Collectio
 		}
 		return list[n]
 	}
-	for n := range total {
+	if shared {
+		// What the loop below reports as it reads, without reading.
+		for n := progressEvery; n < total; n += progressEvery {
+			if err := ctx.Err(); err != nil {
+				return signin.Collection{}, err
+			}
+			progress(n, fmt.Sprintf("read %d of %d sign-ins", n, total))
+		}
+	}
+	read := total
+	if shared {
+		read = 0 // the window is the answer
+	}
+	for n := range read {
 		if n%cancelEvery == 0 && n > 0 {
 			if err := ctx.Err(); err != nil {
 				return signin.Collection{}, err

@@ -8,10 +8,10 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"iter"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/directory"
@@ -46,6 +46,19 @@ type Store struct {
 	// small integers instead of hashing strings.
 	keys  []recKeys
 	names []string
+
+	// Per record, what a search reads of it (meta), packed so that a scan
+	// of a million records reads 8 bytes of each instead of the record:
+	// a search over the last day of a million-record tenant read every
+	// record in the window and took 170 ms; it now takes a few.
+	meta  []recMeta
+	codes []int                // the distinct error codes, indexed by recMeta.code
+	types map[signin.Type]byte // the distinct types, indexed from 1 in recMeta.typ
+	// counters holds zeroed count arrays of len(names), for groups; kept
+	// across collections, unlike a sync.Pool's, since one costs a clear of
+	// a few hundred KB.
+	countersMu sync.Mutex
+	counters   [][]int32
 
 	notes []string // said on every search's coverage (WithNotes)
 
@@ -86,6 +99,27 @@ func (s *Store) Directory(ctx context.Context, q directory.Query) (directory.Con
 }
 
 type recKeys struct{ user, app, ip int32 }
+
+// recMeta is a record's error code (an index in Store.codes), type (an
+// index in Store.types, from 1), exposure and whether it failed.
+type recMeta struct {
+	code     uint32
+	typ      byte
+	exposure byte
+	failed   bool
+}
+
+// exposures are the values of recMeta.exposure.
+var exposures = [...]signin.Exposure{signin.ExposureNone, signin.ExposureMFARejected, signin.ExposureHighRisk}
+
+func exposureIndex(e signin.Exposure) byte {
+	for i, x := range exposures {
+		if x == e {
+			return byte(i)
+		}
+	}
+	return 0
+}
 
 // noKey marks a record without that field.
 const noKey = -1
@@ -176,6 +210,24 @@ func index(name string, recs []signin.SignIn, opts ...Option) *Store {
 		r := &recs[i]
 		s.keys[i] = recKeys{user: key(r.WhoName()), app: key(r.AppName()), ip: key(r.IPAddress)}
 	}
+	s.meta = make([]recMeta, len(recs))
+	s.types = map[signin.Type]byte{}
+	codeIdx := map[int]uint32{}
+	for i := range recs {
+		r := &recs[i]
+		c, ok := codeIdx[r.Status.ErrorCode]
+		if !ok {
+			c = uint32(len(s.codes))
+			codeIdx[r.Status.ErrorCode] = c
+			s.codes = append(s.codes, r.Status.ErrorCode)
+		}
+		t, ok := s.types[r.Type]
+		if !ok && len(s.types) < 255 {
+			t = byte(len(s.types) + 1)
+			s.types[r.Type] = t
+		}
+		s.meta[i] = recMeta{code: c, typ: t, exposure: exposureIndex(r.Exposure()), failed: r.Failed()}
+	}
 	// What came after each failure is decided once, by the domain's rule,
 	// so that a search only reads it.
 	s.success = signin.NewSuccesses(recs)
@@ -259,24 +311,46 @@ func (s *Store) Search(ctx context.Context, q signin.Query) (signin.Page, error)
 	lo, hi := s.window(q.Since, q.Until)
 	var matched []int
 	n, completed := 0, 0
-	for i := range s.candidates(q, lo, hi) {
-		if n++; n%4096 == 0 && ctx.Err() != nil {
-			return signin.Page{}, ctx.Err()
+	outcomes := s.outcomes(q.Classify)
+	typeOK := s.typeMask(types)
+	list, whole := s.candidateList(q, lo, hi)
+	// check reports whether the record at i is matched. The window and the
+	// types are all that a query without an indexed filter asks (Matches):
+	// those read only the metadata; the others read the record.
+	check := func(i int) bool {
+		m := s.meta[i]
+		if !m.failed || !typeOK[m.typ] || (!whole && !q.Matches(&s.recs[i], types)) {
+			return false
 		}
-		r := &s.recs[i]
-		if !r.Failed() || !q.Matches(r, types) {
-			continue
-		}
-		switch q.Classify(r.Status.ErrorCode) {
+		switch outcomes[m.code] {
 		case signin.OutcomeSuccess:
-			continue
+			return false
 		case signin.OutcomeInterrupt:
 			if !q.IncludeInterrupts && s.follow[i].Completed {
 				completed++
-				continue
+				return false
 			}
 		}
-		matched = append(matched, i)
+		return true
+	}
+	if whole {
+		for i := lo; i < hi; i++ {
+			if n++; n%4096 == 0 && ctx.Err() != nil {
+				return signin.Page{}, ctx.Err()
+			}
+			if m := s.meta[i]; m.failed && typeOK[m.typ] && check(i) {
+				matched = append(matched, i)
+			}
+		}
+	} else {
+		for _, i := range list {
+			if n++; n%4096 == 0 && ctx.Err() != nil {
+				return signin.Page{}, ctx.Err()
+			}
+			if check(i) {
+				matched = append(matched, i)
+			}
+		}
 	}
 	page := signin.Page{
 		Groups: s.groups(matched),
@@ -331,22 +405,9 @@ func (s *Store) holds() []signin.Type {
 	return out
 }
 
-// candidates returns the positions worth checking, ascending: the shortest
-// posting list among the query's indexed filters, cut to the window, or the
-// window itself.
-func (s *Store) candidates(q signin.Query, lo, hi int) iter.Seq[int] {
-	list, whole := s.candidateList(q, lo, hi)
-	if whole {
-		return func(yield func(int) bool) {
-			for i := lo; i < hi && yield(i); i++ {
-			}
-		}
-	}
-	return slices.Values(list)
-}
-
-// candidateList is candidates as a slice of the shortest posting list cut to
-// the window, or whole when no indexed filter applies and every position of
+// candidateList returns the positions worth checking, ascending: the
+// shortest posting list among the query's indexed filters, cut to the
+// window, or whole when no indexed filter applies and every position of
 // [lo, hi) is a candidate.
 func (s *Store) candidateList(q signin.Query, lo, hi int) (list []int, whole bool) {
 	var lists [][]int
@@ -387,60 +448,155 @@ func (s *Store) union(a, b []int) []int {
 	return slices.Compact(out)
 }
 
-// counter counts keys of s.names.
-type counter map[int32]int
-
-func (c counter) add(k int32) {
-	if k != noKey {
-		c[k]++
+// outcomes classifies every error code the store holds, once per search
+// rather than once per record.
+func (s *Store) outcomes(classify signin.Classifier) []signin.Outcome {
+	out := make([]signin.Outcome, len(s.codes))
+	for i, c := range s.codes {
+		out[i] = classify(c)
 	}
+	return out
 }
 
-// top returns the n most counted keys as values with their counts, in
-// signin.SortCounts order.
-func (c counter) top(names []string, n int) []signin.Count {
-	out := make([]signin.Count, 0, len(c))
-	for k, v := range c {
-		out = append(out, signin.Count{Value: names[k], Count: v})
-	}
-	signin.SortCounts(out)
-	return out[:min(n, len(out))]
-}
-
-// groups aggregates every matched record by error code, largest group first.
-func (s *Store) groups(matched []int) []signin.Group {
-	type acc struct {
-		g                signin.Group
-		users, apps, ips counter
-	}
-	by := map[int]*acc{}
-	var order []int
-	for _, i := range matched { // newest first
-		r := &s.recs[i]
-		a := by[r.Status.ErrorCode]
-		if a == nil {
-			a = &acc{g: signin.Group{ErrorCode: r.Status.ErrorCode, LastSeen: r.CreatedAt}, users: counter{}, apps: counter{}, ips: counter{}}
-			by[r.Status.ErrorCode] = a
-			order = append(order, r.Status.ErrorCode)
+// typeMask marks the recMeta.typ values of types.
+func (s *Store) typeMask(types []signin.Type) *[256]bool {
+	var ok [256]bool
+	for _, t := range types {
+		if i, found := s.types[t]; found {
+			ok[i] = true
 		}
-		a.g.Count++
-		a.g.FirstSeen = r.CreatedAt
-		a.g.AddExposure(r.Exposure())
-		k := s.keys[i]
-		a.users.add(k.user)
-		a.apps.add(k.app)
-		a.ips.add(k.ip)
 	}
-	out := make([]signin.Group, 0, len(order))
-	for _, code := range order {
-		a := by[code]
-		a.g.Users, a.g.UserCount = a.users.top(s.names, signin.GroupTopUsers), len(a.users)
-		a.g.Apps, a.g.AppCount = a.apps.top(s.names, signin.GroupTopApps), len(a.apps)
-		a.g.IPAddresses, a.g.IPCount = a.ips.top(s.names, signin.GroupTopIPs), len(a.ips)
-		out = append(out, a.g)
+	return &ok
+}
+
+// groups aggregates every matched record by error code, largest group
+// first. matched is ascending: newest first.
+func (s *Store) groups(matched []int) []signin.Group {
+	// The groups in order of first appearance, and the matched records
+	// of each, grouped by a counting sort.
+	groupOf := map[uint32]int{}
+	var out []signin.Group
+	var sizes []int
+	for _, i := range matched {
+		m := s.meta[i]
+		g, ok := groupOf[m.code]
+		if !ok {
+			g = len(out)
+			groupOf[m.code] = g
+			out = append(out, signin.Group{ErrorCode: s.codes[m.code], LastSeen: s.recs[i].CreatedAt})
+			sizes = append(sizes, 0)
+		}
+		sizes[g]++
+		out[g].Count++
+		out[g].AddExposure(exposures[m.exposure])
+	}
+	starts := make([]int, len(out)+1)
+	for g, n := range sizes {
+		starts[g+1] = starts[g] + n
+	}
+	members := make([]int, len(matched))
+	fill := slices.Clone(starts[:len(out)])
+	for _, i := range matched {
+		g := groupOf[s.meta[i].code]
+		members[fill[g]] = i
+		fill[g]++
+	}
+	cnt := s.counter()
+	defer s.putCounter(cnt)
+	var touched []int32
+	for g := range out {
+		in := members[starts[g]:starts[g+1]]
+		out[g].FirstSeen = s.recs[in[len(in)-1]].CreatedAt
+		out[g].Users, out[g].UserCount = s.top(in, cnt, &touched, keyUser, signin.GroupTopUsers)
+		out[g].Apps, out[g].AppCount = s.top(in, cnt, &touched, keyApp, signin.GroupTopApps)
+		out[g].IPAddresses, out[g].IPCount = s.top(in, cnt, &touched, keyIP, signin.GroupTopIPs)
 	}
 	signin.SortGroups(out)
+	if out == nil {
+		out = []signin.Group{}
+	}
 	return out
+}
+
+// counter returns a zeroed count array of len(s.names).
+func (s *Store) counter() []int32 {
+	s.countersMu.Lock()
+	defer s.countersMu.Unlock()
+	if n := len(s.counters); n > 0 {
+		c := s.counters[n-1]
+		s.counters = s.counters[:n-1]
+		return c
+	}
+	return make([]int32, len(s.names))
+}
+
+// putCounter keeps c, zeroed again, for the next search; a few are kept,
+// one per concurrent search.
+func (s *Store) putCounter(c []int32) {
+	s.countersMu.Lock()
+	defer s.countersMu.Unlock()
+	if len(s.counters) < 4 {
+		s.counters = append(s.counters, c)
+	}
+}
+
+// The fields of recKeys, for top.
+const (
+	keyUser = iota
+	keyApp
+	keyIP
+)
+
+// top counts the keys (field of each record's recKeys) of the records in,
+// and returns the n most counted as values with their counts, in
+// signin.SortCounts order, and how many distinct keys there were. cnt is
+// zero on entry and on return; touched is scratch space.
+func (s *Store) top(in []int, cnt []int32, touched *[]int32, field int, n int) ([]signin.Count, int) {
+	t := (*touched)[:0]
+	for _, i := range in {
+		var k int32
+		switch field {
+		case keyUser:
+			k = s.keys[i].user
+		case keyApp:
+			k = s.keys[i].app
+		default:
+			k = s.keys[i].ip
+		}
+		if k == noKey {
+			continue
+		}
+		if cnt[k] == 0 {
+			t = append(t, k)
+		}
+		cnt[k]++
+	}
+	// The n best under SortCounts' order (count down, then value up), kept
+	// sorted: the same as sorting every count and keeping n.
+	best := make([]signin.Count, 0, min(n, len(t)))
+	less := func(a, b signin.Count) bool {
+		if a.Count != b.Count {
+			return a.Count > b.Count
+		}
+		return a.Value < b.Value
+	}
+	for _, k := range t {
+		c := signin.Count{Value: s.names[k], Count: int(cnt[k])}
+		cnt[k] = 0
+		if len(best) == n && !less(c, best[n-1]) {
+			continue
+		}
+		if len(best) < n {
+			best = append(best, c)
+		} else {
+			best[n-1] = c
+		}
+		for j := len(best) - 1; j > 0 && less(best[j], best[j-1]); j-- {
+			best[j], best[j-1] = best[j-1], best[j]
+		}
+	}
+	*touched = t
+	return best, len(t)
 }
 
 // Get implements signin.Source; IDs compare case-insensitively.

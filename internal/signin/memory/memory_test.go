@@ -4,12 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin"
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/files"
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/files/filestest"
 )
 
 var t0 = time.Date(2025, 3, 4, 12, 0, 0, 0, time.UTC)
@@ -308,5 +313,84 @@ func TestGroupsAgreeWithTheDomain(t *testing.T) {
 	}
 	if exposed == 0 {
 		t.Error("no group counted the sign-ins with exposure evidence")
+	}
+}
+
+// TestSearchAgreesWithTheDomain: over a generated export, every search
+// (the tenant, a user, an app, an error code, with and without interrupts)
+// matches what signin.Query.Matches and the classifier select, in order,
+// and groups them as signin.GroupSignIns does.
+func TestSearchAgreesWithTheDomain(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "signins.jsonl")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := filestest.Generate(f, files.FormatGraphJSONLines, 5000, 3); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	res, err := files.Load(context.Background(), []string{path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := New("t", res.SignIns)
+	_, newest := s.Range()
+	r := s.recs[len(s.recs)/3]
+	code := r.Status.ErrorCode
+	for name, q := range map[string]signin.Query{
+		"tenant":       {Since: newest.Add(-24 * time.Hour), Until: newest.Add(time.Second)},
+		"tenant, all":  {Since: newest.Add(-30 * 24 * time.Hour), Until: newest.Add(time.Second), IncludeInterrupts: true},
+		"interactive":  {Since: newest.Add(-7 * 24 * time.Hour), Until: newest, Types: []signin.Type{signin.Interactive}},
+		"user":         {Since: newest.Add(-30 * 24 * time.Hour), Until: newest.Add(time.Second), User: strings.ToUpper(r.User.UPN)},
+		"app":          {Since: newest.Add(-30 * 24 * time.Hour), Until: newest.Add(time.Second), App: r.App.Name},
+		"code":         {Since: newest.Add(-30 * 24 * time.Hour), Until: newest.Add(time.Second), ErrorCode: &code},
+		"empty window": {Since: newest.Add(time.Hour), Until: newest.Add(2 * time.Hour)},
+	} {
+		t.Run(name, func(t *testing.T) {
+			q.Classify, q.Limit = classify, 200
+			types := q.TypesOrDefault(signin.AllTypes)
+			var want []signin.SignIn
+			for i := range s.recs {
+				x := &s.recs[i]
+				if !x.Failed() || !q.Matches(x, types) {
+					continue
+				}
+				switch classify(x.Status.ErrorCode) {
+				case signin.OutcomeSuccess:
+					continue
+				case signin.OutcomeInterrupt:
+					if !q.IncludeInterrupts && s.follow[i].Completed {
+						continue
+					}
+				}
+				want = append(want, *x)
+			}
+			var got []signin.SignIn
+			var groups []signin.Group
+			for {
+				p, err := s.Search(context.Background(), q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if groups == nil {
+					groups = p.Groups
+				}
+				for _, row := range p.Rows {
+					got = append(got, row.SignIn)
+				}
+				if q.Cursor = p.Coverage.NextCursor; q.Cursor == "" {
+					break
+				}
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("search returned %d sign-ins, want %d", len(got), len(want))
+			}
+			if wg := signin.GroupSignIns(want); !reflect.DeepEqual(groups, wg) {
+				t.Fatalf("groups differ from signin.GroupSignIns:\n%+v\n%+v", groups, wg)
+			}
+		})
 	}
 }
