@@ -275,7 +275,7 @@ func (d *dirReader) failed(what, perm, notFound string, err error) {
 		d.note(fmt.Sprintf("could not read %s: Graph's answer could not be decoded: %s", what, logtext.Clean(redact(err.Error()), logtext.MaxName)))
 		return
 	}
-	e := &Error{Status: api.GetStatusCode()}
+	e := &Error{Service: serviceName, Status: api.GetStatusCode()}
 	d.lastStatus = e.Status
 	if h := api.GetResponseHeaders(); h != nil {
 		if ids := h.Get("request-id"); len(ids) > 0 {

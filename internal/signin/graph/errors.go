@@ -7,38 +7,15 @@ import (
 	"strings"
 	"time"
 
-	"github.com/entra-signin-mcp/entra-signin-mcp/internal/logtext"
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/apierror"
 )
 
 // Error is a Graph answer other than success, explained: what failed, Graph's
 // error code and request-id, and what to do about it.
-type Error struct {
-	Status    int
-	Code      string
-	Message   string
-	RequestID string
-	RetryIn   time.Duration
-	Fix       string
-}
+type Error = apierror.Error
 
-// Error renders the explanation for a model and an admin.
-func (e *Error) Error() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "Microsoft Graph answered %d", e.Status)
-	if e.Code != "" {
-		fmt.Fprintf(&b, " %s", e.Code)
-	}
-	if e.Message != "" {
-		fmt.Fprintf(&b, " (%s)", redact(logtext.Clean(e.Message, 300)))
-	}
-	if e.RequestID != "" {
-		fmt.Fprintf(&b, ", request-id %s", e.RequestID)
-	}
-	if e.Fix != "" {
-		fmt.Fprintf(&b, ". %s", e.Fix)
-	}
-	return b.String()
-}
+// serviceName names Graph in its errors.
+const serviceName = "Microsoft Graph"
 
 // Permissions the source needs, named in errors and the README.
 const (
@@ -59,7 +36,7 @@ func (s *Source) statusError(r response) error {
 		} `json:"error"`
 	}
 	_ = json.Unmarshal(r.body, &body)
-	e := &Error{Status: r.status, Code: body.Error.Code, Message: body.Error.Message, RequestID: r.requestID, RetryIn: r.retryIn}
+	e := &Error{Service: serviceName, Status: r.status, Code: body.Error.Code, Message: body.Error.Message, RequestID: r.requestID, RetryIn: r.retryIn}
 	if e.RequestID == "" {
 		e.RequestID = body.Error.InnerError.RequestID
 	}

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/apierror"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/graph/callers"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/loganalytics/kql"
 
@@ -158,11 +159,8 @@ func (s *Source) transportError(ctx context.Context, err error) error {
 	return fmt.Errorf("reach Microsoft Graph at %s: %v", s.cfg.GraphURL, redact(err.Error()))
 }
 
-// bearerRe finds bearer tokens that an error message might echo.
-var bearerRe = regexp.MustCompile(`(?i)bearer\s+[A-Za-z0-9._~+/=-]+`)
-
 // redact removes anything token-like from a message.
-func redact(s string) string { return bearerRe.ReplaceAllString(s, "Bearer [redacted]") }
+func redact(s string) string { return apierror.Redact(s) }
 
 // selectV1 and selectBeta are the properties the decoder maps, per API
 // version: Graph sends only these ($select), a fraction of a full record.

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -15,39 +14,17 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 	"github.com/Azure/azure-sdk-for-go/sdk/monitor/query/azlogs"
 
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/apierror"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/azauth"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/logtext"
 )
 
 // Error is a Log Analytics answer other than success, explained: the
 // status, the service's error code and request ID, and what to do.
-type Error struct {
-	Status    int
-	Code      string
-	Message   string
-	RequestID string
-	RetryIn   time.Duration
-	Fix       string
-}
+type Error = apierror.Error
 
-// Error renders the explanation for a model and an admin.
-func (e *Error) Error() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "Log Analytics answered %d", e.Status)
-	if e.Code != "" {
-		fmt.Fprintf(&b, " %s", e.Code)
-	}
-	if e.Message != "" {
-		fmt.Fprintf(&b, " (%s)", redact(logtext.Clean(e.Message, 300)))
-	}
-	if e.RequestID != "" {
-		fmt.Fprintf(&b, ", request-id %s", e.RequestID)
-	}
-	if e.Fix != "" {
-		fmt.Fprintf(&b, ". %s", e.Fix)
-	}
-	return b.String()
-}
+// serviceName names Log Analytics in its errors.
+const serviceName = "Log Analytics"
 
 // The fixes named in errors and in the README.
 const (
@@ -57,11 +34,8 @@ const (
 	bugFix       = "The query is built by this server, so this is a bug in entra-signin-mcp: please report it at https://github.com/entra-signin-mcp/entra-signin-mcp/issues with the server's debug log (--log-level debug shows the query; it holds no token)"
 )
 
-// bearerRe finds bearer tokens that a message might echo.
-var bearerRe = regexp.MustCompile(`(?i)bearer\s+[A-Za-z0-9._~+/=-]+`)
-
 // redact removes anything token-like from a message.
-func redact(s string) string { return bearerRe.ReplaceAllString(s, "Bearer [redacted]") }
+func redact(s string) string { return apierror.Redact(s) }
 
 // explain turns a failed query into an error that names the fix. The
 // caller's cancellation passes through unchanged.
@@ -83,7 +57,7 @@ func (s *Source) explain(ctx context.Context, err error, text string) error {
 		}
 		return fmt.Errorf("reach Log Analytics at %s: %v", s.cfg.URL, redact(err.Error()))
 	}
-	e := &Error{Status: re.StatusCode, Code: re.ErrorCode}
+	e := &Error{Service: serviceName, Status: re.StatusCode, Code: re.ErrorCode}
 	if r := re.RawResponse; r != nil {
 		e.RequestID = r.Header.Get("x-ms-request-id")
 		if ra := r.Header.Get("Retry-After"); ra != "" {
