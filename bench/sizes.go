@@ -8,11 +8,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
-	"runtime/metrics"
 	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/entra-signin-mcp/entra-signin-mcp/bench/internal/record"
@@ -267,11 +264,12 @@ func generate(path string, n int) (time.Duration, error) {
 func measureLoad(ctx context.Context, path string, n int, pick bool) (took time.Duration, heap, peak uint64, q question, err error) {
 	runtime.GC()
 	debug.FreeOSMemory()
-	meter := startPeakMeter()
+	meter := filestest.StartHeapMeter()
 	start := time.Now()
 	res, err := files.Load(ctx, []string{path})
 	took = time.Since(start)
-	peak = meter.stop()
+	meter.Stop()
+	peak = meter.Peak()
 	if err != nil {
 		return 0, 0, 0, q, fmt.Errorf("files.Load: %w", err)
 	}
@@ -317,38 +315,4 @@ func pickQuestion(res *files.Result) question {
 		q.user = users[0]
 	}
 	return q
-}
-
-// peakMeter samples the heap's objects every 2 ms, for the peak of a load.
-type peakMeter struct {
-	peak atomic.Uint64
-	done chan struct{}
-	wg   sync.WaitGroup
-}
-
-func startPeakMeter() *peakMeter {
-	m := &peakMeter{done: make(chan struct{})}
-	m.wg.Go(func() {
-		sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-		tick := time.NewTicker(2 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			metrics.Read(sample)
-			if v := sample[0].Value.Uint64(); v > m.peak.Load() {
-				m.peak.Store(v)
-			}
-			select {
-			case <-m.done:
-				return
-			case <-tick.C:
-			}
-		}
-	})
-	return m
-}
-
-func (m *peakMeter) stop() uint64 {
-	close(m.done)
-	m.wg.Wait()
-	return m.peak.Load()
 }

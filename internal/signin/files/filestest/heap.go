@@ -47,6 +47,9 @@ func (m *HeapMeter) Stop() {
 	m.wg.Wait()
 }
 
+// Peak returns the largest heap sampled so far, in bytes.
+func (m *HeapMeter) Peak() uint64 { return m.peak.Load() }
+
 // Report reports file-MB (fileBytes), heap-MB (the heap that stays while
 // result is alive, after a collection) and peak-heap-MB.
 func (m *HeapMeter) Report(b *testing.B, fileBytes int64, result any) {
