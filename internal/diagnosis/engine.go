@@ -54,6 +54,16 @@ type Input struct {
 	// subject (audit events, account state, policies, app credentials);
 	// nil when none was read. A tenant triage ignores it.
 	Directory *directory.Context
+	// Successes, when not nil, is the source's index of its successes
+	// (signin.Collection.Successes): what came after each failure is
+	// asked of it, bounded at Until, instead of indexing SignIns. Set it
+	// only when SignIns hold every sign-in of their types from Since to
+	// Until.
+	Successes *signin.Successes
+	// UniqueIDs: no two records of SignIns and SameIP share an ID
+	// (signin.Collection.UniqueIDs), so that prepare skips its look for
+	// duplicates.
+	UniqueIDs bool
 }
 
 // Result is a diagnosis; field names are API.
@@ -214,12 +224,21 @@ func prepare(in Input) *facts {
 	f := &facts{in: in, dir: prepareDirectory(in.Directory)}
 	// Sorted pointers into the caller's slice: copying 100,000 records
 	// cost more than every rule together.
-	f.all = make([]*signin.SignIn, len(in.SignIns))
-	for i := range in.SignIns {
-		f.all[i] = &in.SignIns[i]
+	f.all = sorted(in.SignIns)
+	followUp := func(s *signin.SignIn) signin.FollowUp { return in.Successes.FollowUpBefore(s, in.Until) }
+	if in.Successes == nil {
+		succ := signin.NewSuccesses(in.SignIns) // orders its own index
+		followUp = succ.FollowUp
 	}
-	slices.SortFunc(f.all, order)
-	succ := signin.NewSuccesses(in.SignIns) // orders its own index
+	// One array of failures, pointed into: one allocation, not one each.
+	n := 0
+	for _, s := range f.all {
+		if s.Failed() {
+			n++
+		}
+	}
+	fails := make([]failure, 0, n)
+	f.successes = make([]*signin.SignIn, 0, len(f.all)-n)
 	for _, s := range f.all {
 		if !s.Failed() {
 			f.successes = append(f.successes, s)
@@ -228,7 +247,16 @@ func prepare(in Input) *facts {
 		if (!in.Since.IsZero() && s.CreatedAt.Before(in.Since)) || (!in.Until.IsZero() && !s.CreatedAt.Before(in.Until)) {
 			continue
 		}
-		f.failures = append(f.failures, &failure{s: s, outcome: in.Classify(s.Status.ErrorCode), fu: succ.FollowUp(s)})
+		fails = append(fails, failure{s: s, outcome: in.Classify(s.Status.ErrorCode), fu: followUp(s)})
+	}
+	f.failures = make([]*failure, len(fails))
+	for i := range fails {
+		f.failures[i] = &fails[i]
+	}
+	if in.UniqueIDs && len(in.SameIP) == 0 {
+		// Nothing to deduplicate or merge: every sign-in, already sorted.
+		f.sameIP = f.all
+		return f
 	}
 	// Pointers, not copies: a SignIn is large and the lists can be long.
 	f.sameIP = make([]*signin.SignIn, 0, len(f.all)+len(in.SameIP))
@@ -246,8 +274,56 @@ func prepare(in Input) *facts {
 	for i := range in.SameIP {
 		add(&in.SameIP[i])
 	}
-	slices.SortFunc(f.sameIP, order)
+	if len(in.SameIP) > 0 {
+		// A subsequence of f.all is sorted already.
+		slices.SortFunc(f.sameIP, order)
+	}
 	return f
+}
+
+// sorted returns pointers to recs in order. Sources that keep their
+// records sorted (memory: newest first, then by ID) are not sorted again:
+// their order, or its reverse with each run of equal times reversed back,
+// is order's when every neighbour compares strictly less, which one pass
+// checks; anything else is sorted.
+func sorted(recs []signin.SignIn) []*signin.SignIn {
+	all := make([]*signin.SignIn, len(recs))
+	for i := range recs {
+		all[i] = &recs[i]
+	}
+	if strictlyOrdered(all) {
+		return all
+	}
+	slices.Reverse(all)
+	for i := 0; i < len(all); {
+		j := i + 1
+		for j < len(all) && all[j].CreatedAt.Equal(all[i].CreatedAt) {
+			j++
+		}
+		slices.Reverse(all[i:j])
+		i = j
+	}
+	if !strictlyOrdered(all) {
+		// From the records' own order, as before this check: ties
+		// (records order cannot tell apart) land as they always did.
+		for i := range recs {
+			all[i] = &recs[i]
+		}
+		slices.SortFunc(all, order)
+	}
+	return all
+}
+
+// strictlyOrdered reports whether each of ss sorts strictly before the
+// next: then the sort would leave them as they are, whatever its
+// algorithm.
+func strictlyOrdered(ss []*signin.SignIn) bool {
+	for i := 1; i < len(ss); i++ {
+		if order(ss[i-1], ss[i]) >= 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // Diagnose names the root causes of the subject's failures in in. The same

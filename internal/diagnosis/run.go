@@ -72,6 +72,7 @@ func Run(ctx context.Context, src signin.Collector, c signin.Collect, cat *catal
 		Subject: subj, Since: c.Since, Until: c.Until,
 		SignIns: recs, SameIP: coll.SameIP,
 		Classify: Classifier(cat), Catalog: cat,
+		Successes: coll.Successes, UniqueIDs: coll.UniqueIDs,
 	}
 	if dr, ok := src.(directory.Reader); ok && subj.Kind != KindTenant {
 		if q, ok := directoryQuery(c, subj, recs); ok {

@@ -33,7 +33,7 @@ func (s *Store) Collect(ctx context.Context, c signin.Collect) (signin.Collectio
 	out := signin.Collection{Coverage: signin.CollectCoverage{
 		Source: s.name, Since: c.Since, Until: c.Until, Types: types, Holds: s.holds(),
 		Notes: append(append([]string{}, s.notes...), typeNotes...),
-	}}
+	}, UniqueIDs: s.uniqueIDs}
 	lo, hi := s.window(c.Since, c.Until)
 	hi = max(lo, hi)
 	q := c.Query(types)
@@ -105,6 +105,12 @@ func (s *Store) Collect(ctx context.Context, c signin.Collect) (signin.Collectio
 		}
 	}
 	kind := c.SubjectKind()
+	if kind == "tenant" {
+		// SignIns hold every sign-in of the types read in the window:
+		// the index of every success answers for them (see
+		// signin.Collection.Successes).
+		out.Successes = s.success
+	}
 	if kind == "user" || kind == "app" {
 		last, err := s.lastSuccess(ctx, c, types, hi)
 		if err != nil {
