@@ -54,12 +54,10 @@ type Input struct {
 	// subject (audit events, account state, policies, app credentials);
 	// nil when none was read. A tenant triage ignores it.
 	Directory *directory.Context
-	// Successes, when not nil, is the source's index of its successes
-	// (signin.Collection.Successes): what came after each failure is
-	// asked of it, bounded at Until, instead of indexing SignIns. Set it
-	// only when SignIns hold every sign-in of their types from Since to
-	// Until.
-	Successes *signin.Successes
+	// FollowUps, when not nil, is what came after each record of
+	// SignIns among their successes (signin.Collection.FollowUps), which
+	// prepare then does not work out again: FollowUps[i] for SignIns[i].
+	FollowUps []signin.FollowUp
 	// UniqueIDs: no two records of SignIns and SameIP share an ID
 	// (signin.Collection.UniqueIDs), so that prepare skips its look for
 	// duplicates.
@@ -224,11 +222,14 @@ func prepare(in Input) *facts {
 	f := &facts{in: in, dir: prepareDirectory(in.Directory)}
 	// Sorted pointers into the caller's slice: copying 100,000 records
 	// cost more than every rule together.
-	f.all = sorted(in.SignIns)
-	followUp := func(s *signin.SignIn) signin.FollowUp { return in.Successes.FollowUpBefore(s, in.Until) }
-	if in.Successes == nil {
-		succ := signin.NewSuccesses(in.SignIns) // orders its own index
-		followUp = succ.FollowUp
+	perm := sorted(in.SignIns)
+	f.all = make([]*signin.SignIn, len(perm))
+	for i, j := range perm {
+		f.all[i] = &in.SignIns[j]
+	}
+	followUps := in.FollowUps
+	if len(followUps) != len(in.SignIns) {
+		followUps = signin.FollowUps(in.SignIns) // orders its own index
 	}
 	// One array of failures, pointed into: one allocation, not one each.
 	n := 0
@@ -239,7 +240,7 @@ func prepare(in Input) *facts {
 	}
 	fails := make([]failure, 0, n)
 	f.successes = make([]*signin.SignIn, 0, len(f.all)-n)
-	for _, s := range f.all {
+	for i, s := range f.all {
 		if !s.Failed() {
 			f.successes = append(f.successes, s)
 			continue
@@ -247,7 +248,7 @@ func prepare(in Input) *facts {
 		if (!in.Since.IsZero() && s.CreatedAt.Before(in.Since)) || (!in.Until.IsZero() && !s.CreatedAt.Before(in.Until)) {
 			continue
 		}
-		fails = append(fails, failure{s: s, outcome: in.Classify(s.Status.ErrorCode), fu: followUp(s)})
+		fails = append(fails, failure{s: s, outcome: in.Classify(s.Status.ErrorCode), fu: followUps[perm[i]]})
 	}
 	f.failures = make([]*failure, len(fails))
 	for i := range fails {
@@ -281,49 +282,45 @@ func prepare(in Input) *facts {
 	return f
 }
 
-// sorted returns pointers to recs in order. Sources that keep their
+// sorted returns the positions of recs in order. Sources that keep their
 // records sorted (memory: newest first, then by ID) are not sorted again:
 // their order, or its reverse with each run of equal times reversed back,
 // is order's when every neighbour compares strictly less, which one pass
 // checks; anything else is sorted.
-func sorted(recs []signin.SignIn) []*signin.SignIn {
-	all := make([]*signin.SignIn, len(recs))
-	for i := range recs {
-		all[i] = &recs[i]
+func sorted(recs []signin.SignIn) []int32 {
+	perm := make([]int32, len(recs))
+	for i := range perm {
+		perm[i] = int32(i)
 	}
-	if strictlyOrdered(all) {
-		return all
+	ordered := func() bool {
+		for i := 1; i < len(perm); i++ {
+			if order(&recs[perm[i-1]], &recs[perm[i]]) >= 0 {
+				return false
+			}
+		}
+		return true
 	}
-	slices.Reverse(all)
-	for i := 0; i < len(all); {
+	if ordered() {
+		return perm
+	}
+	slices.Reverse(perm)
+	for i := 0; i < len(perm); {
 		j := i + 1
-		for j < len(all) && all[j].CreatedAt.Equal(all[i].CreatedAt) {
+		for j < len(perm) && recs[perm[j]].CreatedAt.Equal(recs[perm[i]].CreatedAt) {
 			j++
 		}
-		slices.Reverse(all[i:j])
+		slices.Reverse(perm[i:j])
 		i = j
 	}
-	if !strictlyOrdered(all) {
+	if !ordered() {
 		// From the records' own order, as before this check: ties
 		// (records order cannot tell apart) land as they always did.
-		for i := range recs {
-			all[i] = &recs[i]
+		for i := range perm {
+			perm[i] = int32(i)
 		}
-		slices.SortFunc(all, order)
+		slices.SortFunc(perm, func(a, b int32) int { return order(&recs[a], &recs[b]) })
 	}
-	return all
-}
-
-// strictlyOrdered reports whether each of ss sorts strictly before the
-// next: then the sort would leave them as they are, whatever its
-// algorithm.
-func strictlyOrdered(ss []*signin.SignIn) bool {
-	for i := 1; i < len(ss); i++ {
-		if order(ss[i-1], ss[i]) >= 0 {
-			return false
-		}
-	}
-	return true
+	return perm
 }
 
 // Diagnose names the root causes of the subject's failures in in. The same

@@ -235,7 +235,7 @@ func BenchmarkTriage100k(b *testing.B) {
 }
 
 // TestTenantFromTheMemoryStore: a triage through the memory store, which
-// hands over its sorted records, its index of successes and its unique IDs
+// hands over its sorted records, their follow-ups and its unique IDs
 // (signin.Collection), says exactly what the same records say shuffled with
 // none of that, also when the window ends before the newest record (the
 // successes after it must not count).
@@ -249,8 +249,8 @@ func TestTenantFromTheMemoryStore(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if rep.Collection.Successes == nil || !rep.Collection.UniqueIDs {
-			t.Fatalf("until %s: the store gave no index of successes (%v) or no unique IDs (%v)", until, rep.Collection.Successes != nil, rep.Collection.UniqueIDs)
+		if len(rep.Collection.FollowUps) != len(rep.Collection.SignIns) || !rep.Collection.UniqueIDs {
+			t.Fatalf("until %s: the store gave %d follow-ups for %d sign-ins, unique IDs %v", until, len(rep.Collection.FollowUps), len(rep.Collection.SignIns), rep.Collection.UniqueIDs)
 		}
 		var window []signin.SignIn
 		for _, s := range recs {

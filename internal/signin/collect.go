@@ -105,17 +105,13 @@ type Collection struct {
 	// whose SignIns already hold them.
 	SameIP   []SignIn
 	Coverage CollectCoverage
-	// Successes, when not nil, indexes at least every success of the
-	// types read from Since on, in the window and after it: a diagnosis
-	// asks it what came after each failure in the window
-	// (Successes.FollowUpBefore, bounded at Until), which is what an
-	// index of SignIns' successes answers, instead of building that index
-	// again (at a million sign-ins, the most expensive step of a tenant
-	// triage). Only a source whose SignIns hold every sign-in of the
-	// types read in the window sets it (memory, for a tenant): for a
-	// subject, an index of every success would find other users' in the
-	// same flow, which SignIns do not hold.
-	Successes *Successes
+	// FollowUps, when not nil, is what came after each record of
+	// SignIns among SignIns' successes, FollowUps[i] for SignIns[i]:
+	// exactly FollowUps(SignIns), which a source that has indexed its
+	// successes already (memory, for a tenant) answers at no cost, so that
+	// a diagnosis does not index them again (at a million sign-ins, the
+	// most expensive step of a tenant triage). Read-only, like SignIns.
+	FollowUps []FollowUp
 	// UniqueIDs is true when no two records of SignIns, LastSuccess and
 	// SameIP share an ID (the memory store checks its records when it
 	// indexes them), so that a diagnosis need not look for duplicates.
