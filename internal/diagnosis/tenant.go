@@ -419,16 +419,37 @@ func distinctUsers(xs []*failure) int {
 }
 
 // massKey groups failures that one change would explain: the code and the
-// policies that decided it.
-func massKey(s *signin.SignIn) string {
+// policies that decided it (their IDs, else names, sorted and joined).
+type massKey struct {
+	code     int
+	policies string
+}
+
+// massKeyOf is s's massKey. Most failures have no failing policy: their
+// key takes no allocation.
+func massKeyOf(s *signin.SignIn) massKey {
+	k := massKey{code: s.Status.ErrorCode}
 	var pols []string
 	for _, p := range s.Policies {
 		if p.Result == policyResultFailure {
 			pols = append(pols, cmp.Or(p.ID, p.Name))
 		}
 	}
-	slices.Sort(pols)
-	return strconv.Itoa(s.Status.ErrorCode) + "|" + strings.Join(pols, ",")
+	switch len(pols) {
+	case 0:
+	case 1:
+		k.policies = pols[0]
+	default:
+		slices.Sort(pols)
+		k.policies = strings.Join(pols, ",")
+	}
+	return k
+}
+
+// String is the key as text, "code|policies", whose order is the order
+// the groups are diagnosed in.
+func (k massKey) String() string {
+	return strconv.Itoa(k.code) + "|" + k.policies
 }
 
 // massFailures: one code (and failing policy) across at least
@@ -436,16 +457,21 @@ func massKey(s *signin.SignIn) string {
 // with the per-subject rules, so it keeps its scenario id, and reported
 // once with the users it hit.
 func massFailures(f *facts) []Finding {
-	groups := map[string][]*failure{}
+	groups := map[massKey][]*failure{}
 	for _, x := range f.failures {
 		if x.claimed || x.s.Workload() || isPasswordFailure(x.s) || x.completedInterrupt() {
 			continue
 		}
-		k := massKey(x.s)
+		k := massKeyOf(x.s)
 		groups[k] = append(groups[k], x)
 	}
+	keys := make([]massKey, 0, len(groups))
+	for k := range groups {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b massKey) int { return cmp.Compare(a.String(), b.String()) })
 	var out []Finding
-	for _, k := range sortedKeys(groups) {
+	for _, k := range keys {
 		xs := groups[k]
 		peak := usersWithin(xs, MassFailureWindow)
 		if peak < MassFailureMinUsers {
