@@ -199,7 +199,7 @@ type facts struct {
 	in        Input
 	all       []*signin.SignIn // subject's sign-ins (into Input.SignIns, read-only), sorted
 	failures  []*failure       // in the window, sorted oldest first
-	successes []*signin.SignIn
+	successes []*signin.SignIn // in order, oldest first (interactiveSuccessAfter searches them)
 	sameIP    []*signin.SignIn // every sign-in (subject's and others'), sorted, deduplicated by ID; read-only
 	dir       *dirFacts        // nil when no directory was read
 }
@@ -207,9 +207,15 @@ type facts struct {
 // order sorts sign-ins deterministically: time, then ID, then the fields
 // that tell apart records a source logged with the same ID.
 func order(a, b *signin.SignIn) int {
+	// Time and ID decide almost always: the rest is compared only then
+	// (cmp.Or's arguments are all evaluated).
+	if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.ID, b.ID); c != 0 {
+		return c
+	}
 	return cmp.Or(
-		a.CreatedAt.Compare(b.CreatedAt),
-		cmp.Compare(a.ID, b.ID),
 		cmp.Compare(a.Type, b.Type),
 		cmp.Compare(a.Status.ErrorCode, b.Status.ErrorCode),
 		cmp.Compare(a.CorrelationID, b.CorrelationID),
@@ -421,13 +427,19 @@ func stamp(t time.Time) string {
 func counted(vals []string) []string {
 	n := map[string]int{}
 	for _, v := range vals {
-		if v != "" {
-			n[v]++
-		}
+		n[v]++
 	}
+	return top(n)
+}
+
+// top is counted over a tally of values: the non-empty ones, most frequent
+// first (ties by value), at most maxEvidenceValues.
+func top(n map[string]int) []string {
 	out := make([]string, 0, len(n))
 	for v := range n {
-		out = append(out, v)
+		if v != "" {
+			out = append(out, v)
+		}
 	}
 	slices.SortFunc(out, func(a, b string) int { return cmp.Or(cmp.Compare(n[b], n[a]), cmp.Compare(a, b)) })
 	if len(out) > maxEvidenceValues {
@@ -469,7 +481,10 @@ func evidence(ss []*signin.SignIn) Evidence {
 	}
 	ev.Count = len(ss)
 	ev.FirstSeen, ev.LastSeen = stamp(ss[0].CreatedAt), stamp(ss[len(ss)-1].CreatedAt)
-	var users, apps, ips, locs, clients, details []string
+	// Tallies, not lists of values: a mass failure's evidence reads tens
+	// of thousands of sign-ins.
+	users, apps, ips, clients, details := map[string]int{}, map[string]int{}, map[string]int{}, map[string]int{}, map[string]int{}
+	locs := map[signin.Location]int{} // rendered once per distinct location
 	codes := map[int]bool{}
 	devs := map[string]DeviceRef{}
 	pols := map[string]PolicyRef{}
@@ -479,12 +494,12 @@ func evidence(ss []*signin.SignIn) Evidence {
 			ev.SignInIDs = append(ev.SignInIDs, s.ID)
 		}
 		codes[s.Status.ErrorCode] = true
-		users = append(users, userOf(s))
-		apps = append(apps, appOf(s))
-		ips = append(ips, s.IPAddress)
-		locs = append(locs, s.Location.String())
-		clients = append(clients, s.ClientApp)
-		details = append(details, s.Status.AdditionalDetails)
+		users[userOf(s)]++
+		apps[appOf(s)]++
+		ips[s.IPAddress]++
+		locs[s.Location]++
+		clients[s.ClientApp]++
+		details[s.Status.AdditionalDetails]++
 		if d := s.Device; d.ID != "" || d.Name != "" {
 			devs[d.ID+"\x00"+d.Name] = DeviceRef{ID: d.ID, Name: d.Name, OperatingSystem: d.OperatingSystem, IsCompliant: d.IsCompliant, IsManaged: d.IsManaged, TrustType: d.TrustType}
 		}
@@ -503,8 +518,12 @@ func evidence(ss []*signin.SignIn) Evidence {
 		ev.ErrorCodes = append(ev.ErrorCodes, c)
 	}
 	slices.Sort(ev.ErrorCodes)
-	ev.Users, ev.Apps, ev.IPAddresses = counted(users), counted(apps), counted(ips)
-	ev.Locations, ev.ClientApps, ev.AdditionalDetails = counted(locs), counted(clients), counted(details)
+	locText := map[string]int{}
+	for l, n := range locs {
+		locText[l.String()] += n
+	}
+	ev.Users, ev.Apps, ev.IPAddresses = top(users), top(apps), top(ips)
+	ev.Locations, ev.ClientApps, ev.AdditionalDetails = top(locText), top(clients), top(details)
 	for _, k := range sortedKeys(devs) {
 		ev.Devices = append(ev.Devices, devs[k])
 	}
