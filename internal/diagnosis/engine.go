@@ -486,8 +486,9 @@ func evidence(ss []*signin.SignIn) Evidence {
 	users, apps, ips, clients, details := map[string]int{}, map[string]int{}, map[string]int{}, map[string]int{}, map[string]int{}
 	locs := map[signin.Location]int{} // rendered once per distinct location
 	codes := map[int]bool{}
-	devs := map[string]DeviceRef{}
-	pols := map[string]PolicyRef{}
+	// Keyed by pairs, not by strings joined per sign-in (lastByText).
+	devs := map[refKey]written[DeviceRef]{}
+	pols := map[refKey]written[PolicyRef]{}
 	for i := len(ss) - 1; i >= 0; i-- {
 		s := ss[i]
 		if len(ev.SignInIDs) < maxEvidenceIDs && s.ID != "" {
@@ -501,11 +502,11 @@ func evidence(ss []*signin.SignIn) Evidence {
 		clients[s.ClientApp]++
 		details[s.Status.AdditionalDetails]++
 		if d := s.Device; d.ID != "" || d.Name != "" {
-			devs[d.ID+"\x00"+d.Name] = DeviceRef{ID: d.ID, Name: d.Name, OperatingSystem: d.OperatingSystem, IsCompliant: d.IsCompliant, IsManaged: d.IsManaged, TrustType: d.TrustType}
+			devs[refKey{d.ID, d.Name}] = written[DeviceRef]{DeviceRef{ID: d.ID, Name: d.Name, OperatingSystem: d.OperatingSystem, IsCompliant: d.IsCompliant, IsManaged: d.IsManaged, TrustType: d.TrustType}, i}
 		}
 		for _, p := range s.Policies {
 			if p.Result == "failure" {
-				pols[p.ID+"\x00"+p.Name] = PolicyRef{ID: p.ID, Name: p.Name, Result: p.Result, GrantControls: slices.Clone(p.GrantControls)}
+				pols[refKey{p.ID, p.Name}] = written[PolicyRef]{PolicyRef{ID: p.ID, Name: p.Name, Result: p.Result, GrantControls: slices.Clone(p.GrantControls)}, i}
 			}
 		}
 		if s.Workload() {
@@ -524,16 +525,42 @@ func evidence(ss []*signin.SignIn) Evidence {
 	}
 	ev.Users, ev.Apps, ev.IPAddresses = top(users), top(apps), top(ips)
 	ev.Locations, ev.ClientApps, ev.AdditionalDetails = top(locText), top(clients), top(details)
-	for _, k := range sortedKeys(devs) {
-		ev.Devices = append(ev.Devices, devs[k])
-	}
-	for _, k := range sortedKeys(pols) {
-		ev.Policies = append(ev.Policies, pols[k])
-	}
+	ev.Devices, ev.Policies = lastByText(devs), lastByText(pols)
 	if len(ev.Devices) > maxEvidenceValues {
 		ev.Devices = ev.Devices[:maxEvidenceValues]
 	}
 	return ev
+}
+
+// refKey is the ID and name evidence tells devices and policies apart by.
+type refKey struct{ id, name string }
+
+// written is a value of evidence and the position of the sign-in that
+// wrote it last (evidence reads from the end: the lowest).
+type written[R any] struct {
+	ref R
+	at  int
+}
+
+// lastByText returns m's values ordered by their keys as text, "ID\x00Name",
+// keeping of the keys that read the same the value written last: what a map
+// keyed by that text, written sign-in by sign-in, held. nil when m is empty.
+func lastByText[R any](m map[refKey]written[R]) []R {
+	if len(m) == 0 {
+		return nil
+	}
+	byText := make(map[string]written[R], len(m))
+	for k, w := range m {
+		t := k.id + "\x00" + k.name
+		if b, ok := byText[t]; !ok || w.at < b.at {
+			byText[t] = w
+		}
+	}
+	out := make([]R, 0, len(byText))
+	for _, t := range sortedKeys(byText) {
+		out = append(out, byText[t].ref)
+	}
+	return out
 }
 
 func sortedKeys[V any](m map[string]V) []string {

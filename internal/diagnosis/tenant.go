@@ -473,6 +473,9 @@ func massFailures(f *facts) []Finding {
 	var out []Finding
 	for _, k := range keys {
 		xs := groups[k]
+		if len(xs) < MassFailureMinUsers {
+			continue // fewer failures than users it takes
+		}
 		peak := usersWithin(xs, MassFailureWindow)
 		if peak < MassFailureMinUsers {
 			continue
