@@ -189,6 +189,7 @@ const (
 // failure is one failed sign-in with what the rules need about it.
 type failure struct {
 	s       *signin.SignIn
+	at      int32 // s's position in the prepared facts.all (not a sub's)
 	outcome signin.Outcome
 	fu      signin.FollowUp
 	claimed bool
@@ -254,7 +255,7 @@ func prepare(in Input) *facts {
 		if (!in.Since.IsZero() && s.CreatedAt.Before(in.Since)) || (!in.Until.IsZero() && !s.CreatedAt.Before(in.Until)) {
 			continue
 		}
-		fails = append(fails, failure{s: s, outcome: in.Classify(s.Status.ErrorCode), fu: followUps[perm[i]]})
+		fails = append(fails, failure{s: s, at: int32(i), outcome: in.Classify(s.Status.ErrorCode), fu: followUps[perm[i]]})
 	}
 	f.failures = make([]*failure, len(fails))
 	for i := range fails {

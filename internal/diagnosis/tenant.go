@@ -72,45 +72,49 @@ type group struct {
 	failures []*failure
 }
 
-// groupBy groups f's sign-ins by keyOf (those without a key left out) and
-// the failures that keep satisfies with them, and returns the groups with
-// failures, by key. Each group's lists are cut from two arrays, filled in
-// f's order after a count: a map and a slice grown per key cost a tenant
-// of a million sign-ins more than the rules run per user.
-func (f *facts) groupBy(keyOf func(*signin.SignIn) (string, bool), keep func(*failure) bool) []group {
-	ids := map[string]int32{}
-	var keys []string
-	var nAll, nFail []int32
-	idOf := func(s *signin.SignIn) int32 {
+// keyIDs numbers the keys of f's sign-ins: ids[i] is the key of f.all[i]
+// (-1 for none), keys[id] its text. One map look-up per sign-in, once: the
+// groups and the counts of users then work on small integers.
+func (f *facts) keyIDs(keyOf func(*signin.SignIn) (string, bool)) (ids []int32, keys []string) {
+	byKey := map[string]int32{}
+	ids = make([]int32, len(f.all))
+	for i, s := range f.all {
 		k, ok := keyOf(s)
 		if !ok {
-			return -1
+			ids[i] = -1
+			continue
 		}
-		id, seen := ids[k]
+		id, seen := byKey[k]
 		if !seen {
 			id = int32(len(keys))
-			ids[k] = id
+			byKey[k] = id
 			keys = append(keys, k)
-			nAll, nFail = append(nAll, 0), append(nFail, 0)
 		}
-		return id
+		ids[i] = id
 	}
-	allIDs := make([]int32, len(f.all))
-	total := 0
-	for i, s := range f.all {
-		id := idOf(s)
-		allIDs[i] = id
+	return ids, keys
+}
+
+// groupBy groups f's sign-ins by their key (ids and keys from keyIDs; those
+// without one left out) and the failures that keep satisfies with them, and
+// returns the groups with failures, by key. Each group's lists are cut from
+// two arrays, filled in f's order after a count: a map and a slice grown
+// per key cost a tenant of a million sign-ins more than the rules run per
+// user.
+func (f *facts) groupBy(ids []int32, keys []string, keep func(*failure) bool) []group {
+	nAll, nFail := make([]int32, len(keys)), make([]int32, len(keys))
+	total, totalFail := 0, 0
+	for _, id := range ids {
 		if id >= 0 {
 			nAll[id]++
 			total++
 		}
 	}
 	failIDs := make([]int32, len(f.failures))
-	totalFail := 0
 	for i, x := range f.failures {
 		id := int32(-1)
 		if keep(x) {
-			id = idOf(x.s)
+			id = ids[x.at]
 		}
 		failIDs[i] = id
 		if id >= 0 {
@@ -125,7 +129,7 @@ func (f *facts) groupBy(keyOf func(*signin.SignIn) (string, bool), keep func(*fa
 		groups[id] = group{key: k, all: allBack[:0:nAll[id]], failures: failBack[:0:nFail[id]]}
 		allBack, failBack = allBack[nAll[id]:nAll[id]], failBack[nFail[id]:nFail[id]]
 	}
-	for i, id := range allIDs {
+	for i, id := range ids {
 		if id >= 0 {
 			groups[id].all = append(groups[id].all, f.all[i])
 		}
@@ -167,19 +171,24 @@ func diagnoseTenant(in Input) Result {
 	f := prepare(in)
 	resolved := 0
 
+	// Users (and workloads) numbered once: the mass failures count users,
+	// and the groups below are cut, by number.
+	userIDs, userKeys := f.keyIDs(func(s *signin.SignIn) (string, bool) { return userOf(s), !s.Workload() })
+
 	attacks := append(ruleSpray(f), blockedIPs(f)...)
 	rank(attacks)
-	mass := massFailures(f)
+	mass := massFailures(f, userIDs)
 	rank(mass)
 
 	// Workloads, one service principal at a time.
 	var work []Finding
-	workloads := f.groupBy(func(s *signin.SignIn) (string, bool) {
+	workloadIDs, workloadKeys := f.keyIDs(func(s *signin.SignIn) (string, bool) {
 		if !s.Workload() {
 			return "", false
 		}
 		return workloadKey(s), true
-	}, func(x *failure) bool { return !x.claimed })
+	})
+	workloads := f.groupBy(workloadIDs, workloadKeys, func(x *failure) bool { return !x.claimed })
 	for _, g := range workloads {
 		for _, fd := range run(f.sub(g.all, g.failures), subjectRules) {
 			switch {
@@ -201,12 +210,7 @@ func diagnoseTenant(in Input) Result {
 		others  int // the user's other ongoing findings
 	}
 	var users []userTop
-	byUser := f.groupBy(func(s *signin.SignIn) (string, bool) {
-		if s.Workload() {
-			return "", false
-		}
-		return userOf(s), true
-	}, func(*failure) bool { return true })
+	byUser := f.groupBy(userIDs, userKeys, func(*failure) bool { return true })
 	perUser := append([]rule{ruleCompromise}, subjectRules...)
 	for _, g := range byUser {
 		k, xs := g.key, g.failures
@@ -456,7 +460,7 @@ func (k massKey) String() string {
 // MassFailureMinUsers users within MassFailureWindow. Each is diagnosed
 // with the per-subject rules, so it keeps its scenario id, and reported
 // once with the users it hit.
-func massFailures(f *facts) []Finding {
+func massFailures(f *facts, userIDs []int32) []Finding {
 	groups := map[massKey][]*failure{}
 	for _, x := range f.failures {
 		if x.claimed || x.s.Workload() || isPasswordFailure(x.s) || x.completedInterrupt() {
@@ -476,7 +480,7 @@ func massFailures(f *facts) []Finding {
 		if len(xs) < MassFailureMinUsers {
 			continue // fewer failures than users it takes
 		}
-		peak := usersWithin(xs, MassFailureWindow)
+		peak := usersWithin(xs, MassFailureWindow, userIDs)
 		if peak < MassFailureMinUsers {
 			continue
 		}
@@ -498,14 +502,15 @@ func massFailures(f *facts) []Finding {
 }
 
 // usersWithin is the most distinct users among xs (oldest first) within any
-// span d: a sliding window, linear in xs.
-func usersWithin(xs []*failure, d time.Duration) int {
+// span d: a sliding window, linear in xs. userIDs numbers the users of
+// facts.all (keyIDs), so that the window counts integers.
+func usersWithin(xs []*failure, d time.Duration, userIDs []int32) int {
 	best, lo := 0, 0
-	in := map[string]int{}
+	in := map[int32]int{}
 	for _, x := range xs {
-		in[userOf(x.s)]++
+		in[userIDs[x.at]]++
 		for x.s.CreatedAt.Sub(xs[lo].s.CreatedAt) > d {
-			u := userOf(xs[lo].s)
+			u := userIDs[xs[lo].at]
 			if in[u]--; in[u] == 0 {
 				delete(in, u)
 			}
