@@ -7,6 +7,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"sort"
 	"strings"
 	"time"
 
@@ -434,20 +435,33 @@ func counted(vals []string) []string {
 }
 
 // top is counted over a tally of values: the non-empty ones, most frequent
-// first (ties by value), at most maxEvidenceValues.
+// first (ties by value), at most maxEvidenceValues. It keeps the best few as
+// it reads, instead of sorting every distinct value: a mass failure's users
+// are thousands.
 func top(n map[string]int) []string {
-	out := make([]string, 0, len(n))
-	for v := range n {
-		if v != "" {
-			out = append(out, v)
+	type tally struct {
+		v string
+		n int
+	}
+	before := func(a, b tally) bool { return a.n > b.n || (a.n == b.n && a.v < b.v) }
+	best := make([]tally, 0, maxEvidenceValues+1)
+	for v, c := range n {
+		t := tally{v, c}
+		if v == "" || (len(best) == maxEvidenceValues && !before(t, best[len(best)-1])) {
+			continue
+		}
+		i := sort.Search(len(best), func(i int) bool { return before(t, best[i]) })
+		best = slices.Insert(best, i, t)
+		if len(best) > maxEvidenceValues {
+			best = best[:maxEvidenceValues]
 		}
 	}
-	slices.SortFunc(out, func(a, b string) int { return cmp.Or(cmp.Compare(n[b], n[a]), cmp.Compare(a, b)) })
-	if len(out) > maxEvidenceValues {
-		out = out[:maxEvidenceValues]
-	}
-	if len(out) == 0 {
+	if len(best) == 0 {
 		return nil
+	}
+	out := make([]string, len(best))
+	for i, t := range best {
+		out[i] = t.v
 	}
 	return out
 }

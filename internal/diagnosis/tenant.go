@@ -484,7 +484,7 @@ func massFailures(f *facts, userIDs []int32) []Finding {
 		if peak < MassFailureMinUsers {
 			continue
 		}
-		n := distinctUsers(xs)
+		n := distinctIDs(xs, userIDs)
 		all := signIns(xs)
 		g := f.sub(all, xs)
 		g.successes = f.successes
@@ -499,6 +499,15 @@ func massFailures(f *facts, userIDs []int32) []Finding {
 		}
 	}
 	return out
+}
+
+// distinctIDs is distinctUsers by the users' numbers (keyIDs).
+func distinctIDs(xs []*failure, userIDs []int32) int {
+	seen := map[int32]bool{}
+	for _, x := range xs {
+		seen[userIDs[x.at]] = true
+	}
+	return len(seen)
 }
 
 // usersWithin is the most distinct users among xs (oldest first) within any
