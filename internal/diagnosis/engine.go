@@ -7,6 +7,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"sort"
 	"strings"
 	"time"
 
@@ -54,6 +55,14 @@ type Input struct {
 	// subject (audit events, account state, policies, app credentials);
 	// nil when none was read. A tenant triage ignores it.
 	Directory *directory.Context
+	// FollowUps, when not nil, is what came after each record of
+	// SignIns among their successes (signin.Collection.FollowUps), which
+	// prepare then does not work out again: FollowUps[i] for SignIns[i].
+	FollowUps []signin.FollowUp
+	// UniqueIDs: no two records of SignIns and SameIP share an ID
+	// (signin.Collection.UniqueIDs), so that prepare skips its look for
+	// duplicates.
+	UniqueIDs bool
 }
 
 // Result is a diagnosis; field names are API.
@@ -181,6 +190,7 @@ const (
 // failure is one failed sign-in with what the rules need about it.
 type failure struct {
 	s       *signin.SignIn
+	at      int32 // s's position in the prepared facts.all (not a sub's)
 	outcome signin.Outcome
 	fu      signin.FollowUp
 	claimed bool
@@ -191,7 +201,7 @@ type facts struct {
 	in        Input
 	all       []*signin.SignIn // subject's sign-ins (into Input.SignIns, read-only), sorted
 	failures  []*failure       // in the window, sorted oldest first
-	successes []*signin.SignIn
+	successes []*signin.SignIn // in order, oldest first (interactiveSuccessAfter searches them)
 	sameIP    []*signin.SignIn // every sign-in (subject's and others'), sorted, deduplicated by ID; read-only
 	dir       *dirFacts        // nil when no directory was read
 }
@@ -199,9 +209,15 @@ type facts struct {
 // order sorts sign-ins deterministically: time, then ID, then the fields
 // that tell apart records a source logged with the same ID.
 func order(a, b *signin.SignIn) int {
+	// Time and ID decide almost always: the rest is compared only then
+	// (cmp.Or's arguments are all evaluated).
+	if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.ID, b.ID); c != 0 {
+		return c
+	}
 	return cmp.Or(
-		a.CreatedAt.Compare(b.CreatedAt),
-		cmp.Compare(a.ID, b.ID),
 		cmp.Compare(a.Type, b.Type),
 		cmp.Compare(a.Status.ErrorCode, b.Status.ErrorCode),
 		cmp.Compare(a.CorrelationID, b.CorrelationID),
@@ -214,13 +230,25 @@ func prepare(in Input) *facts {
 	f := &facts{in: in, dir: prepareDirectory(in.Directory)}
 	// Sorted pointers into the caller's slice: copying 100,000 records
 	// cost more than every rule together.
-	f.all = make([]*signin.SignIn, len(in.SignIns))
-	for i := range in.SignIns {
-		f.all[i] = &in.SignIns[i]
+	perm := sorted(in.SignIns)
+	f.all = make([]*signin.SignIn, len(perm))
+	for i, j := range perm {
+		f.all[i] = &in.SignIns[j]
 	}
-	slices.SortFunc(f.all, order)
-	succ := signin.NewSuccesses(in.SignIns) // orders its own index
+	followUps := in.FollowUps
+	if len(followUps) != len(in.SignIns) {
+		followUps = signin.FollowUps(in.SignIns) // orders its own index
+	}
+	// One array of failures, pointed into: one allocation, not one each.
+	n := 0
 	for _, s := range f.all {
+		if s.Failed() {
+			n++
+		}
+	}
+	fails := make([]failure, 0, n)
+	f.successes = make([]*signin.SignIn, 0, len(f.all)-n)
+	for i, s := range f.all {
 		if !s.Failed() {
 			f.successes = append(f.successes, s)
 			continue
@@ -228,7 +256,16 @@ func prepare(in Input) *facts {
 		if (!in.Since.IsZero() && s.CreatedAt.Before(in.Since)) || (!in.Until.IsZero() && !s.CreatedAt.Before(in.Until)) {
 			continue
 		}
-		f.failures = append(f.failures, &failure{s: s, outcome: in.Classify(s.Status.ErrorCode), fu: succ.FollowUp(s)})
+		fails = append(fails, failure{s: s, at: int32(i), outcome: in.Classify(s.Status.ErrorCode), fu: followUps[perm[i]]})
+	}
+	f.failures = make([]*failure, len(fails))
+	for i := range fails {
+		f.failures[i] = &fails[i]
+	}
+	if in.UniqueIDs && len(in.SameIP) == 0 {
+		// Nothing to deduplicate or merge: every sign-in, already sorted.
+		f.sameIP = f.all
+		return f
 	}
 	// Pointers, not copies: a SignIn is large and the lists can be long.
 	f.sameIP = make([]*signin.SignIn, 0, len(f.all)+len(in.SameIP))
@@ -246,8 +283,52 @@ func prepare(in Input) *facts {
 	for i := range in.SameIP {
 		add(&in.SameIP[i])
 	}
-	slices.SortFunc(f.sameIP, order)
+	if len(in.SameIP) > 0 {
+		// A subsequence of f.all is sorted already.
+		slices.SortFunc(f.sameIP, order)
+	}
 	return f
+}
+
+// sorted returns the positions of recs in order. Sources that keep their
+// records sorted (memory: newest first, then by ID) are not sorted again:
+// their order, or its reverse with each run of equal times reversed back,
+// is order's when every neighbour compares strictly less, which one pass
+// checks; anything else is sorted.
+func sorted(recs []signin.SignIn) []int32 {
+	perm := make([]int32, len(recs))
+	for i := range perm {
+		perm[i] = int32(i)
+	}
+	ordered := func() bool {
+		for i := 1; i < len(perm); i++ {
+			if order(&recs[perm[i-1]], &recs[perm[i]]) >= 0 {
+				return false
+			}
+		}
+		return true
+	}
+	if ordered() {
+		return perm
+	}
+	slices.Reverse(perm)
+	for i := 0; i < len(perm); {
+		j := i + 1
+		for j < len(perm) && recs[perm[j]].CreatedAt.Equal(recs[perm[i]].CreatedAt) {
+			j++
+		}
+		slices.Reverse(perm[i:j])
+		i = j
+	}
+	if !ordered() {
+		// From the records' own order, as before this check: ties
+		// (records order cannot tell apart) land as they always did.
+		for i := range perm {
+			perm[i] = int32(i)
+		}
+		slices.SortFunc(perm, func(a, b int32) int { return order(&recs[a], &recs[b]) })
+	}
+	return perm
 }
 
 // Diagnose names the root causes of the subject's failures in in. The same
@@ -348,20 +429,39 @@ func stamp(t time.Time) string {
 func counted(vals []string) []string {
 	n := map[string]int{}
 	for _, v := range vals {
-		if v != "" {
-			n[v]++
+		n[v]++
+	}
+	return top(n)
+}
+
+// top is counted over a tally of values: the non-empty ones, most frequent
+// first (ties by value), at most maxEvidenceValues. It keeps the best few as
+// it reads, instead of sorting every distinct value: a mass failure's users
+// are thousands.
+func top(n map[string]int) []string {
+	type tally struct {
+		v string
+		n int
+	}
+	before := func(a, b tally) bool { return a.n > b.n || (a.n == b.n && a.v < b.v) }
+	best := make([]tally, 0, maxEvidenceValues+1)
+	for v, c := range n {
+		t := tally{v, c}
+		if v == "" || (len(best) == maxEvidenceValues && !before(t, best[len(best)-1])) {
+			continue
+		}
+		i := sort.Search(len(best), func(i int) bool { return before(t, best[i]) })
+		best = slices.Insert(best, i, t)
+		if len(best) > maxEvidenceValues {
+			best = best[:maxEvidenceValues]
 		}
 	}
-	out := make([]string, 0, len(n))
-	for v := range n {
-		out = append(out, v)
-	}
-	slices.SortFunc(out, func(a, b string) int { return cmp.Or(cmp.Compare(n[b], n[a]), cmp.Compare(a, b)) })
-	if len(out) > maxEvidenceValues {
-		out = out[:maxEvidenceValues]
-	}
-	if len(out) == 0 {
+	if len(best) == 0 {
 		return nil
+	}
+	out := make([]string, len(best))
+	for i, t := range best {
+		out[i] = t.v
 	}
 	return out
 }
@@ -396,28 +496,32 @@ func evidence(ss []*signin.SignIn) Evidence {
 	}
 	ev.Count = len(ss)
 	ev.FirstSeen, ev.LastSeen = stamp(ss[0].CreatedAt), stamp(ss[len(ss)-1].CreatedAt)
-	var users, apps, ips, locs, clients, details []string
+	// Tallies, not lists of values: a mass failure's evidence reads tens
+	// of thousands of sign-ins.
+	users, apps, ips, clients, details := map[string]int{}, map[string]int{}, map[string]int{}, map[string]int{}, map[string]int{}
+	locs := map[signin.Location]int{} // rendered once per distinct location
 	codes := map[int]bool{}
-	devs := map[string]DeviceRef{}
-	pols := map[string]PolicyRef{}
+	// Keyed by pairs, not by strings joined per sign-in (lastByText).
+	devs := map[refKey]written[DeviceRef]{}
+	pols := map[refKey]written[PolicyRef]{}
 	for i := len(ss) - 1; i >= 0; i-- {
 		s := ss[i]
 		if len(ev.SignInIDs) < maxEvidenceIDs && s.ID != "" {
 			ev.SignInIDs = append(ev.SignInIDs, s.ID)
 		}
 		codes[s.Status.ErrorCode] = true
-		users = append(users, userOf(s))
-		apps = append(apps, appOf(s))
-		ips = append(ips, s.IPAddress)
-		locs = append(locs, s.Location.String())
-		clients = append(clients, s.ClientApp)
-		details = append(details, s.Status.AdditionalDetails)
+		users[userOf(s)]++
+		apps[appOf(s)]++
+		ips[s.IPAddress]++
+		locs[s.Location]++
+		clients[s.ClientApp]++
+		details[s.Status.AdditionalDetails]++
 		if d := s.Device; d.ID != "" || d.Name != "" {
-			devs[d.ID+"\x00"+d.Name] = DeviceRef{ID: d.ID, Name: d.Name, OperatingSystem: d.OperatingSystem, IsCompliant: d.IsCompliant, IsManaged: d.IsManaged, TrustType: d.TrustType}
+			devs[refKey{d.ID, d.Name}] = written[DeviceRef]{DeviceRef{ID: d.ID, Name: d.Name, OperatingSystem: d.OperatingSystem, IsCompliant: d.IsCompliant, IsManaged: d.IsManaged, TrustType: d.TrustType}, i}
 		}
 		for _, p := range s.Policies {
 			if p.Result == "failure" {
-				pols[p.ID+"\x00"+p.Name] = PolicyRef{ID: p.ID, Name: p.Name, Result: p.Result, GrantControls: slices.Clone(p.GrantControls)}
+				pols[refKey{p.ID, p.Name}] = written[PolicyRef]{PolicyRef{ID: p.ID, Name: p.Name, Result: p.Result, GrantControls: slices.Clone(p.GrantControls)}, i}
 			}
 		}
 		if s.Workload() {
@@ -430,18 +534,48 @@ func evidence(ss []*signin.SignIn) Evidence {
 		ev.ErrorCodes = append(ev.ErrorCodes, c)
 	}
 	slices.Sort(ev.ErrorCodes)
-	ev.Users, ev.Apps, ev.IPAddresses = counted(users), counted(apps), counted(ips)
-	ev.Locations, ev.ClientApps, ev.AdditionalDetails = counted(locs), counted(clients), counted(details)
-	for _, k := range sortedKeys(devs) {
-		ev.Devices = append(ev.Devices, devs[k])
+	locText := map[string]int{}
+	for l, n := range locs {
+		locText[l.String()] += n
 	}
-	for _, k := range sortedKeys(pols) {
-		ev.Policies = append(ev.Policies, pols[k])
-	}
+	ev.Users, ev.Apps, ev.IPAddresses = top(users), top(apps), top(ips)
+	ev.Locations, ev.ClientApps, ev.AdditionalDetails = top(locText), top(clients), top(details)
+	ev.Devices, ev.Policies = lastByText(devs), lastByText(pols)
 	if len(ev.Devices) > maxEvidenceValues {
 		ev.Devices = ev.Devices[:maxEvidenceValues]
 	}
 	return ev
+}
+
+// refKey is the ID and name evidence tells devices and policies apart by.
+type refKey struct{ id, name string }
+
+// written is a value of evidence and the position of the sign-in that
+// wrote it last (evidence reads from the end: the lowest).
+type written[R any] struct {
+	ref R
+	at  int
+}
+
+// lastByText returns m's values ordered by their keys as text, "ID\x00Name",
+// keeping of the keys that read the same the value written last: what a map
+// keyed by that text, written sign-in by sign-in, held. nil when m is empty.
+func lastByText[R any](m map[refKey]written[R]) []R {
+	if len(m) == 0 {
+		return nil
+	}
+	byText := make(map[string]written[R], len(m))
+	for k, w := range m {
+		t := k.id + "\x00" + k.name
+		if b, ok := byText[t]; !ok || w.at < b.at {
+			byText[t] = w
+		}
+	}
+	out := make([]R, 0, len(byText))
+	for _, t := range sortedKeys(byText) {
+		out = append(out, byText[t].ref)
+	}
+	return out
 }
 
 func sortedKeys[V any](m map[string]V) []string {

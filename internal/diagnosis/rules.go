@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"sort"
 	"strings"
 	"time"
 
@@ -372,14 +373,25 @@ func ruleCompromise(f *facts) []Finding {
 // indexes by IP are built once, so a tenant's thousands of IPs cost one pass.
 func ruleSpray(f *facts) []Finding {
 	byIP := map[string][]*signin.SignIn{}
-	succByIP := map[string][]*signin.SignIn{}
 	for _, s := range f.sameIP {
-		switch {
-		case s.IPAddress == "":
-		case isPasswordFailure(s):
+		if s.IPAddress != "" && isPasswordFailure(s) {
 			byIP[s.IPAddress] = append(byIP[s.IPAddress], s)
-		case !s.Failed():
-			succByIP[s.IPAddress] = append(succByIP[s.IPAddress], s)
+		}
+	}
+	// The successes of the spraying IPs only: a tenant's are hundreds of
+	// thousands, from IPs that spray nothing.
+	sprayed := map[string]int{} // spraying IP: its users
+	for ip, l := range byIP {
+		if users := sprayUsers(l); users >= SprayMinUsers {
+			sprayed[ip] = users
+		}
+	}
+	succByIP := map[string][]*signin.SignIn{}
+	if len(sprayed) > 0 {
+		for _, s := range f.sameIP {
+			if _, ok := sprayed[s.IPAddress]; ok && !s.Failed() {
+				succByIP[s.IPAddress] = append(succByIP[s.IPAddress], s)
+			}
 		}
 	}
 	failByIP := map[string][]*failure{}
@@ -389,12 +401,8 @@ func ruleSpray(f *facts) []Finding {
 		}
 	}
 	var out []Finding
-	for _, ip := range sortedKeys(byIP) {
-		l := byIP[ip]
-		users := sprayUsers(l)
-		if users < SprayMinUsers {
-			continue
-		}
+	for _, ip := range sortedKeys(sprayed) {
+		l, users := byIP[ip], sprayed[ip]
 		var xs []*failure
 		for _, x := range failByIP[ip] {
 			if !x.claimed {
@@ -1059,8 +1067,10 @@ func ruleSession(f *facts) []Finding {
 func (f *facts) interactiveSuccessAfter(xs []*failure) *signin.SignIn {
 	last := xs[len(xs)-1].s
 	u := userOf(last)
-	for _, s := range f.successes {
-		if s.Type == signin.Interactive && !s.CreatedAt.Before(last.CreatedAt) && userOf(s) == u {
+	// f.successes are in order (oldest first): skip to the failure's time.
+	from := sort.Search(len(f.successes), func(i int) bool { return !f.successes[i].CreatedAt.Before(last.CreatedAt) })
+	for _, s := range f.successes[from:] {
+		if s.Type == signin.Interactive && userOf(s) == u {
 			return s
 		}
 	}

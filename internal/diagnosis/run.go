@@ -72,6 +72,10 @@ func Run(ctx context.Context, src signin.Collector, c signin.Collect, cat *catal
 		Subject: subj, Since: c.Since, Until: c.Until,
 		SignIns: recs, SameIP: coll.SameIP,
 		Classify: Classifier(cat), Catalog: cat,
+		UniqueIDs: coll.UniqueIDs,
+	}
+	if coll.LastSuccess == nil {
+		in.FollowUps = coll.FollowUps // parallel to recs
 	}
 	if dr, ok := src.(directory.Reader); ok && subj.Kind != KindTenant {
 		if q, ok := directoryQuery(c, subj, recs); ok {

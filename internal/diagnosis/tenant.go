@@ -64,6 +64,91 @@ func (f *facts) sub(all []*signin.SignIn, failures []*failure) *facts {
 	return g
 }
 
+// group is the sign-ins and failures of one key (a user, a workload), in
+// f's order.
+type group struct {
+	key      string
+	all      []*signin.SignIn
+	failures []*failure
+}
+
+// keyIDs numbers the keys of f's sign-ins: ids[i] is the key of f.all[i]
+// (-1 for none), keys[id] its text. One map look-up per sign-in, once: the
+// groups and the counts of users then work on small integers.
+func (f *facts) keyIDs(keyOf func(*signin.SignIn) (string, bool)) (ids []int32, keys []string) {
+	byKey := map[string]int32{}
+	ids = make([]int32, len(f.all))
+	for i, s := range f.all {
+		k, ok := keyOf(s)
+		if !ok {
+			ids[i] = -1
+			continue
+		}
+		id, seen := byKey[k]
+		if !seen {
+			id = int32(len(keys))
+			byKey[k] = id
+			keys = append(keys, k)
+		}
+		ids[i] = id
+	}
+	return ids, keys
+}
+
+// groupBy groups f's sign-ins by their key (ids and keys from keyIDs; those
+// without one left out) and the failures that keep satisfies with them, and
+// returns the groups with failures, by key. Each group's lists are cut from
+// two arrays, filled in f's order after a count: a map and a slice grown
+// per key cost a tenant of a million sign-ins more than the rules run per
+// user.
+func (f *facts) groupBy(ids []int32, keys []string, keep func(*failure) bool) []group {
+	nAll, nFail := make([]int32, len(keys)), make([]int32, len(keys))
+	total, totalFail := 0, 0
+	for _, id := range ids {
+		if id >= 0 {
+			nAll[id]++
+			total++
+		}
+	}
+	failIDs := make([]int32, len(f.failures))
+	for i, x := range f.failures {
+		id := int32(-1)
+		if keep(x) {
+			id = ids[x.at]
+		}
+		failIDs[i] = id
+		if id >= 0 {
+			nFail[id]++
+			totalFail++
+		}
+	}
+	groups := make([]group, len(keys))
+	allBack := make([]*signin.SignIn, 0, total)
+	failBack := make([]*failure, 0, totalFail)
+	for id, k := range keys {
+		groups[id] = group{key: k, all: allBack[:0:nAll[id]], failures: failBack[:0:nFail[id]]}
+		allBack, failBack = allBack[nAll[id]:nAll[id]], failBack[nFail[id]:nFail[id]]
+	}
+	for i, id := range ids {
+		if id >= 0 {
+			groups[id].all = append(groups[id].all, f.all[i])
+		}
+	}
+	for i, id := range failIDs {
+		if id >= 0 {
+			groups[id].failures = append(groups[id].failures, f.failures[i])
+		}
+	}
+	out := groups[:0]
+	for _, g := range groups {
+		if len(g.failures) > 0 {
+			out = append(out, g)
+		}
+	}
+	slices.SortFunc(out, func(a, b group) int { return cmp.Compare(a.key, b.key) })
+	return out
+}
+
 func run(g *facts, rs []rule) []Finding {
 	out := []Finding{}
 	for _, r := range rs {
@@ -86,27 +171,26 @@ func diagnoseTenant(in Input) Result {
 	f := prepare(in)
 	resolved := 0
 
+	// Users (and workloads) numbered once: the mass failures count users,
+	// and the groups below are cut, by number.
+	userIDs, userKeys := f.keyIDs(func(s *signin.SignIn) (string, bool) { return userOf(s), !s.Workload() })
+
 	attacks := append(ruleSpray(f), blockedIPs(f)...)
 	rank(attacks)
-	mass := massFailures(f)
+	mass := massFailures(f, userIDs)
 	rank(mass)
 
 	// Workloads, one service principal at a time.
 	var work []Finding
-	wf := map[string][]*failure{}
-	ws := map[string][]*signin.SignIn{}
-	for _, s := range f.all {
-		if s.Workload() {
-			ws[workloadKey(s)] = append(ws[workloadKey(s)], s)
+	workloadIDs, workloadKeys := f.keyIDs(func(s *signin.SignIn) (string, bool) {
+		if !s.Workload() {
+			return "", false
 		}
-	}
-	for _, x := range f.failures {
-		if x.s.Workload() && !x.claimed {
-			wf[workloadKey(x.s)] = append(wf[workloadKey(x.s)], x)
-		}
-	}
-	for _, k := range sortedKeys(wf) {
-		for _, fd := range run(f.sub(ws[k], wf[k]), subjectRules) {
+		return workloadKey(s), true
+	})
+	workloads := f.groupBy(workloadIDs, workloadKeys, func(x *failure) bool { return !x.claimed })
+	for _, g := range workloads {
+		for _, fd := range run(f.sub(g.all, g.failures), subjectRules) {
 			switch {
 			case fd.Scenario == ScenarioInterruptsOnly:
 			case fd.Status != StatusOngoing:
@@ -126,26 +210,15 @@ func diagnoseTenant(in Input) Result {
 		others  int // the user's other ongoing findings
 	}
 	var users []userTop
-	uf := map[string][]*failure{}
-	us := map[string][]*signin.SignIn{}
-	for _, s := range f.all {
-		if !s.Workload() {
-			us[userOf(s)] = append(us[userOf(s)], s)
-		}
-	}
-	for _, x := range f.failures {
-		if !x.s.Workload() {
-			uf[userOf(x.s)] = append(uf[userOf(x.s)], x)
-		}
-	}
+	byUser := f.groupBy(userIDs, userKeys, func(*failure) bool { return true })
 	perUser := append([]rule{ruleCompromise}, subjectRules...)
-	for _, k := range sortedKeys(uf) {
-		xs := uf[k]
+	for _, g := range byUser {
+		k, xs := g.key, g.failures
 		if !slices.ContainsFunc(xs, func(x *failure) bool { return !x.claimed && !x.completedInterrupt() }) {
 			continue // nothing of this user's own left: interrupts only, or claimed above
 		}
 		var ongoing []Finding
-		for _, fd := range run(f.sub(us[k], xs), perUser) {
+		for _, fd := range run(f.sub(g.all, xs), perUser) {
 			switch {
 			case fd.Scenario == ScenarioInterruptsOnly || fd.Scenario == ScenarioNoFailures:
 			case fd.Status != StatusOngoing:
@@ -350,39 +423,68 @@ func distinctUsers(xs []*failure) int {
 }
 
 // massKey groups failures that one change would explain: the code and the
-// policies that decided it.
-func massKey(s *signin.SignIn) string {
+// policies that decided it (their IDs, else names, sorted and joined).
+type massKey struct {
+	code     int
+	policies string
+}
+
+// massKeyOf is s's massKey. Most failures have no failing policy: their
+// key takes no allocation.
+func massKeyOf(s *signin.SignIn) massKey {
+	k := massKey{code: s.Status.ErrorCode}
 	var pols []string
 	for _, p := range s.Policies {
 		if p.Result == policyResultFailure {
 			pols = append(pols, cmp.Or(p.ID, p.Name))
 		}
 	}
-	slices.Sort(pols)
-	return strconv.Itoa(s.Status.ErrorCode) + "|" + strings.Join(pols, ",")
+	switch len(pols) {
+	case 0:
+	case 1:
+		k.policies = pols[0]
+	default:
+		slices.Sort(pols)
+		k.policies = strings.Join(pols, ",")
+	}
+	return k
+}
+
+// String is the key as text, "code|policies", whose order is the order
+// the groups are diagnosed in.
+func (k massKey) String() string {
+	return strconv.Itoa(k.code) + "|" + k.policies
 }
 
 // massFailures: one code (and failing policy) across at least
 // MassFailureMinUsers users within MassFailureWindow. Each is diagnosed
 // with the per-subject rules, so it keeps its scenario id, and reported
 // once with the users it hit.
-func massFailures(f *facts) []Finding {
-	groups := map[string][]*failure{}
+func massFailures(f *facts, userIDs []int32) []Finding {
+	groups := map[massKey][]*failure{}
 	for _, x := range f.failures {
 		if x.claimed || x.s.Workload() || isPasswordFailure(x.s) || x.completedInterrupt() {
 			continue
 		}
-		k := massKey(x.s)
+		k := massKeyOf(x.s)
 		groups[k] = append(groups[k], x)
 	}
+	keys := make([]massKey, 0, len(groups))
+	for k := range groups {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b massKey) int { return cmp.Compare(a.String(), b.String()) })
 	var out []Finding
-	for _, k := range sortedKeys(groups) {
+	for _, k := range keys {
 		xs := groups[k]
-		peak := usersWithin(xs, MassFailureWindow)
+		if len(xs) < MassFailureMinUsers {
+			continue // fewer failures than users it takes
+		}
+		peak := usersWithin(xs, MassFailureWindow, userIDs)
 		if peak < MassFailureMinUsers {
 			continue
 		}
-		n := distinctUsers(xs)
+		n := distinctIDs(xs, userIDs)
 		all := signIns(xs)
 		g := f.sub(all, xs)
 		g.successes = f.successes
@@ -399,15 +501,25 @@ func massFailures(f *facts) []Finding {
 	return out
 }
 
-// usersWithin is the most distinct users among xs (oldest first) within any
-// span d: a sliding window, linear in xs.
-func usersWithin(xs []*failure, d time.Duration) int {
-	best, lo := 0, 0
-	in := map[string]int{}
+// distinctIDs is distinctUsers by the users' numbers (keyIDs).
+func distinctIDs(xs []*failure, userIDs []int32) int {
+	seen := map[int32]bool{}
 	for _, x := range xs {
-		in[userOf(x.s)]++
+		seen[userIDs[x.at]] = true
+	}
+	return len(seen)
+}
+
+// usersWithin is the most distinct users among xs (oldest first) within any
+// span d: a sliding window, linear in xs. userIDs numbers the users of
+// facts.all (keyIDs), so that the window counts integers.
+func usersWithin(xs []*failure, d time.Duration, userIDs []int32) int {
+	best, lo := 0, 0
+	in := map[int32]int{}
+	for _, x := range xs {
+		in[userIDs[x.at]]++
 		for x.s.CreatedAt.Sub(xs[lo].s.CreatedAt) > d {
-			u := userOf(xs[lo].s)
+			u := userIDs[xs[lo].at]
 			if in[u]--; in[u] == 0 {
 				delete(in, u)
 			}

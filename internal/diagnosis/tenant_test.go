@@ -1,6 +1,7 @@
 package diagnosis_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/diagnosis"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin"
+	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/memory"
 )
 
 var tenant = diagnosis.Subject{Kind: diagnosis.KindTenant}
@@ -230,4 +232,40 @@ func BenchmarkTriage100k(b *testing.B) {
 		size = len(out)
 	}
 	b.ReportMetric(float64(size), "bytes/answer")
+}
+
+// TestTenantFromTheMemoryStore: a triage through the memory store, which
+// hands over its sorted records, their follow-ups and its unique IDs
+// (signin.Collection), says exactly what the same records say shuffled with
+// none of that, also when the window ends before the newest record (the
+// successes after it must not count).
+func TestTenantFromTheMemoryStore(t *testing.T) {
+	cat := mustCatalog(t)
+	recs := append(bigTenant(), tenantFixture()...)
+	store := memory.New("t", slices.Clone(recs))
+	for _, until := range []time.Time{t0.Add(48 * time.Hour), t0.Add(20 * time.Hour), t0.Add(801 * time.Second)} {
+		c := signin.Collect{Since: t0, Until: until}
+		rep, err := diagnosis.Run(context.Background(), store, c, cat)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rep.Collection.FollowUps) != len(rep.Collection.SignIns) || !rep.Collection.UniqueIDs {
+			t.Fatalf("until %s: the store gave %d follow-ups for %d sign-ins, unique IDs %v", until, len(rep.Collection.FollowUps), len(rep.Collection.SignIns), rep.Collection.UniqueIDs)
+		}
+		var window []signin.SignIn
+		for _, s := range recs {
+			if c.InWindow(&s) {
+				window = append(window, s)
+			}
+		}
+		rand.New(rand.NewPCG(5, 6)).Shuffle(len(window), func(i, j int) { window[i], window[j] = window[j], window[i] })
+		want, _ := json.Marshal(diagnosis.Diagnose(diagnosis.Input{
+			Subject: tenant, Since: c.Since, Until: c.Until,
+			SignIns: window, Classify: diagnosis.Classifier(cat), Catalog: cat,
+		}))
+		got, _ := json.Marshal(rep.Result)
+		if string(got) != string(want) {
+			t.Errorf("until %s: the store's triage differs:\n%s\nwant\n%s", until, got, want)
+		}
+	}
 }

@@ -105,6 +105,18 @@ type Collection struct {
 	// whose SignIns already hold them.
 	SameIP   []SignIn
 	Coverage CollectCoverage
+	// FollowUps, when not nil, is what came after each record of
+	// SignIns among SignIns' successes, FollowUps[i] for SignIns[i]:
+	// exactly FollowUps(SignIns), which a source that has indexed its
+	// successes already (memory, for a tenant) answers at no cost, so that
+	// a diagnosis does not index them again (at a million sign-ins, the
+	// most expensive step of a tenant triage). Read-only, like SignIns.
+	FollowUps []FollowUp
+	// UniqueIDs is true when no two records of SignIns, LastSuccess and
+	// SameIP share an ID (the memory store checks its records when it
+	// indexes them), so that a diagnosis need not look for duplicates.
+	// False means they may: a Graph page and the next can overlap.
+	UniqueIDs bool
 }
 
 // CollectCoverage says what a Collect read.

@@ -125,17 +125,27 @@ func NewSuccesses(recs []SignIn) *Successes {
 // FollowUp returns what came after the failure f among the indexed
 // successes. It is zero for a success.
 func (x *Successes) FollowUp(f *SignIn) FollowUp {
+	return x.FollowUpBefore(f, time.Time{})
+}
+
+// FollowUpBefore is FollowUp counting only the successes before until (no
+// bound when until is zero). An index of a source's every success answers,
+// for a failure in a window [since, until), exactly what an index of the
+// window's successes would (only successes at or after the failure count),
+// so that a source that keeps one (memory) spares a diagnosis indexing the
+// window again.
+func (x *Successes) FollowUpBefore(f *SignIn, until time.Time) FollowUp {
 	if !f.Failed() {
 		return FollowUp{}
 	}
 	var out FollowUp
 	if k, ok := flowOf(f); ok {
-		if _, ok := firstAtOrAfter(x.byFlow[k], f.CreatedAt); ok {
+		if _, ok := firstBetween(x.byFlow[k], f.CreatedAt, until); ok {
 			out.FollowedBySuccess, out.Completed = true, true
 		}
 	}
 	k, ok := subjectOf(f)
-	if ref, found := firstAtOrAfter(x.bySubject[k], f.CreatedAt); ok && found {
+	if ref, found := firstBetween(x.bySubject[k], f.CreatedAt, until); ok && found {
 		out.Next = ref
 		out.FollowedBySuccess = true
 		if out.Next.CreatedAt.Sub(f.CreatedAt) <= InterruptCompletionWindow {
@@ -145,10 +155,11 @@ func (x *Successes) FollowUp(f *SignIn) FollowUp {
 	return out
 }
 
-// firstAtOrAfter returns the first success of l (ascending) at or after t.
-func firstAtOrAfter(l []SuccessRef, t time.Time) (SuccessRef, bool) {
+// firstBetween returns the first success of l (ascending) at or after t
+// and before until (no bound when until is zero).
+func firstBetween(l []SuccessRef, t, until time.Time) (SuccessRef, bool) {
 	i, _ := slices.BinarySearchFunc(l, t, func(s SuccessRef, t time.Time) int { return s.CreatedAt.Compare(t) })
-	if i == len(l) {
+	if i == len(l) || (!until.IsZero() && !l[i].CreatedAt.Before(until)) {
 		return SuccessRef{}, false
 	}
 	return l[i], true

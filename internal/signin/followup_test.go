@@ -144,3 +144,39 @@ func TestWorkloadFollowUpsByResource(t *testing.T) {
 		}
 	}
 }
+
+// TestFollowUpBefore: an index of every success, bounded at a window's end,
+// answers for each record of the window what an index of the window's own
+// successes does: a success at the end or after it (in the flow, for the
+// same user and app) no longer counts.
+func TestFollowUpBefore(t *testing.T) {
+	recs := []SignIn{
+		story("in-flow", 50, "eve", "Outlook", 50074, "c-eve"),
+		story("eve-ok-after", 20, "eve", "Outlook", 0, "c-eve"),
+		story("pw", 40, "hal", "Outlook", 50126, "c-hal-1"),
+		story("hal-ok", 35, "hal", "Outlook", 0, "c-hal-2"),
+		story("hal-ok-after", 10, "hal", "Outlook", 0, "c-hal-3"),
+		story("mfa", 31, "fay", "Outlook", 50074, "c-fay-1"),
+		story("fay-ok-at-end", 30, "fay", "Outlook", 0, "c-fay-2"),
+	}
+	until := f0.Add(-30 * time.Minute)
+	all := NewSuccesses(recs)
+	var window []SignIn
+	for _, r := range recs {
+		if r.CreatedAt.Before(until) {
+			window = append(window, r)
+		}
+	}
+	want := FollowUps(window)
+	for i := range window {
+		if got := all.FollowUpBefore(&window[i], until); got != want[i] {
+			t.Errorf("%s: FollowUpBefore = %+v, want %+v", window[i].ID, got, want[i])
+		}
+	}
+	if got := all.FollowUpBefore(&recs[0], time.Time{}); !got.Completed {
+		t.Errorf("unbounded: %+v, want the flow's later success", got)
+	}
+	if len(want) != 4 || want[0].FollowedBySuccess || want[1].Next.ID != "hal-ok" || want[3].FollowedBySuccess {
+		t.Errorf("the stories do not test the bound: %+v", want)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/plural"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin"
@@ -33,7 +34,7 @@ func (s *Store) Collect(ctx context.Context, c signin.Collect) (signin.Collectio
 	out := signin.Collection{Coverage: signin.CollectCoverage{
 		Source: s.name, Since: c.Since, Until: c.Until, Types: types, Holds: s.holds(),
 		Notes: append(append([]string{}, s.notes...), typeNotes...),
-	}}
+	}, UniqueIDs: s.uniqueIDs}
 	lo, hi := s.window(c.Since, c.Until)
 	hi = max(lo, hi)
 	q := c.Query(types)
@@ -105,6 +106,9 @@ func (s *Store) Collect(ctx context.Context, c signin.Collect) (signin.Collectio
 		}
 	}
 	kind := c.SubjectKind()
+	if kind == "tenant" {
+		out.FollowUps = s.followUps(out.SignIns, lo, c.Until, shared)
+	}
 	if kind == "user" || kind == "app" {
 		last, err := s.lastSuccess(ctx, c, types, hi)
 		if err != nil {
@@ -227,4 +231,22 @@ func (s *Store) sameIP(ctx context.Context, c signin.Collect, lo, hi int, out *s
 			signin.SameIPMaxPerIP, plural.Of(len(full), "this IP", "these IPs"), strings.Join(slices.Compact(full), ", ")))
 	}
 	return nil
+}
+
+// followUps returns signin.FollowUps(recs) for a tenant's window recs (every
+// record of the types read in [since, until), recs[lo] the newest) from the
+// store's index of successes, which holds the window's and the later ones:
+// bounded at until, it answers what an index of recs would. With nothing
+// after the window, the follow-ups computed at New are the answer.
+func (s *Store) followUps(recs []signin.SignIn, lo int, until time.Time, shared bool) []signin.FollowUp {
+	if shared && lo == 0 {
+		return s.follow[:len(recs):len(recs)]
+	}
+	out := make([]signin.FollowUp, len(recs))
+	for i := range recs {
+		if recs[i].Failed() {
+			out[i] = s.success.FollowUpBefore(&recs[i], until)
+		}
+	}
+	return out
 }

@@ -30,7 +30,10 @@ type Store struct {
 	newest  time.Time
 	follow  []signin.FollowUp // follow[i]: what came after recs[i] (signin.FollowUps)
 	success *signin.Successes
-	cursors *signin.Cursors
+	// uniqueIDs: no two records share an ID (case-insensitively), which
+	// every Collection then says (signin.Collection.UniqueIDs).
+	uniqueIDs bool
+	cursors   *signin.Cursors
 
 	byID    map[string]int
 	byCorr  map[string][]int // positions, ascending (newest first)
@@ -192,6 +195,7 @@ func index(name string, recs []signin.SignIn, opts ...Option) *Store {
 		}
 	}
 	sort.Strings(s.failed)
+	s.uniqueIDs = len(s.byID) == len(recs)
 	s.keys = make([]recKeys, len(recs))
 	dict := map[string]int32{}
 	key := func(name string) int32 {
