@@ -180,7 +180,7 @@ func laQuestions(recs []signin.SignIn) []laQuestion {
 		}
 		if s.Status.ErrorCode != 0 {
 			add(laQuestion{"search_failed_signins", fmt.Sprintf(`{"errorCode":%d,%s,%s}`, s.Status.ErrorCode, window, types)})
-			if opened < 12 {
+			if opened < 6 {
 				opened++
 				add(laQuestion{"get_signin_details", fmt.Sprintf(`{"id":%q}`, s.ID)})
 			}
