@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -56,23 +54,7 @@ func BenchmarkDiagnoseDirectory(b *testing.B) {
 // memory store), built once per test binary: generating and loading it
 // takes a minute.
 var million = sync.OnceValues(func() (*memory.Store, error) {
-	dir, err := os.MkdirTemp("", "diagnosis-bench")
-	if err != nil {
-		return nil, err
-	}
-	defer os.RemoveAll(dir)
-	path := filepath.Join(dir, "signins.jsonl")
-	f, err := os.Create(path)
-	if err != nil {
-		return nil, err
-	}
-	if err := filestest.Generate(f, files.FormatGraphJSONLines, 1_000_000, 1); err != nil {
-		return nil, err
-	}
-	if err := f.Close(); err != nil {
-		return nil, err
-	}
-	res, err := files.Load(context.Background(), []string{path})
+	res, err := filestest.Loaded(files.FormatGraphJSONLines, 1_000_000, 1)
 	if err != nil {
 		return nil, err
 	}

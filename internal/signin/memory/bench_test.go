@@ -2,13 +2,14 @@ package memory
 
 import (
 	"context"
-	"github.com/entra-signin-mcp/entra-signin-mcp/catalog"
 	"os"
 	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/entra-signin-mcp/entra-signin-mcp/catalog"
 
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin"
 	"github.com/entra-signin-mcp/entra-signin-mcp/internal/signin/files"
@@ -40,23 +41,7 @@ func loadExport(b *testing.B, n int) []signin.SignIn {
 // million is the store of a million sign-ins the 1M benchmarks share: it
 // takes a minute to generate and load, once per test binary.
 var million = sync.OnceValues(func() (*Store, error) {
-	dir, err := os.MkdirTemp("", "memory-bench")
-	if err != nil {
-		return nil, err
-	}
-	defer os.RemoveAll(dir)
-	path := filepath.Join(dir, "signins.jsonl")
-	f, err := os.Create(path)
-	if err != nil {
-		return nil, err
-	}
-	if err := filestest.Generate(f, files.FormatGraphJSONLines, 1_000_000, 1); err != nil {
-		return nil, err
-	}
-	if err := f.Close(); err != nil {
-		return nil, err
-	}
-	res, err := files.Load(context.Background(), []string{path})
+	res, err := filestest.Loaded(files.FormatGraphJSONLines, 1_000_000, 1)
 	if err != nil {
 		return nil, err
 	}
