@@ -2,8 +2,6 @@ package memory
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
@@ -20,18 +18,7 @@ import (
 // files source does (so that records share Policies slices as they do there).
 func loadExport(b *testing.B, n int) []signin.SignIn {
 	b.Helper()
-	path := filepath.Join(b.TempDir(), "signins.jsonl")
-	f, err := os.Create(path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := filestest.Generate(f, files.FormatGraphJSONLines, n, 1); err != nil {
-		b.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		b.Fatal(err)
-	}
-	res, err := files.Load(context.Background(), []string{path})
+	res, err := filestest.Loaded(files.FormatGraphJSONLines, n, 1)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -82,16 +69,7 @@ func BenchmarkSearch(b *testing.B) {
 	s := millionStore(b)
 	classify := benchClassify(b)
 	_, newest := s.Range()
-	var subject *signin.SignIn
-	for i := range s.recs {
-		if r := &s.recs[i]; r.Status.ErrorCode == 50126 && r.User.UPN != "" {
-			subject = r
-			break
-		}
-	}
-	if subject == nil {
-		b.Fatal("the export holds no wrong password")
-	}
+	subject := wrongPassword(b, s)
 	code := 50126
 	day := signin.Query{Since: newest.Add(-24 * time.Hour), Until: newest.Add(time.Second), Limit: 25, Classify: classify}
 	for _, c := range []struct {
@@ -169,16 +147,7 @@ func BenchmarkSanitize(b *testing.B) {
 func BenchmarkCollect(b *testing.B) {
 	s := millionStore(b)
 	_, newest := s.Range()
-	var subject *signin.SignIn
-	for i := range s.recs {
-		if r := &s.recs[i]; r.Status.ErrorCode == 50126 && r.User.UPN != "" {
-			subject = r
-			break
-		}
-	}
-	if subject == nil {
-		b.Fatal("the export holds no wrong password")
-	}
+	subject := wrongPassword(b, s)
 	window := signin.Collect{Since: newest.Add(-48 * time.Hour), Until: newest.Add(time.Second)}
 	for _, c := range []struct {
 		name string
@@ -204,4 +173,17 @@ func BenchmarkCollect(b *testing.B) {
 			b.ReportMetric(float64(len(got.SameIP)), "sameip")
 		})
 	}
+}
+
+// wrongPassword returns the newest sign-in of the store that failed with a
+// wrong password for a named user: the subject of the 1M benchmarks.
+func wrongPassword(b *testing.B, s *Store) *signin.SignIn {
+	b.Helper()
+	for i := range s.recs {
+		if r := &s.recs[i]; r.Status.ErrorCode == 50126 && r.User.UPN != "" {
+			return r
+		}
+	}
+	b.Fatal("the export holds no wrong password")
+	return nil
 }
